@@ -1,0 +1,58 @@
+package vigil
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Alert statuses.
+const (
+	AlertFiring   = "firing"
+	AlertResolved = "resolved"
+)
+
+// Link is a URL attached to an alert. Only http and https are accepted.
+type Link struct {
+	Href string `json:"href"`
+	Text string `json:"text,omitempty"`
+}
+
+// Alert is one signal from a sender, deduplicated by (service, dedup key):
+// at most one firing alert per pair.
+type Alert struct {
+	ID               int64             `json:"id"`
+	ServiceID        int64             `json:"service_id"`
+	IncidentID       int64             `json:"incident_id"`
+	IntegrationKeyID *int64            `json:"integration_key_id,omitempty"`
+	DedupKey         string            `json:"dedup_key"`
+	Summary          string            `json:"summary"`
+	Details          json.RawMessage   `json:"details,omitempty"` // a JSON object
+	Labels           map[string]string `json:"labels"`
+	Links            []Link            `json:"links"`
+	Severity         Severity          `json:"severity"`
+	Source           string            `json:"source"`
+	Status           string            `json:"status"`
+	FirstSeen        time.Time         `json:"first_seen"`
+	LastSeen         time.Time         `json:"last_seen"`
+	ResolvedAt       *time.Time        `json:"resolved_at,omitempty"`
+	Occurrences      int64             `json:"occurrences"`
+}
+
+// AlertFilter selects alerts. Zero fields do not filter.
+type AlertFilter struct {
+	ServiceID  *int64
+	IncidentID *int64
+	Status     *string
+	DedupKey   *string
+	Offset     int
+	Limit      int
+}
+
+// AlertService reads alerts. Alerts are written only through events.
+type AlertService interface {
+	// FindAlertByID returns CodeNotFound when there is no such alert.
+	FindAlertByID(ctx context.Context, id int64) (*Alert, error)
+	// FindAlerts lists alerts, newest first, with the total matching count.
+	FindAlerts(ctx context.Context, f AlertFilter) ([]*Alert, int, error)
+}

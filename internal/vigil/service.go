@@ -1,0 +1,128 @@
+package vigil
+
+import (
+	"context"
+	"time"
+)
+
+// Grouping modes decide which open incident a new alert joins.
+const (
+	// GroupByTime joins the newest open incident of the service created
+	// within Window (default 5 minutes).
+	GroupByTime = "time"
+	// GroupByLabels joins the open incident whose alerts share the values
+	// of Labels.
+	GroupByLabels = "labels"
+	// GroupNone opens one incident per alert.
+	GroupNone = "none"
+)
+
+// DefaultGroupWindow is the time window of GroupByTime when none is set.
+const DefaultGroupWindow = 5 * time.Minute
+
+// GroupingRule is a service's rule for attaching new alerts to incidents.
+type GroupingRule struct {
+	Mode   string   `json:"mode"`
+	Window Duration `json:"window,omitempty"`
+	Labels []string `json:"labels,omitempty"`
+}
+
+// Validate checks the rule; field names are prefixed with "grouping.".
+func (r GroupingRule) Validate() error {
+	switch r.Mode {
+	case GroupByTime:
+		if r.Window < 0 || time.Duration(r.Window) > 7*24*time.Hour {
+			return FieldError("grouping.window", "must be between 0 and 168h")
+		}
+	case GroupByLabels:
+		if len(r.Labels) == 0 {
+			return FieldError("grouping.labels", "at least one label name is required when mode is %q", GroupByLabels)
+		}
+		if len(r.Labels) > MaxLabels {
+			return FieldError("grouping.labels", "at most %d label names", MaxLabels)
+		}
+		for _, l := range r.Labels {
+			if l == "" || len(l) > MaxLabelNameLen {
+				return FieldError("grouping.labels", "label names must be 1 to %d bytes", MaxLabelNameLen)
+			}
+		}
+	case GroupNone:
+	default:
+		return FieldError("grouping.mode", "must be one of %q, %q, %q", GroupByTime, GroupByLabels, GroupNone)
+	}
+	return nil
+}
+
+// Service is something that can break: alerts and incidents belong to one.
+type Service struct {
+	ID          int64        `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	Grouping    GroupingRule `json:"grouping"`
+	// AutoResolve resolves an incident when all of its alerts have resolved.
+	AutoResolve bool      `json:"auto_resolve"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Limits of service fields.
+const (
+	MaxNameLen        = 255
+	MaxDescriptionLen = 16 * 1024
+)
+
+// Normalize fills defaults: time grouping with a 5-minute window.
+func (s *Service) Normalize() {
+	if s.Grouping.Mode == "" {
+		s.Grouping.Mode = GroupByTime
+	}
+	if s.Grouping.Mode == GroupByTime && s.Grouping.Window == 0 {
+		s.Grouping.Window = Duration(DefaultGroupWindow)
+	}
+}
+
+// Validate checks a service before it is stored.
+func (s *Service) Validate() error {
+	if s.Name == "" {
+		return FieldError("name", "is required")
+	}
+	if len(s.Name) > MaxNameLen {
+		return FieldError("name", "must be at most %d bytes", MaxNameLen)
+	}
+	if len(s.Description) > MaxDescriptionLen {
+		return FieldError("description", "must be at most %d bytes", MaxDescriptionLen)
+	}
+	return s.Grouping.Validate()
+}
+
+// ServiceFilter selects services. Zero fields do not filter.
+type ServiceFilter struct {
+	ID     *int64
+	Name   *string
+	Offset int
+	Limit  int
+}
+
+// ServiceUpdate is a partial update; nil fields stay as they are.
+type ServiceUpdate struct {
+	Name        *string       `json:"name,omitempty"`
+	Description *string       `json:"description,omitempty"`
+	Grouping    *GroupingRule `json:"grouping,omitempty"`
+	AutoResolve *bool         `json:"auto_resolve,omitempty"`
+}
+
+// ServiceService manages services.
+type ServiceService interface {
+	// CreateService stores s, filling its ID and times. CodeInvalid on bad
+	// fields, CodeConflict when the name is taken.
+	CreateService(ctx context.Context, s *Service) error
+	// FindServiceByID returns CodeNotFound when there is no such service.
+	FindServiceByID(ctx context.Context, id int64) (*Service, error)
+	// FindServices lists services by name with the total matching count.
+	FindServices(ctx context.Context, f ServiceFilter) ([]*Service, int, error)
+	// UpdateService applies upd. CodeNotFound, CodeInvalid, CodeConflict.
+	UpdateService(ctx context.Context, id int64, upd ServiceUpdate) (*Service, error)
+	// DeleteService removes a service. CodeNotFound; CodeConflict while it
+	// has incidents (resolve and keep them, or they would lose their history).
+	DeleteService(ctx context.Context, id int64) error
+}

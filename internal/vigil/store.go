@@ -1,0 +1,19 @@
+package vigil
+
+import "context"
+
+// Store is everything Vigil keeps, implemented by internal/store on SQLite
+// and PostgreSQL.
+type Store interface {
+	ServiceService
+	IntegrationKeyService
+	EventService
+	AlertService
+	IncidentService
+	TokenService
+	// Ping reports whether the database answers; CodeUnavailable if not.
+	Ping(ctx context.Context) error
+	// CountOpenIncidents counts incidents that are not resolved (metrics).
+	CountOpenIncidents(ctx context.Context) (int, error)
+	Close() error
+}
