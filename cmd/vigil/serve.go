@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-oss/vigil/internal/app"
+)
+
+// dbFlags are the database flags shared by serve and the offline admin
+// commands.
+type dbFlags struct {
+	dataDir     string
+	databaseURL string
+}
+
+func (f *dbFlags) register(cmd *cobra.Command, e *env) {
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr(e, "VIGIL_DATA_DIR", "vigil-data"), "directory of the embedded SQLite database (env VIGIL_DATA_DIR)")
+	cmd.Flags().StringVar(&f.databaseURL, "database-url", e.getenv("VIGIL_DATABASE_URL"), "PostgreSQL URL, postgres://...; replaces SQLite (env VIGIL_DATABASE_URL)")
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	var (
+		db        dbFlags
+		addr      string
+		publicURL string
+		logLevel  string
+		logFormat string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Vigil server (API, web UI, ingest)",
+		Long: `Run the Vigil server. With no flags it keeps its data in an embedded
+SQLite database in ./vigil-data and needs nothing else installed.
+Use --database-url to keep it in PostgreSQL instead; several servers may
+share one PostgreSQL database.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(e, logLevel, logFormat)
+			if err != nil {
+				return err
+			}
+			a, err := app.New(cmd.Context(), app.Config{
+				Addr:        addr,
+				DataDir:     db.dataDir,
+				DatabaseURL: db.databaseURL,
+				AdminToken:  e.getenv("VIGIL_ADMIN_TOKEN"),
+				PublicURL:   publicURL,
+				Logger:      logger,
+				Out:         e.stdout,
+			})
+			if err != nil {
+				return err
+			}
+			return a.Run(cmd.Context())
+		},
+	}
+	db.register(cmd, e)
+	cmd.Flags().StringVar(&addr, "addr", envOr(e, "VIGIL_ADDR", "127.0.0.1:8080"), "listen address (env VIGIL_ADDR)")
+	cmd.Flags().StringVar(&publicURL, "public-url", e.getenv("VIGIL_PUBLIC_URL"), "URL users reach this server at, for links (env VIGIL_PUBLIC_URL)")
+	cmd.Flags().StringVar(&logLevel, "log-level", envOr(e, "VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
+	cmd.Flags().StringVar(&logFormat, "log-format", envOr(e, "VIGIL_LOG_FORMAT", "text"), "text or json (env VIGIL_LOG_FORMAT)")
+	return cmd
+}
+
+func newLogger(e *env, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: must be text or json, not %q", format)
+}
+
+func envOr(e *env, key, def string) string {
+	if v := e.getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,215 @@
+// Package app is the composition root as a library: it opens storage, wires
+// the API, the web UI and the server, and runs them. It never touches
+// signals, so tests start the real server in-process on port 0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/server"
+	"github.com/vigil-oss/vigil/internal/store"
+	"github.com/vigil-oss/vigil/internal/vigil"
+	"github.com/vigil-oss/vigil/internal/web"
+)
+
+// Config is everything the server needs; cmd/vigil fills it from flags and
+// environment.
+type Config struct {
+	// Addr is the listen address, e.g. 127.0.0.1:8080 (":0" picks a port).
+	Addr string
+	// DataDir holds the SQLite database when DatabaseURL is empty.
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://...).
+	DatabaseURL string
+	// AdminToken becomes the first admin API token on first start; when
+	// empty a random one is generated and printed once.
+	AdminToken string
+	// PublicURL is how users reach this server (for links and curl
+	// examples); derived from the listen address when empty.
+	PublicURL string
+	// Clock defaults to the system clock.
+	Clock vigil.Clock
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+	// Out receives the one-time messages meant for the person starting the
+	// server (the web UI's URL, a generated admin token). Defaults to discard.
+	Out io.Writer
+}
+
+// App is a running Vigil server.
+type App struct {
+	cfg    Config
+	log    *slog.Logger
+	store  *store.DB
+	server *server.Server
+	http   *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+// New opens (and migrates) the database, bootstraps the first admin token
+// and builds the HTTP handlers. It does not listen yet.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = vigil.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DatabaseURL == "" && cfg.DataDir == "" {
+		cfg.DataDir = "vigil-data"
+	}
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Clock: cfg.Clock, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, store: db}
+	if err := a.bootstrap(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// bootstrap creates the first admin token on first start.
+func (a *App) bootstrap(ctx context.Context) error {
+	n, err := a.store.CountAPITokens(ctx)
+	if err != nil {
+		return fmt.Errorf("count API tokens: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	secret := a.cfg.AdminToken
+	generated := secret == ""
+	if generated {
+		secret = vigil.NewSecret(vigil.TokenPrefix)
+	} else if len(secret) < 16 {
+		return errors.New("VIGIL_ADMIN_TOKEN must be at least 16 characters")
+	}
+	if _, err := a.store.CreateAPIToken(ctx, "admin", vigil.RoleAdmin, secret); err != nil {
+		// Two replicas starting together on one PostgreSQL may both see no
+		// token; the second insert of the same secret then loses the race,
+		// which is fine as long as the token is there.
+		if _, aerr := a.store.AuthenticateAPIToken(ctx, secret); aerr != nil {
+			return fmt.Errorf("create admin token: %w", err)
+		}
+		return nil
+	}
+	if generated {
+		fmt.Fprintf(a.cfg.Out, "\nFirst start: created an admin API token. It is shown only this once; keep it safe:\n\n    %s\n\n", secret)
+	} else {
+		fmt.Fprintln(a.cfg.Out, "First start: the token from VIGIL_ADMIN_TOKEN is now an admin API token.")
+	}
+	return nil
+}
+
+// Start listens on the configured address and serves in the background.
+func (a *App) Start() error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.ln = ln
+	if a.cfg.PublicURL == "" {
+		a.cfg.PublicURL = "http://" + browsable(ln.Addr().String())
+	}
+	ui, err := web.New(web.Deps{
+		Store:     a.store,
+		Auth:      &auth.Authenticator{Tokens: a.store},
+		Clock:     a.cfg.Clock,
+		Logger:    a.log,
+		PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
+	})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("web UI: %w", err)
+	}
+	a.server = server.New(server.Deps{
+		Store:    a.store,
+		Clock:    a.cfg.Clock,
+		Logger:   a.log,
+		Registry: prometheus.NewRegistry(),
+		UI:       ui,
+	})
+	a.http = server.HTTPServer(ln.Addr().String(), a.server.Handler())
+	a.served = make(chan error, 1)
+	go func() {
+		err := a.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		a.served <- err
+	}()
+	a.log.Info("vigil serving", "addr", ln.Addr().String(), "database", a.store.Dialect())
+	return nil
+}
+
+// URL is the base URL of the running server.
+func (a *App) URL() string { return strings.TrimRight(a.cfg.PublicURL, "/") }
+
+// Store gives tests and offline commands the database.
+func (a *App) Store() vigil.Store { return a.store }
+
+// Run starts the server, prints where the UI is, and serves until ctx is
+// cancelled, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Start(); err != nil {
+		a.store.Close()
+		return err
+	}
+	fmt.Fprintf(a.cfg.Out, "Vigil is running (%s). Web UI: %s/\n", a.store.Dialect(), a.URL())
+	select {
+	case <-ctx.Done():
+	case err := <-a.served:
+		a.store.Close()
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return a.Shutdown(sctx)
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish, then closes
+// the database (in that order, so no committed-but-unanswered work is cut).
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.http != nil {
+		if err := a.http.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := a.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// browsable turns a listen address into one a browser can open.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// allowed lists, per internal package, which internal packages its
+// non-test code may import. Everything points at the domain (vigil); the
+// adapters never import each other; only app (and cmd) wire concrete types.
+var allowed = map[string][]string{
+	"vigil":     {},
+	"triage":    {"vigil"},
+	"auth":      {"vigil"},
+	"store":     {"vigil", "triage"},
+	"api":       {"vigil", "triage", "auth"},
+	"server":    {"vigil", "api", "auth"},
+	"web":       {"vigil", "auth"},
+	"client":    {"vigil", "auth"},
+	"app":       {"vigil", "store", "server", "web", "auth", "api"},
+	"storetest": {"vigil"},
+}
+
+// pure packages use only the standard library (and the domain).
+var pure = map[string]bool{"vigil": true, "triage": true}
+
+func TestDependencyDirection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-json", "github.com/vigil-oss/vigil/internal/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const prefix = "github.com/vigil-oss/vigil/internal/"
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.SplitN(strings.TrimPrefix(p.ImportPath, prefix), "/", 2)[0]
+		ok, known := allowed[name]
+		if !known {
+			t.Errorf("package %s has no entry in the allowed-imports table; add one", p.ImportPath)
+			continue
+		}
+		seen++
+		for _, imp := range p.Imports {
+			if pure[name] && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, prefix) {
+				t.Errorf("%s imports %s: this package may use only the standard library", p.ImportPath, imp)
+			}
+			if !strings.HasPrefix(imp, prefix) {
+				continue
+			}
+			dep := strings.SplitN(strings.TrimPrefix(imp, prefix), "/", 2)[0]
+			if dep == name {
+				continue
+			}
+			if !contains(ok, dep) {
+				t.Errorf("%s imports %s: not an allowed arrow", p.ImportPath, imp)
+			}
+		}
+	}
+	if seen < 5 {
+		t.Fatalf("only %d internal packages listed; go list output unexpected", seen)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,233 @@
+// Package store implements vigil.Store on SQLite (embedded, the default) and
+// PostgreSQL (several replicas). Both speak database/sql with one SQL text
+// where the dialects agree; dialect.go holds the few places where they don't.
+//
+// Writes of alert events go through a group-commit batcher (batch.go): many
+// concurrent callers share one transaction and one fsync.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Config says which database to open.
+type Config struct {
+	URL     string       // "postgres://..." or "postgresql://..." selects PostgreSQL; empty means SQLite
+	DataDir string       // SQLite: the database is DataDir/vigil.db (dir created 0700 if missing)
+	Clock   vigil.Clock  // nil means vigil.SystemClock{}
+	Logger  *slog.Logger // nil means discard
+}
+
+// DB is Vigil's storage. It is safe for concurrent use.
+type DB struct {
+	dialect dialect
+	// w takes every write. On SQLite it holds exactly one connection (the
+	// single writer); on PostgreSQL it is the same pool as r.
+	w *sql.DB
+	// r serves reads; on SQLite a pool of read-only connections that never
+	// wait behind the writer (WAL).
+	r     *sql.DB
+	clock vigil.Clock
+	log   *slog.Logger
+	batch *batcher
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared on w, hot path only
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ vigil.Store = (*DB)(nil)
+
+// Open connects to the database, applies migrations and returns a ready
+// store. CodeUnavailable when the database cannot be reached, CodeInvalid
+// for a bad configuration.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}}
+	if db.clock == nil {
+		db.clock = vigil.SystemClock{}
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var err error
+	switch {
+	case cfg.URL == "":
+		err = db.openSQLite(ctx, cfg.DataDir)
+	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
+		err = db.openPostgres(ctx, cfg.URL)
+	default:
+		return nil, vigil.FieldError("database_url", "must start with postgres:// or postgresql:// (leave empty for SQLite)")
+	}
+	if err != nil {
+		db.closeDBs()
+		return nil, err
+	}
+	db.batch = newBatcher(db, db.dialect.writers())
+	return db, nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name() }
+
+// Close stops the event batcher (finishing queued work) and closes the
+// database. Calls after the first return the first result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if db.batch != nil {
+			db.batch.close()
+		}
+		db.stmtMu.Lock()
+		for _, s := range db.stmts {
+			s.Close()
+		}
+		db.stmts = nil
+		db.stmtMu.Unlock()
+		db.closeErr = db.closeDBs()
+	})
+	return db.closeErr
+}
+
+func (db *DB) closeDBs() error {
+	var errs []error
+	if db.r != nil && db.r != db.w {
+		errs = append(errs, db.r.Close())
+	}
+	if db.w != nil {
+		errs = append(errs, db.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database answers. CodeUnavailable if not.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return unavailable(err)
+	}
+	var one int
+	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// now is the one timestamp of a transaction.
+func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// maxTxAttempts bounds retries of a write transaction that lost a race on
+// PostgreSQL (serialization failure, deadlock, unique violation).
+const maxTxAttempts = 5
+
+// write runs fn in a write transaction stamped with one now, retrying a
+// bounded number of times when PostgreSQL reports a lost race.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = db.writeOnce(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !db.dialect.retryable(err) || ctx.Err() != nil {
+			break
+		}
+		db.log.DebugContext(ctx, "retrying write transaction", "attempt", attempt, "err", err)
+	}
+	return db.mapErr(err)
+}
+
+func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx, db.now()); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// errRace is returned inside a transaction that lost a race it can only win
+// by starting over; it is retryable.
+var errRace = errors.New("store: concurrent write race, retry")
+
+// mapErr turns a database error into a *vigil.Error: connection trouble is
+// CodeUnavailable, anything unexpected CodeInternal. Domain errors pass.
+func (db *DB) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ve *vigil.Error
+	if errors.As(err, &ve) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, sql.ErrConnDone) || db.dialect.unavailable(err) {
+		return unavailable(err)
+	}
+	return &vigil.Error{Code: vigil.CodeInternal, Message: "database error", Err: err}
+}
+
+func unavailable(err error) error {
+	var ve *vigil.Error
+	if errors.As(err, &ve) && ve.Code == vigil.CodeUnavailable {
+		return err
+	}
+	return &vigil.Error{Code: vigil.CodeUnavailable, Message: "database unavailable", Err: err}
+}
+
+func notFound(what string, id int64) error {
+	return vigil.Errorf(vigil.CodeNotFound, "%s %d not found", what, id)
+}
+
+// stmt returns the prepared statement for query, bound to tx. Statements are
+// prepared once on the writer and reused by every transaction.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	s, ok := db.stmts[query]
+	db.stmtMu.Unlock()
+	if !ok {
+		var err error
+		if s, err = db.w.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		db.stmtMu.Lock()
+		if old, ok := db.stmts[query]; ok {
+			s.Close()
+			s = old
+		} else if db.stmts != nil {
+			db.stmts[query] = s
+		}
+		db.stmtMu.Unlock()
+	}
+	return tx.StmtContext(ctx, s), nil
+}
+
+// micros and fromMicros store times as unix microseconds, exact in both
+// databases and cheap to compare.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// by is how messages name who did something: "ops-token via cli".
+func by(a vigil.Actor) string {
+	if a.Source == "" {
+		return a.Name
+	}
+	return a.Name + " via " + a.Source
+}

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"net/http"
+)
+
+// Register mounts every UI route on mux. The server owns /api/, /healthz,
+// /readyz and /metrics; the UI owns everything listed here.
+//
+// Three wrappers:
+//   - public: security headers only (sign-in page, static files);
+//   - signedIn: security headers + session check (pages people read);
+//   - change: security headers + cross-origin check + body limit + session
+//     check (every POST that changes something).
+func (u *UI) Register(mux *http.ServeMux) {
+	public := u.public
+	signedIn := func(h http.HandlerFunc) http.Handler { return u.public(u.requireSession(h)) }
+	change := func(h http.HandlerFunc) http.Handler { return u.public(u.guardWrite(u.requireSession(h))) }
+
+	mux.Handle("GET /static/{file}", public(http.HandlerFunc(u.serveStatic)))
+	mux.Handle("GET /{$}", public(http.HandlerFunc(u.root)))
+
+	mux.Handle("GET /login", public(http.HandlerFunc(u.loginForm)))
+	mux.Handle("POST /login", public(u.guardWrite(http.HandlerFunc(u.login))))
+	// Signing out works with an expired or revoked token too.
+	mux.Handle("POST /logout", public(u.guardWrite(http.HandlerFunc(u.logout))))
+
+	mux.Handle("GET /incidents", signedIn(u.incidentList))
+	mux.Handle("POST /incidents", change(u.incidentCreate))
+	mux.Handle("GET /incidents/{id}", signedIn(u.incidentShow))
+	mux.Handle("POST /incidents/{id}", change(u.incidentUpdate))
+	mux.Handle("POST /incidents/{id}/acknowledge", change(u.incidentAcknowledge))
+	mux.Handle("POST /incidents/{id}/resolve", change(u.incidentResolve))
+	mux.Handle("POST /incidents/{id}/reopen", change(u.incidentReopen))
+	mux.Handle("POST /incidents/{id}/notes", change(u.incidentNoteCreate))
+
+	mux.Handle("GET /services", signedIn(u.serviceList))
+	mux.Handle("POST /services", change(u.serviceCreate))
+	mux.Handle("GET /services/{id}", signedIn(u.serviceShow))
+	mux.Handle("POST /services/{id}/integration-keys", change(u.integrationKeyCreate))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", change(u.integrationKeyRevoke))
+}
