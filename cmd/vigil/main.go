@@ -49,6 +49,7 @@ func newRootCmd(e *env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
+	root.SetErrPrefix("error:")
 	root.AddCommand(
 		newServeCmd(e),
 		newVersionCmd(e),

@@ -131,10 +131,12 @@ func decodeNativeEvent(raw []byte) (*vigil.Event, error) {
 	if err := checkNUL(e); err != nil {
 		return nil, err
 	}
-	e.DedupKey = triage.DedupKey(e)
+	// Validate before deriving the dedup key: an acknowledge or resolve
+	// naming neither key nor summary is refused, not matched to nothing.
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
+	e.DedupKey = triage.DedupKey(e)
 	return e, nil
 }
 

@@ -97,7 +97,7 @@ func New(baseURL, token string, opts ...Option) *Client {
 // BaseURL returns the server address the client talks to.
 func (c *Client) BaseURL() string { return c.baseURL }
 
-// List is the envelope of list answers.
+// list is the envelope of list answers.
 type list[T any] struct {
 	Items  []T `json:"items"`
 	Total  int `json:"total"`

@@ -29,27 +29,24 @@ func (c *Client) ListServices(ctx context.Context, q ServiceQuery) ([]*vigil.Ser
 	return nonNil(out.Items), out.Total, nil
 }
 
-// serviceCreate is the body of POST /services: only the fields a caller
-// sets (not id or times).
-type serviceCreate struct {
-	Name        string              `json:"name"`
-	Description string              `json:"description,omitempty"`
-	Grouping    *vigil.GroupingRule `json:"grouping,omitempty"`
-	AutoResolve bool                `json:"auto_resolve"`
+// ServiceCreate is what a new service is made of: the body of POST
+// /api/v1/services.
+type ServiceCreate struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Grouping decides which open incident a new alert joins; the zero
+	// rule is the server's default (time, 5 minutes).
+	Grouping vigil.GroupingRule `json:"grouping"`
+	// AutoResolve resolves an incident when all its alerts have resolved;
+	// nil leaves it to the server (on).
+	AutoResolve *bool `json:"auto_resolve,omitempty"`
 }
 
-// CreateService creates a service from s's name, description, grouping rule
-// and auto-resolve flag, and returns it as stored. An empty grouping mode
-// leaves the rule to the server's default. CodeInvalid, CodeConflict (name
-// taken).
-func (c *Client) CreateService(ctx context.Context, s vigil.Service) (*vigil.Service, error) {
-	body := serviceCreate{Name: s.Name, Description: s.Description, AutoResolve: s.AutoResolve}
-	if s.Grouping.Mode != "" {
-		g := s.Grouping
-		body.Grouping = &g
-	}
+// CreateService creates a service and returns it as stored. CodeInvalid,
+// CodeConflict (name taken).
+func (c *Client) CreateService(ctx context.Context, s ServiceCreate) (*vigil.Service, error) {
 	var out vigil.Service
-	if err := c.do(ctx, http.MethodPost, "/api/v1/services", nil, c.token, body, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/api/v1/services", nil, c.token, s, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -15,7 +15,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -43,6 +42,14 @@ func (d dialect) name() string {
 func (d dialect) forUpdate() string {
 	if d == postgresDialect {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// forUpdateOf locks the rows of one table of a join on PostgreSQL.
+func (d dialect) forUpdateOf(table string) string {
+	if d == postgresDialect {
+		return " FOR UPDATE OF " + table
 	}
 	return ""
 }
@@ -94,7 +101,7 @@ func (d dialect) unavailable(err error) bool {
 	if errors.As(err, &pe) {
 		switch {
 		case len(pe.Code) == 5 && pe.Code[:2] == "08", // connection exception
-			pe.Code[:2] == "53",                    // insufficient resources (too many connections, disk full)
+			pe.Code[:2] == "53",                                        // insufficient resources (too many connections, disk full)
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // shutdown, cannot connect now
 			pe.Code == "57014": // query canceled (statement timeout)
 			return true
@@ -176,13 +183,13 @@ func (db *DB) openPostgres(ctx context.Context, rawURL string) error {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = defaultConnectTimeout
 	}
-	db.w = stdlib.OpenDB(*cfg)
-	db.w.SetMaxOpenConns(20)
-	db.w.SetMaxIdleConns(20)
-	db.w.SetConnMaxIdleTime(5 * time.Minute)
-	db.r = db.w
-	if err := db.w.PingContext(ctx); err != nil {
-		return unavailable(err)
+	db.pg = newPgPool(cfg, pgPoolSize)
+	if err := db.Ping(ctx); err != nil {
+		return err
 	}
 	return db.migrate(ctx)
 }
+
+// pgPoolSize bounds connections per process: enough for the batch writers
+// and concurrent reads, small against PostgreSQL's default 100 connections.
+const pgPoolSize = 16

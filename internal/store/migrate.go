@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"time"
 )
 
 // Both folders hold the same file names (a test checks it): one migration
@@ -51,38 +52,35 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 func (db *DB) migrateOne(ctx context.Context, name string) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if db.dialect == postgresDialect {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLockKey)); err != nil {
+	return db.write(ctx, func(q querier, now time.Time) error {
+		if db.dialect == postgresDialect {
+			if _, err := q.exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLockKey)); err != nil {
+				return err
+			}
+		}
+		if _, err := q.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name       TEXT   NOT NULL PRIMARY KEY,
+			applied_at BIGINT NOT NULL)`); err != nil {
 			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name       TEXT   NOT NULL PRIMARY KEY,
-		applied_at BIGINT NOT NULL)`); err != nil {
-		return err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE name = $1", name).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
+		var n int
+		if err := q.queryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE name = $1", name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		body, err := migrationFS.ReadFile("migrations/" + db.dialect.name() + "/" + name)
+		if err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, string(body)); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)", name, micros(now)); err != nil {
+			return err
+		}
+		db.log.InfoContext(ctx, "applied migration", "name", name, "dialect", db.dialect.name())
 		return nil
-	}
-	body, err := migrationFS.ReadFile("migrations/" + db.dialect.name() + "/" + name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)", name, micros(db.now())); err != nil {
-		return err
-	}
-	db.log.InfoContext(ctx, "applied migration", "name", name, "dialect", db.dialect.name())
-	return tx.Commit()
+	})
 }

@@ -30,18 +30,17 @@ type Config struct {
 // DB is Vigil's storage. It is safe for concurrent use.
 type DB struct {
 	dialect dialect
-	// w takes every write. On SQLite it holds exactly one connection (the
-	// single writer); on PostgreSQL it is the same pool as r.
-	w *sql.DB
-	// r serves reads; on SQLite a pool of read-only connections that never
-	// wait behind the writer (WAL).
-	r     *sql.DB
+	// SQLite: w holds exactly one connection, the single writer; r is a
+	// pool of read-only connections that never wait behind it (WAL).
+	w, r *sql.DB
+	// PostgreSQL: one pool for reads and writes.
+	pg    *pgPool
 	clock vigil.Clock
 	log   *slog.Logger
 	batch *batcher
 
 	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // prepared on w, hot path only
+	stmts  map[string]*sql.Stmt // SQLite: prepared once on w, reused by every transaction
 
 	closeOnce sync.Once
 	closeErr  error
@@ -100,7 +99,10 @@ func (db *DB) Close() error {
 
 func (db *DB) closeDBs() error {
 	var errs []error
-	if db.r != nil && db.r != db.w {
+	if db.pg != nil {
+		db.pg.close()
+	}
+	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
 	if db.w != nil {
@@ -111,11 +113,11 @@ func (db *DB) closeDBs() error {
 
 // Ping reports whether the database answers. CodeUnavailable if not.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.r.PingContext(ctx); err != nil {
-		return unavailable(err)
-	}
-	var one int
-	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	err := db.read(ctx, func(q querier) error {
+		var one int
+		return q.queryRow(ctx, "SELECT 1").Scan(&one)
+	})
+	if err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -128,12 +130,30 @@ func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Micros
 // PostgreSQL (serialization failure, deadlock, unique violation).
 const maxTxAttempts = 5
 
+// read runs fn on a read connection.
+func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
+	if db.pg != nil {
+		c, err := db.pg.acquire(ctx)
+		if err != nil {
+			return db.mapErr(err)
+		}
+		err = fn(pgQuerier{c})
+		db.pg.release(c)
+		return db.mapErr(err)
+	}
+	return db.mapErr(fn(sqliteQuerier{db: db, pool: db.r}))
+}
+
 // write runs fn in a write transaction stamped with one now, retrying a
 // bounded number of times when PostgreSQL reports a lost race.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+func (db *DB) write(ctx context.Context, fn func(q querier, now time.Time) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = db.writeOnce(ctx, fn)
+		if db.pg != nil {
+			err = db.writePostgres(ctx, fn)
+		} else {
+			err = db.writeSQLite(ctx, fn)
+		}
 		if err == nil || attempt == maxTxAttempts || !db.dialect.retryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -142,16 +162,33 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) erro
 	return db.mapErr(err)
 }
 
-func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+func (db *DB) writeSQLite(ctx context.Context, fn func(q querier, now time.Time) error) error {
+	tx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx, db.now()); err != nil {
+	if err := fn(sqliteQuerier{db: db, tx: tx}, db.now()); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
+}
+
+func (db *DB) writePostgres(ctx context.Context, fn func(q querier, now time.Time) error) error {
+	c, err := db.pg.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.pg.release(c)
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(pgQuerier{tx}, db.now()); err != nil {
+		tx.Rollback(ctx)
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // errRace is returned inside a transaction that lost a race it can only win
@@ -169,7 +206,8 @@ func (db *DB) mapErr(err error) error {
 		return err
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, sql.ErrConnDone) || db.dialect.unavailable(err) {
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, errPoolClosed) ||
+		err.Error() == "sql: database is closed" || db.dialect.unavailable(err) {
 		return unavailable(err)
 	}
 	return &vigil.Error{Code: vigil.CodeInternal, Message: "database error", Err: err}
@@ -185,29 +223,6 @@ func unavailable(err error) error {
 
 func notFound(what string, id int64) error {
 	return vigil.Errorf(vigil.CodeNotFound, "%s %d not found", what, id)
-}
-
-// stmt returns the prepared statement for query, bound to tx. Statements are
-// prepared once on the writer and reused by every transaction.
-func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	db.stmtMu.Lock()
-	s, ok := db.stmts[query]
-	db.stmtMu.Unlock()
-	if !ok {
-		var err error
-		if s, err = db.w.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-		db.stmtMu.Lock()
-		if old, ok := db.stmts[query]; ok {
-			s.Close()
-			s = old
-		} else if db.stmts != nil {
-			db.stmts[query] = s
-		}
-		db.stmtMu.Unlock()
-	}
-	return tx.StmtContext(ctx, s), nil
 }
 
 // micros and fromMicros store times as unix microseconds, exact in both

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/auth"
@@ -180,3 +181,5 @@ func statusOf(code string) int {
 
 // isHTMX reports whether htmx made the request (it then wants a fragment).
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

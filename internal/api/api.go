@@ -1,0 +1,184 @@
+// Package api is Vigil's JSON API: handlers, wire types, the route table
+// and the OpenAPI document generated from it. It speaks to storage only
+// through the domain interfaces of package vigil; internal/server mounts the
+// routes and applies authentication by each route's Auth.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Authentication a route needs.
+const (
+	AuthToken       = "token"       // an API token (or the web session), checked by internal/auth
+	AuthIntegration = "integration" // an integration key, checked by (*API).IntegrationAuth
+	AuthNone        = "none"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Store   vigil.Store
+	Clock   vigil.Clock
+	Logger  *slog.Logger
+	Metrics *Metrics // nil counts nothing
+}
+
+// API serves the JSON API.
+type API struct {
+	store   vigil.Store
+	clock   vigil.Clock
+	log     *slog.Logger
+	metrics *Metrics
+
+	routes  []Route
+	docOnce sync.Once
+	doc     []byte
+	docErr  error
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	a := &API{store: d.Store, clock: d.Clock, log: d.Logger, metrics: d.Metrics}
+	if a.clock == nil {
+		a.clock = vigil.SystemClock{}
+	}
+	if a.log == nil {
+		a.log = discardLogger
+	}
+	a.routes = a.buildRoutes()
+	return a
+}
+
+// Param documents a query parameter of a route.
+type Param struct {
+	Name        string
+	Type        string // "string", "integer", "date-time"
+	Description string
+	Repeated    bool
+}
+
+// Route is one endpoint. The server mounts Handler at Method+" "+Pattern
+// behind the authentication Auth names; the OpenAPI document is generated
+// from the same values.
+type Route struct {
+	Method  string
+	Pattern string // "/api/v1/incidents/{id}"
+	Auth    string // AuthToken, AuthIntegration or AuthNone
+	Summary string
+	// Request is the zero value of the body type, or nil for no body.
+	Request any
+	// Response is the zero value of the success body type, or nil.
+	Response any
+	// Status is the success status (200 when zero).
+	Status int
+	// Query lists the query parameters the handler reads.
+	Query []Param
+	// Format labels ingest metrics ("native"); empty for other routes.
+	Format  string
+	Handler http.Handler
+}
+
+// Routes returns every route of the API.
+func (a *API) Routes() []Route { return append([]Route(nil), a.routes...) }
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (a *API) handle(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError is WriteError with the API's logger when the server put none
+// in the context.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if LoggerFrom(r.Context()) == discardLogger {
+		r = r.WithContext(WithLogger(r.Context(), a.log))
+	}
+	WriteError(w, r, err)
+}
+
+// List is the answer of list endpoints.
+type List[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+func newList[T any](items []T, total, offset, limit int) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return List[T]{Items: items, Total: total, Offset: offset, Limit: limit}
+}
+
+var pageParams = []Param{
+	{Name: "offset", Type: "integer", Description: "items to skip (default 0)"},
+	{Name: "limit", Type: "integer", Description: "items to return (default 50, at most 500)"},
+}
+
+func withPage(ps ...Param) []Param { return append(ps, pageParams...) }
+
+func (a *API) buildRoutes() []Route {
+	tok := func(method, pattern, summary string, req, resp any, status int, h handlerFunc, q ...Param) Route {
+		return Route{Method: method, Pattern: pattern, Auth: AuthToken, Summary: summary,
+			Request: req, Response: resp, Status: status, Query: q, Handler: a.handle(h)}
+	}
+	return []Route{
+		tok("GET", "/api/v1/services", "List services", nil, List[*vigil.Service]{}, 200, a.listServices,
+			withPage(Param{Name: "name", Type: "string", Description: "exact service name"})...),
+		tok("POST", "/api/v1/services", "Create a service", ServiceCreate{}, &vigil.Service{}, 201, a.createService),
+		tok("GET", "/api/v1/services/{id}", "Get a service", nil, &vigil.Service{}, 200, a.getService),
+		tok("PATCH", "/api/v1/services/{id}", "Update a service", vigil.ServiceUpdate{}, &vigil.Service{}, 200, a.updateService),
+		tok("DELETE", "/api/v1/services/{id}", "Delete a service (refused while it has incidents)", nil, nil, 204, a.deleteService),
+
+		tok("POST", "/api/v1/services/{id}/integration-keys", "Create an integration key; its secret is shown only in this answer",
+			IntegrationKeyCreate{}, &vigil.IntegrationKey{}, 201, a.createIntegrationKey),
+		tok("GET", "/api/v1/services/{id}/integration-keys", "List a service's integration keys (without secrets)",
+			nil, Items[*vigil.IntegrationKey]{}, 200, a.listIntegrationKeys),
+		tok("DELETE", "/api/v1/services/{id}/integration-keys/{key_id}", "Revoke an integration key", nil, nil, 204, a.revokeIntegrationKey),
+
+		tok("GET", "/api/v1/incidents", "List incidents, newest first", nil, List[*vigil.Incident]{}, 200, a.listIncidents,
+			withPage(
+				Param{Name: "status", Type: "string", Repeated: true, Description: "triggered, acknowledged, resolved; comma-separated or repeated"},
+				Param{Name: "service_id", Type: "integer"},
+				Param{Name: "severity", Type: "string", Description: "critical, error, warning, info"},
+				Param{Name: "since", Type: "date-time", Description: "created at or after (RFC 3339)"},
+				Param{Name: "until", Type: "date-time", Description: "created before (RFC 3339)"},
+				Param{Name: "q", Type: "string", Description: "text in the title"},
+			)...),
+		tok("POST", "/api/v1/incidents", "Declare an incident", vigil.IncidentDeclaration{}, &vigil.Incident{}, 201, a.declareIncident),
+		tok("GET", "/api/v1/incidents/{id}", "Get an incident with its alerts (up to 100)", nil, IncidentDetail{}, 200, a.getIncident),
+		tok("PATCH", "/api/v1/incidents/{id}", "Change an incident's title or severity", vigil.IncidentUpdate{}, &vigil.Incident{}, 200, a.updateIncident),
+		tok("POST", "/api/v1/incidents/{id}/acknowledge", "Acknowledge an incident", nil, &vigil.Incident{}, 200, a.incidentTransition((vigil.IncidentService).AcknowledgeIncident)),
+		tok("POST", "/api/v1/incidents/{id}/resolve", "Resolve an incident and its firing alerts", nil, &vigil.Incident{}, 200, a.incidentTransition((vigil.IncidentService).ResolveIncident)),
+		tok("POST", "/api/v1/incidents/{id}/reopen", "Reopen a resolved incident", nil, &vigil.Incident{}, 200, a.incidentTransition((vigil.IncidentService).ReopenIncident)),
+		tok("POST", "/api/v1/incidents/{id}/notes", "Add a note to an incident's timeline", NoteCreate{}, &vigil.TimelineEntry{}, 201, a.addNote),
+		tok("GET", "/api/v1/incidents/{id}/timeline", "An incident's timeline, oldest first", nil, Timeline{}, 200, a.getTimeline),
+
+		tok("GET", "/api/v1/alerts", "List alerts, newest first", nil, List[*vigil.Alert]{}, 200, a.listAlerts,
+			withPage(
+				Param{Name: "service_id", Type: "integer"},
+				Param{Name: "incident_id", Type: "integer"},
+				Param{Name: "status", Type: "string", Description: "firing or resolved"},
+				Param{Name: "dedup_key", Type: "string"},
+			)...),
+		tok("GET", "/api/v1/alerts/{id}", "Get an alert", nil, &vigil.Alert{}, 200, a.getAlert),
+
+		{Method: "POST", Pattern: "/api/v1/events", Auth: AuthIntegration, Format: FormatNative,
+			Summary:  "Send one event or a batch (Authorization: Bearer <integration key>)",
+			Request:  oneOf{NativeEvent{}, []NativeEvent{}},
+			Response: oneOf{vigil.EventResult{}, BatchResponse{}},
+			Status:   202, Handler: a.handle(a.ingestNative)},
+
+		tok("GET", "/api/v1/openapi.json", "This OpenAPI document", nil, map[string]any{}, 200, a.openAPI),
+	}
+}

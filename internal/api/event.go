@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// FormatNative is the metrics label of Vigil's own ingest format.
+const FormatNative = "native"
+
+// BatchItem is the result of one event of a batch: the EventResult, or the
+// error that refused the event.
+type BatchItem struct {
+	Index int `json:"index"`
+	*vigil.EventResult
+	Error *ErrorBody `json:"error,omitempty"`
+}
+
+// BatchResponse answers a batch: one result per event, in order. When no
+// event was accepted the answer is 400 and Error says so.
+type BatchResponse struct {
+	Error   *ErrorBody  `json:"error,omitempty"`
+	Results []BatchItem `json:"results"`
+}
+
+// ingestNative serves POST /api/v1/events. Valid events of a batch are
+// stored in one ProcessEvents call; invalid ones are reported per item.
+// The answer is 202 only once the store has committed.
+func (a *API) ingestNative(w http.ResponseWriter, r *http.Request) error {
+	key := IntegrationKeyFrom(r.Context())
+	if key == nil {
+		// Mounted without IntegrationAuth: a wiring bug, never a 2xx.
+		return vigil.Errorf(vigil.CodeInternal, "ingest route mounted without integration key authentication")
+	}
+	body, err := ReadJSONBody(w, r)
+	if err != nil {
+		a.metrics.CountIngest(FormatNative, ingestResult(err), 1)
+		return err
+	}
+	events, itemErrs, batch, err := DecodeNativeEvents(body)
+	if err != nil {
+		a.metrics.CountIngest(FormatNative, IngestInvalid, 1)
+		return err
+	}
+	valid := make([]*vigil.Event, 0, len(events))
+	for i, e := range events {
+		if itemErrs[i] != nil {
+			continue
+		}
+		e.ServiceID = key.ServiceID
+		e.IntegrationKeyID = &key.ID
+		valid = append(valid, e)
+	}
+	a.metrics.CountIngest(FormatNative, IngestInvalid, len(events)-len(valid))
+	if !batch && len(valid) == 0 {
+		return itemErrs[0]
+	}
+	var results []vigil.EventResult
+	if len(valid) > 0 {
+		results, err = a.store.ProcessEvents(r.Context(), valid)
+		if err == nil && len(results) != len(valid) {
+			err = vigil.Errorf(vigil.CodeInternal, "store answered %d results for %d events", len(results), len(valid))
+		}
+		if err != nil {
+			a.metrics.CountIngest(FormatNative, ingestResult(err), len(valid))
+			return err
+		}
+		a.metrics.CountIngest(FormatNative, IngestAccepted, len(valid))
+		a.metrics.CountAlerts(results)
+	}
+	if !batch {
+		WriteJSON(w, http.StatusAccepted, results[0])
+		return nil
+	}
+	resp := BatchResponse{Results: make([]BatchItem, len(events))}
+	next := 0
+	for i := range events {
+		resp.Results[i].Index = i
+		if itemErrs[i] != nil {
+			b := ErrorBodyOf(itemErrs[i])
+			resp.Results[i].Error = &b
+			continue
+		}
+		resp.Results[i].EventResult = &results[next]
+		next++
+	}
+	status := http.StatusAccepted
+	if len(valid) == 0 {
+		status = http.StatusBadRequest
+		resp.Error = &ErrorBody{Code: vigil.CodeInvalid, Message: "no event of the batch was accepted; see results"}
+	}
+	WriteJSON(w, status, resp)
+	return nil
+}

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	a := New(Deps{})
+	rec := httptest.NewRecorder()
+	a.handle(a.openAPI).ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/openapi.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	var doc struct {
+		OpenAPI    string                                `json:"openapi"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas         map[string]json.RawMessage `json:"schemas"`
+			SecuritySchemes map[string]struct {
+				Type   string `json:"type"`
+				Scheme string `json:"scheme"`
+			} `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q", doc.OpenAPI)
+	}
+	if s := doc.Components.SecuritySchemes["apiToken"]; s.Type != "http" || s.Scheme != "bearer" {
+		t.Errorf("apiToken scheme = %+v", s)
+	}
+	for _, name := range []string{"Service", "Incident", "Alert", "TimelineEntry", "IntegrationKey", "NativeEvent", "EventResult", "ErrorResponse", "IncidentDetail"} {
+		if doc.Components.Schemas[name] == nil {
+			t.Errorf("schema %s missing", name)
+		}
+	}
+	routes := a.Routes()
+	n := 0
+	for _, ops := range doc.Paths {
+		n += len(ops)
+	}
+	if n != len(routes) {
+		t.Errorf("document has %d operations, route table %d", n, len(routes))
+	}
+	for _, rt := range routes {
+		raw := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)]
+		if raw == nil {
+			t.Errorf("%s %s missing from the document", rt.Method, rt.Pattern)
+			continue
+		}
+		var op struct {
+			Security   []map[string][]string       `json:"security"`
+			Responses  map[string]json.RawMessage  `json:"responses"`
+			Parameters []struct{ Name, In string } `json:"parameters"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{AuthToken: "apiToken", AuthIntegration: "integrationKey"}[rt.Auth]
+		if len(op.Security) != 1 || op.Security[0][want] == nil {
+			t.Errorf("%s %s: security %v, want %s", rt.Method, rt.Pattern, op.Security, want)
+		}
+		status := rt.Status
+		if status == 0 {
+			status = 200
+		}
+		if op.Responses[strconv.Itoa(status)] == nil || op.Responses["default"] == nil {
+			t.Errorf("%s %s: responses %v", rt.Method, rt.Pattern, op.Responses)
+		}
+		for _, m := range pathParamRE.FindAllStringSubmatch(rt.Pattern, -1) {
+			found := false
+			for _, p := range op.Parameters {
+				found = found || (p.Name == m[1] && p.In == "path")
+			}
+			if !found {
+				t.Errorf("%s %s: path parameter %s undocumented", rt.Method, rt.Pattern, m[1])
+			}
+		}
+	}
+}
+
+func TestRouteTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, rt := range New(Deps{}).Routes() {
+		key := rt.Method + " " + rt.Pattern
+		if seen[key] {
+			t.Errorf("duplicate route %s", key)
+		}
+		seen[key] = true
+		if rt.Handler == nil || rt.Summary == "" || !strings.HasPrefix(rt.Pattern, "/api/v1/") {
+			t.Errorf("incomplete route %s", key)
+		}
+		if rt.Auth != AuthToken && rt.Auth != AuthIntegration {
+			t.Errorf("%s: auth %q; every API route needs a credential", key, rt.Auth)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigil-oss/vigil/internal/api"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// routes lists every route of the server in one place. The web UI adds its
+// own (it owns "/" and its pages; the server owns /api/, /healthz, /readyz
+// and /metrics).
+func (s *Server) routes(ui UIRegistrar) {
+	for _, rt := range s.api.Routes() {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, s.authenticate(rt))
+	}
+	s.mux.HandleFunc("/api/", s.apiFallback)
+
+	s.mux.HandleFunc("GET /healthz", healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", s.auth.Middleware(
+		promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}), api.WriteError))
+
+	if ui != nil {
+		ui.Register(s.mux)
+	}
+}
+
+// authenticate wraps a route's handler in the check its Auth names. An
+// unknown Auth value panics at startup rather than serving a route open.
+func (s *Server) authenticate(rt api.Route) http.Handler {
+	switch rt.Auth {
+	case api.AuthToken:
+		return s.auth.Middleware(rt.Handler, api.WriteError)
+	case api.AuthIntegration:
+		return s.api.IntegrationAuth(rt.Format, rt.Handler)
+	case api.AuthNone:
+		return rt.Handler
+	}
+	panic("server: route " + rt.Method + " " + rt.Pattern + " has unknown auth " + rt.Auth)
+}
+
+// apiFallback answers /api/ requests no route matched: 405 with Allow
+// when the path exists with other methods, else 404, both as JSON errors.
+func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/api/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header()["Allow"] = allow
+		api.WriteError(w, r, &vigil.Error{Code: api.CodeMethodNotAllowed, Message: "method " + r.Method + " is not allowed here"})
+		return
+	}
+	api.WriteError(w, r, vigil.Errorf(vigil.CodeNotFound, "no such API endpoint"))
+}
+
+// healthz says the process serves HTTP; it never touches the database.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz says whether the database answers. Any failure is 503: a load
+// balancer must take the instance out, whatever the cause.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		if vigil.ErrorCode(err) != vigil.CodeUnavailable {
+			err = &vigil.Error{Code: vigil.CodeUnavailable, Message: "the database is unavailable", Err: err}
+		}
+		api.WriteError(w, r, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Group commit. Every commit on SQLite with synchronous=FULL costs an fsync,
+// so one transaction per request caps ingest at the disk's fsync rate.
+// ProcessEvents instead queues its request; a writer goroutine takes
+// everything queued, runs it in one transaction, commits once and wakes
+// every caller. While it commits, the next batch piles up.
+
+// maxBatchEvents bounds one transaction; a larger request runs alone.
+const maxBatchEvents = 1000
+
+// batchTimeout bounds one batch transaction, so a hung database cannot hold
+// the writer forever. Callers give up earlier on their own context.
+const batchTimeout = 30 * time.Second
+
+type request struct {
+	ctx    context.Context
+	actor  vigil.Actor
+	events []*vigil.Event
+	res    []vigil.EventResult
+	err    error
+	done   chan struct{} // closed when res or err is set
+}
+
+type batcher struct {
+	db     *DB
+	queue  chan *request
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newBatcher(db *DB, writers int) *batcher {
+	b := &batcher{db: db, queue: make(chan *request, 4096)}
+	b.wg.Add(writers)
+	for range writers {
+		go b.run()
+	}
+	return b
+}
+
+func (b *batcher) submit(ctx context.Context, r *request) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return vigil.Errorf(vigil.CodeUnavailable, "store is closed")
+	}
+	select {
+	case b.queue <- r:
+		return nil
+	case <-ctx.Done():
+		return unavailable(ctx.Err())
+	}
+}
+
+// close stops taking requests, lets the writers finish what is queued and
+// waits for them.
+func (b *batcher) close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.queue)
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+func (b *batcher) run() {
+	defer b.wg.Done()
+	var next *request // taken from the queue but left for the next batch
+	for {
+		first := next
+		next = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-b.queue; !ok {
+				return
+			}
+		}
+		batch, n := []*request{first}, len(first.events)
+	fill:
+		for n < maxBatchEvents {
+			select {
+			case r, ok := <-b.queue:
+				if !ok {
+					break fill
+				}
+				if n+len(r.events) > maxBatchEvents {
+					next = r
+					break fill
+				}
+				batch, n = append(batch, r), n+len(r.events)
+			default:
+				break fill
+			}
+		}
+		b.db.runBatch(batch)
+	}
+}
+
+// runBatch applies the requests in one transaction. If that fails, each
+// request runs again in its own transaction, so one bad request fails alone
+// and every caller gets its own error.
+func (db *DB) runBatch(batch []*request) {
+	live := batch[:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = unavailable(err) // its caller is gone: do not apply
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	run := func(reqs []*request) error {
+		return db.write(ctx, func(q querier, now time.Time) error {
+			return db.applyBatch(ctx, q, now, reqs)
+		})
+	}
+	err := run(live)
+	if err != nil && len(live) > 1 {
+		for _, r := range live {
+			r.err = run([]*request{r})
+		}
+	} else {
+		for _, r := range live {
+			r.err = err
+		}
+	}
+	for _, r := range live {
+		if r.err != nil {
+			r.res = nil
+			if vigil.ErrorCode(r.err) == vigil.CodeInternal {
+				db.log.Error("process events", "err", r.err)
+			}
+		}
+		close(r.done)
+	}
+}

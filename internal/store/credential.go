@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Secrets are stored only as vigil.HashSecret(secret), under a unique index.
+
+func checkName(field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if len(name) > vigil.MaxNameLen {
+		return "", vigil.FieldError(field, "must be at most %d bytes", vigil.MaxNameLen)
+	}
+	if !utf8.ValidString(name) {
+		return "", vigil.FieldError(field, "must be valid UTF-8")
+	}
+	return name, nil
+}
+
+const keyCols = "id, service_id, name, prefix, created_at, revoked_at"
+
+func scanKey(row interface{ Scan(...any) error }) (*vigil.IntegrationKey, error) {
+	var (
+		k       vigil.IntegrationKey
+		created int64
+		revoked sql.NullInt64
+	)
+	if err := row.Scan(&k.ID, &k.ServiceID, &k.Name, &k.Prefix, &created, &revoked); err != nil {
+		return nil, err
+	}
+	k.CreatedAt, k.RevokedAt = fromMicros(created), nullMicros(revoked)
+	return &k, nil
+}
+
+// CreateIntegrationKey mints a key for a service and returns it with Secret
+// set (the only time it is shown). An empty name becomes "default".
+// CodeNotFound when the service does not exist.
+func (db *DB) CreateIntegrationKey(ctx context.Context, serviceID int64, name string) (*vigil.IntegrationKey, error) {
+	name, err := checkName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = "default"
+	}
+	secret := vigil.NewSecret(vigil.IntegrationKeyPrefix)
+	k := &vigil.IntegrationKey{ServiceID: serviceID, Name: name, Prefix: vigil.SecretDisplayPrefix(secret), Secret: secret}
+	err = db.write(ctx, func(q querier, now time.Time) error {
+		if err := q.queryRow(ctx, "SELECT id FROM services WHERE id = $1", serviceID).Scan(&serviceID); errors.Is(err, sql.ErrNoRows) {
+			return notFound("service", serviceID)
+		} else if err != nil {
+			return err
+		}
+		k.CreatedAt = now
+		return q.queryRow(ctx, `INSERT INTO integration_keys (service_id, name, prefix, secret_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			serviceID, name, k.Prefix, vigil.HashSecret(secret), micros(now)).Scan(&k.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// FindIntegrationKeys lists a service's keys, revoked ones included,
+// without secrets. CodeNotFound when the service does not exist.
+func (db *DB) FindIntegrationKeys(ctx context.Context, serviceID int64) ([]*vigil.IntegrationKey, error) {
+	if _, err := db.FindServiceByID(ctx, serviceID); err != nil {
+		return nil, err
+	}
+	keys := []*vigil.IntegrationKey{}
+	err := db.read(ctx, func(q querier) error {
+		rows, err := q.query(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE service_id = $1 ORDER BY id", serviceID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			k, err := scanKey(rows)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, k)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// RevokeIntegrationKey revokes a key of a service; revoking twice keeps the
+// first revocation time. CodeNotFound.
+func (db *DB) RevokeIntegrationKey(ctx context.Context, serviceID, keyID int64) error {
+	return db.write(ctx, func(q querier, now time.Time) error {
+		n, err := q.exec(ctx, `UPDATE integration_keys SET revoked_at = COALESCE(revoked_at, $1)
+			WHERE id = $2 AND service_id = $3`, micros(now), keyID, serviceID)
+		if err == nil && n == 0 {
+			return notFound("integration key", keyID)
+		}
+		return err
+	})
+}
+
+var errBadCredential = vigil.Errorf(vigil.CodeUnauthorized, "invalid or revoked credential")
+
+// AuthenticateIntegrationKey returns the live key whose secret this is.
+// CodeUnauthorized when unknown or revoked.
+func (db *DB) AuthenticateIntegrationKey(ctx context.Context, secret string) (*vigil.IntegrationKey, error) {
+	if secret == "" {
+		return nil, errBadCredential
+	}
+	var k *vigil.IntegrationKey
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		k, err = scanKey(q.queryRow(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
+			vigil.HashSecret(secret)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errBadCredential
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// CreateAPIToken stores a token for secret. An empty role means admin.
+// CodeInvalid (name, role, secret), CodeConflict when the secret is taken.
+func (db *DB) CreateAPIToken(ctx context.Context, name, role, secret string) (*vigil.APIToken, error) {
+	name, err := checkName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, vigil.FieldError("name", "is required")
+	}
+	if role == "" {
+		role = vigil.RoleAdmin
+	}
+	if role != vigil.RoleAdmin {
+		return nil, vigil.FieldError("role", "must be %q", vigil.RoleAdmin)
+	}
+	if len(secret) < 16 {
+		return nil, vigil.FieldError("secret", "must be at least 16 characters")
+	}
+	t := &vigil.APIToken{Name: name, Role: role, Prefix: vigil.SecretDisplayPrefix(secret)}
+	err = db.write(ctx, func(q querier, now time.Time) error {
+		t.CreatedAt = now
+		err := q.queryRow(ctx, `INSERT INTO api_tokens (name, prefix, role, secret_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			name, t.Prefix, role, vigil.HashSecret(secret), micros(now)).Scan(&t.ID)
+		if uniqueViolation(err) {
+			return vigil.Errorf(vigil.CodeConflict, "this token secret is already in use")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// lastUsedResolution: AuthenticateAPIToken records use at most this often per
+// token, so authenticating does not cost a write on every request.
+const lastUsedResolution = time.Minute
+
+// AuthenticateAPIToken returns the live token whose secret this is.
+// CodeUnauthorized when unknown or revoked.
+func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*vigil.APIToken, error) {
+	if secret == "" {
+		return nil, errBadCredential
+	}
+	var (
+		t                 vigil.APIToken
+		created           int64
+		lastUsed, revoked sql.NullInt64
+	)
+	err := db.read(ctx, func(q querier) error {
+		err := q.queryRow(ctx, `SELECT id, name, prefix, role, created_at, last_used_at, revoked_at
+			FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL`, vigil.HashSecret(secret)).
+			Scan(&t.ID, &t.Name, &t.Prefix, &t.Role, &created, &lastUsed, &revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errBadCredential
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMicros(created), nullMicros(lastUsed), nullMicros(revoked)
+	now := db.now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedResolution {
+		err := db.write(ctx, func(q querier, _ time.Time) error {
+			_, err := q.exec(ctx, `UPDATE api_tokens SET last_used_at = $1
+				WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
+				micros(now), t.ID, micros(now.Add(-lastUsedResolution)))
+			return err
+		})
+		if err != nil {
+			// Recording use is bookkeeping; the credential is still good.
+			db.log.WarnContext(ctx, "record API token use", "token_id", t.ID, "err", err)
+		} else {
+			t.LastUsedAt = &now
+		}
+	}
+	return &t, nil
+}
+
+// CountAPITokens counts tokens, revoked ones included.
+func (db *DB) CountAPITokens(ctx context.Context) (int, error) {
+	var n int
+	err := db.read(ctx, func(q querier) error { return q.queryRow(ctx, "SELECT count(*) FROM api_tokens").Scan(&n) })
+	return n, err
+}

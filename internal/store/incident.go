@@ -1,0 +1,402 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+const incidentFrom = ` FROM incidents i JOIN services s ON s.id = i.service_id`
+
+const incidentCols = `i.id, i.title, i.description, i.service_id, s.name, i.severity, i.status, i.group_key, i.alert_count,
+	i.created_at, i.created_by, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by, i.updated_at`
+
+func scanIncident(row interface{ Scan(...any) error }) (*vigil.Incident, error) {
+	var (
+		i                 vigil.Incident
+		created, updated  int64
+		acked, resolvedAt sql.NullInt64
+	)
+	if err := row.Scan(&i.ID, &i.Title, &i.Description, &i.ServiceID, &i.ServiceName, &i.Severity, &i.Status, &i.GroupKey,
+		&i.AlertCount, &created, &i.CreatedBy, &acked, &i.AcknowledgedBy, &resolvedAt, &i.ResolvedBy, &updated); err != nil {
+		return nil, err
+	}
+	i.CreatedAt, i.UpdatedAt = fromMicros(created), fromMicros(updated)
+	i.AcknowledgedAt, i.ResolvedAt = nullMicros(acked), nullMicros(resolvedAt)
+	return &i, nil
+}
+
+// FindIncidentByID returns CodeNotFound when there is no such incident.
+func (db *DB) FindIncidentByID(ctx context.Context, id int64) (*vigil.Incident, error) {
+	var inc *vigil.Incident
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		inc, err = scanIncident(q.queryRow(ctx, "SELECT "+incidentCols+incidentFrom+" WHERE i.id = $1", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("incident", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// FindIncidents lists incidents, newest first, with the total count.
+func (db *DB) FindIncidents(ctx context.Context, f vigil.IncidentFilter) ([]*vigil.Incident, int, error) {
+	var w where
+	if len(f.Statuses) > 0 {
+		for _, s := range f.Statuses {
+			if !slices.Contains(vigil.IncidentStatuses, s) {
+				return nil, 0, vigil.FieldError("status", "must be one of %s", strings.Join(vigil.IncidentStatuses, ", "))
+			}
+		}
+		w.in("i.status", f.Statuses)
+	}
+	if f.ServiceID != nil {
+		w.add("i.service_id = ?", *f.ServiceID)
+	}
+	if f.Severity != nil {
+		if !f.Severity.Valid() {
+			return nil, 0, vigil.FieldError("severity", "must be one of critical, error, warning, info")
+		}
+		w.add("i.severity = ?", string(*f.Severity))
+	}
+	if f.Since != nil {
+		w.add("i.created_at >= ?", micros(*f.Since))
+	}
+	if f.Until != nil {
+		w.add("i.created_at < ?", micros(*f.Until))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// lower() on both sides: SQLite folds ASCII only, PostgreSQL by locale.
+		w.add(`lower(i.title) LIKE ? ESCAPE '\'`, likeContains(strings.ToLower(q)))
+	}
+	var (
+		total int
+		list  = []*vigil.Incident{}
+	)
+	err := db.read(ctx, func(q querier) error {
+		if err := q.queryRow(ctx, "SELECT count(*) FROM incidents i"+w.sql(), w.args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.query(ctx, "SELECT "+incidentCols+incidentFrom+w.sql()+" ORDER BY i.id DESC"+w.page(f.Offset, f.Limit), w.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			inc, err := scanIncident(rows)
+			if err != nil {
+				return err
+			}
+			list = append(list, inc)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, nil
+}
+
+// CountOpenIncidents counts incidents that are not resolved.
+func (db *DB) CountOpenIncidents(ctx context.Context) (int, error) {
+	var n int
+	err := db.read(ctx, func(q querier) error {
+		return q.queryRow(ctx, "SELECT count(*) FROM incidents WHERE status IN ($1, $2)",
+			vigil.IncidentTriggered, vigil.IncidentAcknowledged).Scan(&n)
+	})
+	return n, err
+}
+
+// DeclareIncident opens an incident by hand. CodeInvalid, CodeNotFound
+// (service).
+func (db *DB) DeclareIncident(ctx context.Context, d vigil.IncidentDeclaration) (*vigil.Incident, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	actor := vigil.ActorFromContext(ctx)
+	var inc *vigil.Incident
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		var svcName string
+		err := q.queryRow(ctx, "SELECT name FROM services WHERE id = $1", d.ServiceID).Scan(&svcName)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &vigil.Error{Code: vigil.CodeNotFound, Field: "service_id", Message: fmt.Sprintf("service %d not found", d.ServiceID)}
+		}
+		if err != nil {
+			return err
+		}
+		inc = &vigil.Incident{
+			Title: strings.TrimSpace(d.Title), Description: d.Description, ServiceID: d.ServiceID, ServiceName: svcName,
+			Severity: d.Severity, Status: vigil.IncidentTriggered, CreatedAt: now, CreatedBy: actor.Name, UpdatedAt: now,
+		}
+		if inc.ID, err = db.insertIncident(ctx, q, inc); err != nil {
+			return err
+		}
+		msg := "Declared by " + by(actor)
+		if d.Description != "" {
+			msg += ": " + d.Description
+		}
+		return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryCreated, msg, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+func (db *DB) insertIncident(ctx context.Context, q querier, inc *vigil.Incident) (int64, error) {
+	var id int64
+	err := q.queryRow(ctx, `INSERT INTO incidents (service_id, title, description, severity, status, group_key, alert_count,
+			created_at, created_by, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id`,
+		inc.ServiceID, inc.Title, inc.Description, string(inc.Severity), inc.Status, inc.GroupKey, inc.AlertCount,
+		micros(inc.CreatedAt), inc.CreatedBy).Scan(&id)
+	return id, err
+}
+
+// changeIncident runs fn on the incident, locked, in a write transaction
+// and returns the incident as fn left it.
+func (db *DB) changeIncident(ctx context.Context, id int64, fn func(q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error) (*vigil.Incident, error) {
+	actor := vigil.ActorFromContext(ctx)
+	var inc *vigil.Incident
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		var err error
+		inc, err = scanIncident(q.queryRow(ctx, "SELECT "+incidentCols+incidentFrom+" WHERE i.id = $1"+db.dialect.forUpdateOf("i"), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("incident", id)
+		}
+		if err != nil {
+			return err
+		}
+		return fn(q, now, inc, actor)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// AcknowledgeIncident moves a triggered incident to acknowledged;
+// acknowledging again changes nothing. CodeConflict when resolved.
+func (db *DB) AcknowledgeIncident(ctx context.Context, id int64) (*vigil.Incident, error) {
+	return db.changeIncident(ctx, id, func(q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error {
+		switch inc.Status {
+		case vigil.IncidentResolved:
+			return vigil.Errorf(vigil.CodeConflict, "incident %s is resolved; reopen it to acknowledge", inc.Number())
+		case vigil.IncidentAcknowledged:
+			return nil
+		}
+		return db.acknowledge(ctx, q, now, inc, actor)
+	})
+}
+
+func (db *DB) acknowledge(ctx context.Context, q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error {
+	if _, err := q.exec(ctx, `UPDATE incidents SET status = $1, acknowledged_at = $2, acknowledged_by = $3, updated_at = $2
+		WHERE id = $4`, vigil.IncidentAcknowledged, micros(now), actor.Name, inc.ID); err != nil {
+		return err
+	}
+	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.UpdatedAt = vigil.IncidentAcknowledged, &now, actor.Name, now
+	return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryAcknowledged, "Acknowledged by "+by(actor), nil)
+}
+
+// ResolveIncident resolves the incident and its firing alerts; resolving
+// again changes nothing.
+func (db *DB) ResolveIncident(ctx context.Context, id int64) (*vigil.Incident, error) {
+	return db.changeIncident(ctx, id, func(q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error {
+		if inc.Status == vigil.IncidentResolved {
+			return nil
+		}
+		n, err := q.exec(ctx, "UPDATE alerts SET status = $1, resolved_at = $2 WHERE incident_id = $3 AND status = $4",
+			vigil.AlertResolved, micros(now), id, vigil.AlertFiring)
+		if err != nil {
+			return err
+		}
+		msg := "Resolved by " + by(actor)
+		switch {
+		case n == 1:
+			msg += "; its firing alert was resolved too"
+		case n > 1:
+			msg += fmt.Sprintf("; its %d firing alerts were resolved too", n)
+		}
+		return db.resolve(ctx, q, now, inc, actor, msg)
+	})
+}
+
+func (db *DB) resolve(ctx context.Context, q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor, msg string) error {
+	if _, err := q.exec(ctx, `UPDATE incidents SET status = $1, resolved_at = $2, resolved_by = $3, updated_at = $2
+		WHERE id = $4`, vigil.IncidentResolved, micros(now), actor.Name, inc.ID); err != nil {
+		return err
+	}
+	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.UpdatedAt = vigil.IncidentResolved, &now, actor.Name, now
+	return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryResolved, msg, nil)
+}
+
+// ReopenIncident moves a resolved incident back to triggered, clearing its
+// acknowledgement and resolution. CodeConflict when it is not resolved.
+func (db *DB) ReopenIncident(ctx context.Context, id int64) (*vigil.Incident, error) {
+	return db.changeIncident(ctx, id, func(q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error {
+		if inc.Status != vigil.IncidentResolved {
+			return vigil.Errorf(vigil.CodeConflict, "incident %s is not resolved", inc.Number())
+		}
+		if _, err := q.exec(ctx, `UPDATE incidents SET status = $1, acknowledged_at = NULL, acknowledged_by = '',
+			resolved_at = NULL, resolved_by = '', updated_at = $2 WHERE id = $3`, vigil.IncidentTriggered, micros(now), id); err != nil {
+			return err
+		}
+		inc.Status, inc.UpdatedAt = vigil.IncidentTriggered, now
+		inc.AcknowledgedAt, inc.AcknowledgedBy, inc.ResolvedAt, inc.ResolvedBy = nil, "", nil, ""
+		return db.addEntry(ctx, q, id, now, actor, vigil.EntryReopened, "Reopened by "+by(actor), nil)
+	})
+}
+
+// UpdateIncident changes title or severity; each real change writes its
+// timeline entry. CodeInvalid, CodeNotFound.
+func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpdate) (*vigil.Incident, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	return db.changeIncident(ctx, id, func(q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error {
+		changed := false
+		if u.Title != nil {
+			if t := strings.TrimSpace(*u.Title); t != inc.Title {
+				msg := fmt.Sprintf("Title changed from %q to %q by %s", inc.Title, t, by(actor))
+				if err := db.addEntry(ctx, q, id, now, actor, vigil.EntryTitleChanged, msg, fromTo(inc.Title, t)); err != nil {
+					return err
+				}
+				inc.Title, changed = t, true
+			}
+		}
+		if u.Severity != nil && *u.Severity != inc.Severity {
+			if err := db.changeSeverity(ctx, q, now, inc, *u.Severity, actor, false); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if !changed {
+			return nil
+		}
+		inc.UpdatedAt = now
+		_, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, updated_at = $3 WHERE id = $4",
+			inc.Title, string(inc.Severity), micros(now), id)
+		return err
+	})
+}
+
+// changeSeverity records a severity change on the timeline and in inc; the
+// caller writes the incident row.
+func (db *DB) changeSeverity(ctx context.Context, q querier, now time.Time, inc *vigil.Incident, to vigil.Severity, actor vigil.Actor, byAlert bool) error {
+	msg := fmt.Sprintf("Severity changed from %s to %s by %s", inc.Severity, to, by(actor))
+	if byAlert {
+		msg = fmt.Sprintf("Severity raised from %s to %s by a new %s alert", inc.Severity, to, to)
+	}
+	if err := db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntrySeverityChanged, msg, fromTo(string(inc.Severity), string(to))); err != nil {
+		return err
+	}
+	inc.Severity = to
+	return nil
+}
+
+func fromTo(from, to string) json.RawMessage {
+	b, _ := json.Marshal(struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+	}{from, to})
+	return b
+}
+
+// AddNote appends a note to the timeline. CodeInvalid when empty or too
+// long, CodeNotFound.
+func (db *DB) AddNote(ctx context.Context, id int64, body string) (*vigil.TimelineEntry, error) {
+	body = strings.TrimSpace(body)
+	switch {
+	case body == "":
+		return nil, vigil.FieldError("body", "must not be empty")
+	case len(body) > vigil.MaxNoteLen:
+		return nil, vigil.FieldError("body", "must be at most %d bytes", vigil.MaxNoteLen)
+	case !utf8.ValidString(body):
+		return nil, vigil.FieldError("body", "must be valid UTF-8")
+	}
+	actor := vigil.ActorFromContext(ctx)
+	var e *vigil.TimelineEntry
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		n, err := q.exec(ctx, "UPDATE incidents SET updated_at = $1 WHERE id = $2", micros(now), id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("incident", id)
+		}
+		e = &vigil.TimelineEntry{IncidentID: id, At: now, Kind: vigil.EntryNote, Actor: actor.Name, ActorKind: actor.Kind,
+			Source: actor.Source, Message: body}
+		return db.insertEntry(ctx, q, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// addEntry appends a timeline entry. The timeline is append-only: nothing
+// in this package updates or deletes an entry.
+func (db *DB) addEntry(ctx context.Context, q querier, incidentID int64, now time.Time, a vigil.Actor, kind, msg string, data json.RawMessage) error {
+	return db.insertEntry(ctx, q, &vigil.TimelineEntry{IncidentID: incidentID, At: now, Kind: kind,
+		Actor: a.Name, ActorKind: a.Kind, Source: a.Source, Message: msg, Data: data})
+}
+
+func (db *DB) insertEntry(ctx context.Context, q querier, e *vigil.TimelineEntry) error {
+	var data any
+	if len(e.Data) > 0 {
+		data = string(e.Data)
+	}
+	return q.queryRow(ctx, `INSERT INTO timeline (incident_id, at, kind, actor, actor_kind, source, message, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		e.IncidentID, micros(e.At), e.Kind, e.Actor, e.ActorKind, e.Source, e.Message, data).Scan(&e.ID)
+}
+
+// FindTimeline returns the incident's timeline, oldest first. CodeNotFound.
+func (db *DB) FindTimeline(ctx context.Context, id int64) ([]*vigil.TimelineEntry, error) {
+	list := []*vigil.TimelineEntry{}
+	err := db.read(ctx, func(q querier) error {
+		rows, err := q.query(ctx, `SELECT id, incident_id, at, kind, actor, actor_kind, source, message, data
+			FROM timeline WHERE incident_id = $1 ORDER BY id`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				e    vigil.TimelineEntry
+				at   int64
+				data sql.NullString
+			)
+			if err := rows.Scan(&e.ID, &e.IncidentID, &at, &e.Kind, &e.Actor, &e.ActorKind, &e.Source, &e.Message, &data); err != nil {
+				return err
+			}
+			e.At = fromMicros(at)
+			if data.Valid {
+				e.Data = json.RawMessage(data.String)
+			}
+			list = append(list, &e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		if _, err := db.FindIncidentByID(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}

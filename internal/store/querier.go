@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// querier is what the store's SQL runs on: a read connection or a write
+// transaction, of either database. Both report no rows as sql.ErrNoRows
+// (pgx.ErrNoRows wraps it).
+type querier interface {
+	exec(ctx context.Context, query string, args ...any) (rowsAffected int64, err error)
+	queryRow(ctx context.Context, query string, args ...any) row
+	query(ctx context.Context, query string, args ...any) (rows, error)
+}
+
+type row interface{ Scan(dest ...any) error }
+
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// sqliteQuerier runs on the read pool, or in a write transaction where every
+// statement is prepared once and reused: preparing costs SQLite about as
+// much as running a small statement.
+type sqliteQuerier struct {
+	db   *DB
+	tx   *sql.Tx // write transaction, or nil
+	pool *sql.DB // read pool when tx is nil
+}
+
+func (q sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var (
+		res sql.Result
+		err error
+	)
+	switch {
+	case q.tx == nil:
+		res, err = q.pool.ExecContext(ctx, query, args...)
+	case len(args) == 0: // DDL and migrations: not worth keeping prepared
+		res, err = q.tx.ExecContext(ctx, query)
+	default:
+		var s *sql.Stmt
+		if s, err = q.stmt(ctx, query); err != nil {
+			return 0, err
+		}
+		res, err = s.ExecContext(ctx, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q sqliteQuerier) queryRow(ctx context.Context, query string, args ...any) row {
+	if q.tx == nil {
+		return q.pool.QueryRowContext(ctx, query, args...)
+	}
+	s, err := q.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+func (q sqliteQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	var (
+		r   *sql.Rows
+		err error
+	)
+	if q.tx == nil {
+		r, err = q.pool.QueryContext(ctx, query, args...)
+	} else {
+		var s *sql.Stmt
+		if s, err = q.stmt(ctx, query); err != nil {
+			return nil, err
+		}
+		r, err = s.QueryContext(ctx, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+// stmt returns the statement prepared on the writer for query, bound to the
+// transaction (database/sql reuses the connection's prepared statement).
+func (q sqliteQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	db := q.db
+	db.stmtMu.Lock()
+	s, ok := db.stmts[query]
+	db.stmtMu.Unlock()
+	if !ok {
+		var err error
+		if s, err = db.w.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		db.stmtMu.Lock()
+		if old, ok := db.stmts[query]; ok {
+			s.Close()
+			s = old
+		} else if db.stmts != nil {
+			db.stmts[query] = s
+		}
+		db.stmtMu.Unlock()
+	}
+	return q.tx.StmtContext(ctx, s), nil
+}
+
+type sqlRows struct{ r *sql.Rows }
+
+func (r sqlRows) Next() bool             { return r.r.Next() }
+func (r sqlRows) Scan(dest ...any) error { return r.r.Scan(dest...) }
+func (r sqlRows) Err() error             { return r.r.Err() }
+func (r sqlRows) Close()                 { r.r.Close() }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// pgQuerier runs on a pooled connection or in a transaction. pgx caches a
+// prepared statement per connection for every query text.
+type pgQuerier struct {
+	c interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+		Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	}
+}
+
+func (q pgQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.c.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (q pgQuerier) queryRow(ctx context.Context, query string, args ...any) row {
+	return q.c.QueryRow(ctx, query, args...)
+}
+
+func (q pgQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	return q.c.Query(ctx, query, args...)
+}
+
+// pgPool is a small pool of PostgreSQL connections. (pgxpool would need
+// github.com/jackc/puddle/v2, which go.mod does not carry.)
+type pgPool struct {
+	cfg   *pgx.ConnConfig
+	slots chan struct{}  // one per connection in use
+	idle  chan *pgx.Conn // as many as slots, so release never blocks
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func newPgPool(cfg *pgx.ConnConfig, size int) *pgPool {
+	return &pgPool{cfg: cfg, slots: make(chan struct{}, size), idle: make(chan *pgx.Conn, size)}
+}
+
+var errPoolClosed = errors.New("store: database closed")
+
+func (p *pgPool) acquire(ctx context.Context) (*pgx.Conn, error) {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		<-p.slots
+		return nil, errPoolClosed
+	}
+	for {
+		select {
+		case c := <-p.idle:
+			if c.IsClosed() {
+				continue
+			}
+			return c, nil
+		default:
+			c, err := pgx.ConnectConfig(ctx, p.cfg)
+			if err != nil {
+				<-p.slots
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+}
+
+// release returns c to the pool, or closes it when it is broken, still in a
+// transaction, or the pool is closed.
+func (p *pgPool) release(c *pgx.Conn) {
+	defer func() { <-p.slots }()
+	p.mu.Lock()
+	if !p.closed && !c.IsClosed() && c.PgConn().TxStatus() == 'I' {
+		p.idle <- c // never blocks: as many idle places as slots
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	c.Close(context.Background())
+}
+
+func (p *pgPool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for {
+		select {
+		case c := <-p.idle:
+			c.Close(context.Background())
+		default:
+			return
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+const serviceCols = "id, name, description, grouping_rule, auto_resolve, created_at, updated_at"
+
+func scanService(row interface{ Scan(...any) error }) (*vigil.Service, error) {
+	var (
+		s                vigil.Service
+		rule             string
+		created, updated int64
+	)
+	if err := row.Scan(&s.ID, &s.Name, &s.Description, &rule, &s.AutoResolve, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(rule), &s.Grouping); err != nil {
+		return nil, err
+	}
+	s.CreatedAt, s.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &s, nil
+}
+
+func checkService(s *vigil.Service) error {
+	s.Name = strings.TrimSpace(s.Name)
+	s.Normalize()
+	return s.Validate()
+}
+
+var errNameTaken = &vigil.Error{Code: vigil.CodeConflict, Field: "name", Message: "a service with this name already exists"}
+
+// CreateService stores s, filling its ID and times. CodeInvalid,
+// CodeConflict (name taken).
+func (db *DB) CreateService(ctx context.Context, s *vigil.Service) error {
+	if err := checkService(s); err != nil {
+		return err
+	}
+	rule, err := json.Marshal(s.Grouping)
+	if err != nil {
+		return db.mapErr(err)
+	}
+	return db.write(ctx, func(q querier, now time.Time) error {
+		err := q.queryRow(ctx, `INSERT INTO services (name, description, grouping_rule, auto_resolve, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+			s.Name, s.Description, string(rule), s.AutoResolve, micros(now)).Scan(&s.ID)
+		if uniqueViolation(err) {
+			return errNameTaken
+		}
+		if err != nil {
+			return err
+		}
+		s.CreatedAt, s.UpdatedAt = now, now
+		return nil
+	})
+}
+
+// FindServiceByID returns CodeNotFound when there is no such service.
+func (db *DB) FindServiceByID(ctx context.Context, id int64) (*vigil.Service, error) {
+	var s *vigil.Service
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		s, err = scanService(q.queryRow(ctx, "SELECT "+serviceCols+" FROM services WHERE id = $1", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("service", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// FindServices lists services by name with the total matching count.
+func (db *DB) FindServices(ctx context.Context, f vigil.ServiceFilter) ([]*vigil.Service, int, error) {
+	var w where
+	if f.ID != nil {
+		w.add("id = ?", *f.ID)
+	}
+	if f.Name != nil {
+		w.add("name = ?", *f.Name)
+	}
+	var (
+		total int
+		list  = []*vigil.Service{}
+	)
+	err := db.read(ctx, func(q querier) error {
+		if err := q.queryRow(ctx, "SELECT count(*) FROM services"+w.sql(), w.args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.query(ctx, "SELECT "+serviceCols+" FROM services"+w.sql()+" ORDER BY name, id"+w.page(f.Offset, f.Limit), w.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			s, err := scanService(rows)
+			if err != nil {
+				return err
+			}
+			list = append(list, s)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, nil
+}
+
+// UpdateService applies upd. CodeNotFound, CodeInvalid, CodeConflict.
+func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpdate) (*vigil.Service, error) {
+	var out *vigil.Service
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		s, err := scanService(q.queryRow(ctx, "SELECT "+serviceCols+" FROM services WHERE id = $1"+db.dialect.forUpdate(), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("service", id)
+		}
+		if err != nil {
+			return err
+		}
+		if upd.Name != nil {
+			s.Name = *upd.Name
+		}
+		if upd.Description != nil {
+			s.Description = *upd.Description
+		}
+		if upd.Grouping != nil {
+			s.Grouping = *upd.Grouping
+		}
+		if upd.AutoResolve != nil {
+			s.AutoResolve = *upd.AutoResolve
+		}
+		if err := checkService(s); err != nil {
+			return err
+		}
+		rule, err := json.Marshal(s.Grouping)
+		if err != nil {
+			return err
+		}
+		_, err = q.exec(ctx, `UPDATE services SET name = $1, description = $2, grouping_rule = $3, auto_resolve = $4, updated_at = $5
+			WHERE id = $6`, s.Name, s.Description, string(rule), s.AutoResolve, micros(now), id)
+		if uniqueViolation(err) {
+			return errNameTaken
+		}
+		s.UpdatedAt = now
+		out = s
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteService removes a service and its integration keys. CodeNotFound;
+// CodeConflict while it has incidents.
+func (db *DB) DeleteService(ctx context.Context, id int64) error {
+	return db.write(ctx, func(q querier, now time.Time) error {
+		// The lock keeps a concurrent first alert from opening an incident
+		// meanwhile (it locks the service row too).
+		err := q.queryRow(ctx, "SELECT id FROM services WHERE id = $1"+db.dialect.forUpdate(), id).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("service", id)
+		}
+		if err != nil {
+			return err
+		}
+		var has bool
+		if err := q.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM incidents WHERE service_id = $1)", id).Scan(&has); err != nil {
+			return err
+		}
+		if has {
+			return vigil.Errorf(vigil.CodeConflict, "service %d has incidents; it cannot be deleted", id)
+		}
+		if _, err := q.exec(ctx, "DELETE FROM integration_keys WHERE service_id = $1", id); err != nil {
+			return err
+		}
+		_, err = q.exec(ctx, "DELETE FROM services WHERE id = $1", id)
+		return err
+	})
+}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// incidentShowPage is the model of incident_show.html.
+type incidentShowPage struct {
+	layout
+	Incident       *vigil.Incident
+	Alerts         []alertView
+	AlertsTotal    int
+	Timeline       []*vigil.TimelineEntry
+	CanAcknowledge bool
+	CanResolve     bool
+	CanReopen      bool
+	Note           noteForm
+	Edit           editForm
+}
+
+// alertView is an alert with its labels in a stable order and only the
+// links that are safe to follow.
+type alertView struct {
+	*vigil.Alert
+	SortedLabels []labelView
+	SafeLinks    []vigil.Link
+}
+
+type labelView struct{ Name, Value string }
+
+// noteForm is the "Add a note" form.
+type noteForm struct {
+	Body   string
+	Errors formErrors
+}
+
+// editForm changes title and severity.
+type editForm struct {
+	Title           string
+	SeverityOptions []option
+	Errors          formErrors
+}
+
+// incidentShow answers GET /incidents/{id}.
+func (u *UI) incidentShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		u.notFound(w, r)
+		return
+	}
+	m, err := u.incidentShowModel(w, r, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "incident_show.html", m)
+}
+
+func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64) (incidentShowPage, error) {
+	ctx := r.Context()
+	inc, err := u.store.FindIncidentByID(ctx, id)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
+	alerts, total, err := u.store.FindAlerts(ctx, vigil.AlertFilter{IncidentID: &id, Limit: vigil.MaxPageSize})
+	if err != nil {
+		return incidentShowPage{}, err
+	}
+	timeline, err := u.store.FindTimeline(ctx, id)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
+	m := incidentShowPage{
+		Incident:       inc,
+		AlertsTotal:    total,
+		Timeline:       timeline,
+		CanAcknowledge: inc.Status == vigil.IncidentTriggered,
+		CanResolve:     inc.Status != vigil.IncidentResolved,
+		CanReopen:      inc.Status == vigil.IncidentResolved,
+		Edit: editForm{
+			Title:           inc.Title,
+			SeverityOptions: severityOptions(string(inc.Severity), false),
+		},
+	}
+	for _, a := range alerts {
+		m.Alerts = append(m.Alerts, newAlertView(a))
+	}
+	m.layout = u.layout(w, r, "Incident "+inc.Number()+": "+inc.Title, "incidents")
+	return m, nil
+}
+
+func newAlertView(a *vigil.Alert) alertView {
+	v := alertView{Alert: a}
+	for k, val := range a.Labels {
+		v.SortedLabels = append(v.SortedLabels, labelView{Name: k, Value: val})
+	}
+	slices.SortFunc(v.SortedLabels, func(x, y labelView) int { return strings.Compare(x.Name, y.Name) })
+	for _, l := range a.Links {
+		if safeLink(l.Href) {
+			v.SafeLinks = append(v.SafeLinks, l)
+		}
+	}
+	return v
+}
+
+// safeLink accepts only absolute http and https URLs. The store should
+// hold nothing else, but a javascript: link that slipped through would run
+// in the responder's session, so the page checks again (and html/template
+// would neuter it a third time).
+func safeLink(href string) bool {
+	u, err := url.Parse(href)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	s := strings.ToLower(u.Scheme)
+	return s == "http" || s == "https"
+}
+
+// incidentURL is where the actions on an incident send the browser back.
+func incidentURL(id int64) string { return "/incidents/" + itoa(id) }

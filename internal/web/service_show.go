@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// serviceShowPage is the model of service_show.html.
+type serviceShowPage struct {
+	layout
+	Service   *vigil.Service
+	Keys      []*vigil.IntegrationKey
+	OpenCount int
+	KeyForm   keyForm
+	// NewKey is set only on the answer to creating a key: the one time
+	// its secret is shown.
+	NewKey *newKeyView
+}
+
+// keyForm is the "New integration key" form.
+type keyForm struct {
+	Name   string
+	Errors formErrors
+}
+
+// newKeyView shows a just-created key with ready-to-paste examples.
+type newKeyView struct {
+	Key             *vigil.IntegrationKey
+	EventsURL       string
+	CurlTrigger     string
+	CurlResolve     string
+	CurlAcknowledge string
+}
+
+// serviceShow answers GET /services/{id}.
+func (u *UI) serviceShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		u.notFound(w, r)
+		return
+	}
+	m, err := u.serviceShowModel(w, r, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "service_show.html", m)
+}
+
+func (u *UI) serviceShowModel(w http.ResponseWriter, r *http.Request, id int64) (serviceShowPage, error) {
+	ctx := r.Context()
+	s, err := u.store.FindServiceByID(ctx, id)
+	if err != nil {
+		return serviceShowPage{}, err
+	}
+	keys, err := u.store.FindIntegrationKeys(ctx, id)
+	if err != nil {
+		return serviceShowPage{}, err
+	}
+	_, open, err := u.store.FindIncidents(ctx, vigil.IncidentFilter{
+		ServiceID: &id,
+		Statuses:  []string{vigil.IncidentTriggered, vigil.IncidentAcknowledged},
+		Limit:     1,
+	})
+	if err != nil {
+		return serviceShowPage{}, err
+	}
+	return serviceShowPage{
+		layout:    u.layout(w, r, "Service "+s.Name, "services"),
+		Service:   s,
+		Keys:      keys,
+		OpenCount: open,
+	}, nil
+}
