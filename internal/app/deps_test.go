@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"web":       {"vigil", "auth"},
 	"client":    {"vigil", "auth"},
 	"app":       {"vigil", "store", "server", "web", "auth", "api"},
-	"storetest": {"vigil"},
+	"storetest": {"vigil", "triage"},
 }
 
 // pure packages use only the standard library (and the domain).

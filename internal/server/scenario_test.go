@@ -233,7 +233,9 @@ func TestScenarios(t *testing.T) {
 				return io.MultiReader(strings.NewReader(`{"summary":"a","source":"`), strings.NewReader(big), strings.NewReader(`"}`))
 			}, wantStatus: 413, wantContains: []string{"1 MiB"}},
 		{name: "ingest chunked small", method: "POST", path: "/api/v1/events", headers: keyAuth,
-			rawBody: func() io.Reader { return io.MultiReader(strings.NewReader(`{"summary":`), strings.NewReader(`"chunked"}`)) }, wantStatus: 202},
+			rawBody: func() io.Reader {
+				return io.MultiReader(strings.NewReader(`{"summary":`), strings.NewReader(`"chunked"}`))
+			}, wantStatus: 202},
 		{name: "ingest unknown key", method: "POST", path: "/api/v1/events", headers: map[string]string{"Authorization": "Bearer vgi_nosuchkey"},
 			body: `{"summary":"a"}`, wantStatus: 401, wantNotContains: []string{"vgi_nosuchkey"}},
 		{name: "ingest no key", method: "POST", path: "/api/v1/events", headers: map[string]string{"Authorization": ""},

@@ -156,6 +156,13 @@ func (db *DB) openSQLite(ctx context.Context, dir string) error {
 	if err := db.migrate(ctx); err != nil {
 		return err
 	}
+	for _, q := range hotStatements() {
+		s, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return db.mapErr(fmt.Errorf("prepare %q: %w", q, err))
+		}
+		db.stmts[q] = s
+	}
 	if db.r, err = sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)"); err != nil {
 		return unavailable(err)
 	}

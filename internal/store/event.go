@@ -49,13 +49,20 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 	}
 }
 
-// eventTx applies events inside one write transaction.
+// eventTx applies events inside one write transaction. To keep the number
+// of statements per new alert near one, it remembers within the batch which
+// incident each grouping leads to, and defers the incident counters and the
+// timeline entries to one flush at the end (same transaction, same order).
 type eventTx struct {
 	db   *DB
 	ctx  context.Context
 	q    querier
 	now  time.Time
 	svcs map[int64]*serviceRule // this transaction's view of the services it touched
+
+	groups  map[groupKey]*openIncident // where new alerts of a grouping go
+	touched []*openIncident            // incidents that alerts joined, to flush
+	entries []*vigil.TimelineEntry     // timeline entries, in order, to flush
 }
 
 type serviceRule struct {
@@ -64,9 +71,22 @@ type serviceRule struct {
 	locked      bool // PostgreSQL: row locked FOR UPDATE in this transaction
 }
 
-// applyBatch runs every request's events in tx and fills their results.
+// groupKey is a grouping decision of one service: a group key, or "" for
+// the time window (the same for every event of the transaction: one now).
+type groupKey struct {
+	service int64
+	key     string
+}
+
+type openIncident struct {
+	id     int64
+	sev    vigil.Severity
+	joined int64 // alerts joined in this transaction
+}
+
+// applyBatch runs every request's events in q and fills their results.
 func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*request) error {
-	p := &eventTx{db: db, ctx: ctx, q: q, now: now, svcs: map[int64]*serviceRule{}}
+	p := &eventTx{db: db, ctx: ctx, q: q, now: now, svcs: map[int64]*serviceRule{}, groups: map[groupKey]*openIncident{}}
 	for _, r := range reqs {
 		r.res = make([]vigil.EventResult, len(r.events))
 		for i, e := range r.events {
@@ -88,7 +108,24 @@ func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*
 			}
 		}
 	}
-	return nil
+	return p.flush()
+}
+
+// entry queues a timeline entry for the flush.
+func (p *eventTx) entry(incidentID int64, a vigil.Actor, kind, msg string, data json.RawMessage) {
+	p.entries = append(p.entries, &vigil.TimelineEntry{IncidentID: incidentID, At: p.now, Kind: kind,
+		Actor: a.Name, ActorKind: a.Kind, Source: a.Source, Message: msg, Data: data})
+}
+
+// flush writes the joined-alert counters and severities of the incidents
+// and the queued timeline entries.
+func (p *eventTx) flush() error {
+	for _, inc := range p.touched {
+		if _, err := p.q.exec(p.ctx, sqlJoinIncident, inc.joined, string(inc.sev), micros(p.now), inc.id); err != nil {
+			return err
+		}
+	}
+	return p.db.insertEntries(p.ctx, p.q, p.entries)
 }
 
 // service returns the grouping rule of a service. With lock set it also
@@ -100,7 +137,7 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 	if ok && (s.locked || !lock) {
 		return s, false, nil
 	}
-	q := "SELECT grouping_rule, auto_resolve FROM services WHERE id = $1"
+	q := sqlServiceRule
 	if lock {
 		q += p.db.dialect.forUpdate()
 	}
@@ -127,9 +164,10 @@ const (
 		details = $4, labels = $5, links = $6, source = $7
 	WHERE service_id = $8 AND dedup_key = $9 AND status = 'firing' RETURNING id, incident_id`
 
-	// ON CONFLICT is the safety net of the race between two first triggers;
-	// the service lock normally prevents it, and occurrences > 1 in the answer
-	// makes the transaction start over.
+	// ON CONFLICT turns the insert into a repeat when the alert is already
+	// firing (occurrences > 1 in the answer). On the slow path it is the
+	// safety net of the race between two first triggers, which the service
+	// lock normally prevents.
 	sqlInsertAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
 		severity, source, status, first_seen, last_seen, occurrences)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'firing', $11, $11, 1)
@@ -137,7 +175,7 @@ const (
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen, summary = excluded.summary,
 		severity = excluded.severity, details = excluded.details, labels = excluded.labels, links = excluded.links,
 		source = excluded.source
-	RETURNING id, occurrences`
+	RETURNING id, incident_id, occurrences`
 
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
@@ -150,10 +188,30 @@ const (
 	sqlOpenIncidentSince = `SELECT id, severity FROM incidents
 	WHERE service_id = $1 AND status <> 'resolved' AND created_at >= $2 ORDER BY id DESC LIMIT 1`
 
-	sqlJoinIncident = `UPDATE incidents SET alert_count = alert_count + 1, severity = $1, updated_at = $2 WHERE id = $3`
+	sqlJoinIncident = `UPDATE incidents SET alert_count = alert_count + $1, severity = $2, updated_at = $3 WHERE id = $4`
 
 	sqlAnyFiring = `SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND status = 'firing')`
+
+	sqlAckIncident = `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2, updated_at = $1
+	WHERE id = $3 AND status = 'triggered'`
+
+	sqlTouchIncident = `UPDATE incidents SET updated_at = $1 WHERE id = $2 RETURNING status`
+
+	sqlServiceRule = `SELECT grouping_rule, auto_resolve FROM services WHERE id = $1`
 )
+
+// hotStatements are prepared once on SQLite's writer connection at open.
+func hotStatements() []string {
+	list := []string{
+		sqlRepeatAlert, sqlInsertAlert, sqlFiringAlert, sqlResolveAlert, sqlOpenIncidentByKey, sqlOpenIncidentSince,
+		sqlJoinIncident, sqlAnyFiring, sqlAckIncident, sqlTouchIncident, sqlServiceRule, sqlInsertIncident, sqlInsertEntry,
+		sqlResolveIncident,
+	}
+	for _, q := range sqlInsertEntries {
+		list = append(list, q)
+	}
+	return list
+}
 
 func (p *eventTx) trigger(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
 	res.Changed = true
@@ -161,6 +219,29 @@ func (p *eventTx) trigger(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if err != nil {
 		return err
 	}
+	upsert := func(inc *openIncident) (occurrences int64, err error) {
+		err = p.q.queryRow(p.ctx, sqlInsertAlert,
+			e.ServiceID, inc.id, e.IntegrationKeyID, e.DedupKey, e.Summary, details, labels, links,
+			string(e.Severity), e.Source, micros(p.now)).
+			Scan(&res.AlertID, &res.IncidentID, &occurrences)
+		return occurrences, err
+	}
+
+	// Fast path: this batch already knows the incident a new alert of this
+	// grouping joins, so one upsert does it, new alert or repeat.
+	if svc, ok := p.svcs[e.ServiceID]; ok && (svc.locked || p.db.dialect == sqliteDialect) {
+		if g := triage.Group(svc.grouping, e, p.now); !g.New {
+			if inc := p.groups[groupKey{e.ServiceID, g.Key}]; inc != nil {
+				n, err := upsert(inc)
+				if err != nil || n > 1 {
+					return err // a repeat of a firing alert
+				}
+				p.join(inc, e, actor, res)
+				return nil
+			}
+		}
+	}
+
 	repeat := func() (bool, error) {
 		err := p.q.queryRow(p.ctx, sqlRepeatAlert,
 			micros(p.now), e.Summary, string(e.Severity), details, labels, links, e.Source, e.ServiceID, e.DedupKey).
@@ -187,69 +268,92 @@ func (p *eventTx) trigger(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 
 	// A new alert: find or open its incident.
 	g := triage.Group(svc.grouping, e, p.now)
-	var (
-		incID  int64
-		incSev vigil.Severity
-	)
-	if !g.New {
-		q, arg := sqlOpenIncidentSince, any(micros(g.Since))
-		if g.Key != "" {
-			q, arg = sqlOpenIncidentByKey, g.Key
-		}
-		// The lock keeps a concurrent ResolveIncident from closing the
-		// incident under the joining alert.
-		err := p.q.queryRow(p.ctx, q+p.db.dialect.forUpdate(), e.ServiceID, arg).Scan(&incID, &incSev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	inc, err := p.findIncident(e.ServiceID, g)
+	if err != nil {
+		return err
 	}
-	if incID == 0 {
-		title := triage.IncidentTitle(e)
-		if title == "" {
-			title = e.DedupKey
-		}
-		inc := &vigil.Incident{ServiceID: e.ServiceID, Title: title, Severity: e.Severity, Status: vigil.IncidentTriggered,
-			GroupKey: g.Key, AlertCount: 1, CreatedAt: p.now, CreatedBy: actor.Name, UpdatedAt: p.now}
-		if incID, err = p.db.insertIncident(p.ctx, p.q, inc); err != nil {
-			return err
-		}
-		msg := fmt.Sprintf("Opened by alert %q, sent by %s", e.DedupKey, by(actor))
-		if err := p.db.addEntry(p.ctx, p.q, incID, p.now, actor, vigil.EntryCreated, msg, nil); err != nil {
+	if inc == nil {
+		if inc, err = p.openIncident(e, g, actor); err != nil {
 			return err
 		}
 		res.IncidentNew = true
 	}
-
-	var occurrences int64
-	err = p.q.queryRow(p.ctx, sqlInsertAlert,
-		e.ServiceID, incID, e.IntegrationKeyID, e.DedupKey, e.Summary, details, labels, links,
-		string(e.Severity), e.Source, micros(p.now)).
-		Scan(&res.AlertID, &occurrences)
+	n, err := upsert(inc)
 	if err != nil {
 		return err
 	}
-	if occurrences != 1 {
+	if n != 1 {
 		return errRace // lost to a concurrent first trigger; start over
 	}
-	res.AlertNew, res.IncidentID = true, incID
+	p.join(inc, e, actor, res)
+	return nil
+}
 
+// findIncident returns the open incident a new alert of grouping g joins,
+// or nil.
+func (p *eventTx) findIncident(serviceID int64, g triage.Grouping) (*openIncident, error) {
+	if g.New {
+		return nil, nil
+	}
+	gk := groupKey{serviceID, g.Key}
+	if inc := p.groups[gk]; inc != nil {
+		return inc, nil
+	}
+	q, arg := sqlOpenIncidentSince, any(micros(g.Since))
+	if g.Key != "" {
+		q, arg = sqlOpenIncidentByKey, g.Key
+	}
+	// The lock keeps a concurrent ResolveIncident from closing the incident
+	// under the joining alert.
+	inc := &openIncident{}
+	err := p.q.queryRow(p.ctx, q+p.db.dialect.forUpdate(), serviceID, arg).Scan(&inc.id, &inc.sev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.groups[gk] = inc
+	return inc, nil
+}
+
+// openIncident creates the incident of a new alert.
+func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Actor) (*openIncident, error) {
+	title := triage.IncidentTitle(e)
+	if title == "" {
+		title = e.DedupKey
+	}
+	id, err := p.db.insertIncident(p.ctx, p.q, &vigil.Incident{ServiceID: e.ServiceID, Title: title, Severity: e.Severity,
+		Status: vigil.IncidentTriggered, GroupKey: g.Key, CreatedAt: p.now, CreatedBy: actor.Name, UpdatedAt: p.now})
+	if err != nil {
+		return nil, err
+	}
+	p.entry(id, actor, vigil.EntryCreated, fmt.Sprintf("Opened by alert %q, sent by %s", e.DedupKey, by(actor)), nil)
+	inc := &openIncident{id: id, sev: e.Severity}
+	if !g.New {
+		// It is now the newest open incident of the service: the answer for
+		// its group key and for the time window alike.
+		p.groups[groupKey{e.ServiceID, g.Key}] = inc
+		p.groups[groupKey{e.ServiceID, ""}] = inc
+	}
+	return inc, nil
+}
+
+// join records a new alert joining inc: counter, severity and timeline.
+func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) {
+	res.AlertNew, res.IncidentID = true, inc.id
+	if inc.joined == 0 {
+		p.touched = append(p.touched, inc)
+	}
+	inc.joined++
 	data := json.RawMessage(`{"alert_id":` + strconv.FormatInt(res.AlertID, 10) + `}`)
-	msg := fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary)
-	if err := p.db.addEntry(p.ctx, p.q, incID, p.now, actor, vigil.EntryAlertJoined, msg, data); err != nil {
-		return err
+	p.entry(inc.id, actor, vigil.EntryAlertJoined, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary), data)
+	if e.Severity.Rank() > inc.sev.Rank() {
+		p.entry(inc.id, actor, vigil.EntrySeverityChanged,
+			fmt.Sprintf("Severity raised from %s to %s by a new %s alert", inc.sev, e.Severity, e.Severity),
+			fromTo(string(inc.sev), string(e.Severity)))
+		inc.sev = e.Severity
 	}
-	if res.IncidentNew {
-		return nil
-	}
-	if e.Severity.Rank() > incSev.Rank() {
-		inc := &vigil.Incident{ID: incID, Severity: incSev}
-		if err := p.db.changeSeverity(p.ctx, p.q, p.now, inc, e.Severity, actor, true); err != nil {
-			return err
-		}
-		incSev = e.Severity
-	}
-	_, err = p.q.exec(p.ctx, sqlJoinIncident, string(incSev), micros(p.now), incID)
-	return err
 }
 
 func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
@@ -260,8 +364,7 @@ func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.Even
 	if err != nil {
 		return err
 	}
-	n, err := p.q.exec(p.ctx, `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2,
-		updated_at = $1 WHERE id = $3 AND status = 'triggered'`, micros(p.now), actor.Name, res.IncidentID)
+	n, err := p.q.exec(p.ctx, sqlAckIncident, micros(p.now), actor.Name, res.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -269,7 +372,8 @@ func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.Even
 		return nil // already acknowledged: nothing changes
 	}
 	res.Changed = true
-	return p.db.addEntry(p.ctx, p.q, res.IncidentID, p.now, actor, vigil.EntryAcknowledged, "Acknowledged by "+by(actor), nil)
+	p.entry(res.IncidentID, actor, vigil.EntryAcknowledged, "Acknowledged by "+by(actor), nil)
+	return nil
 }
 
 func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
@@ -285,15 +389,11 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	// resolving its last two alerts the second sees the first's and
 	// auto-resolves.
 	var status string
-	err = p.q.queryRow(p.ctx, "UPDATE incidents SET updated_at = $1 WHERE id = $2 RETURNING status",
-		micros(p.now), res.IncidentID).Scan(&status)
+	err = p.q.queryRow(p.ctx, sqlTouchIncident, micros(p.now), res.IncidentID).Scan(&status)
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Alert %q resolved by %s", e.DedupKey, by(actor))
-	if err := p.db.addEntry(p.ctx, p.q, res.IncidentID, p.now, actor, vigil.EntryAlertResolved, msg, nil); err != nil {
-		return err
-	}
+	p.entry(res.IncidentID, actor, vigil.EntryAlertResolved, fmt.Sprintf("Alert %q resolved by %s", e.DedupKey, by(actor)), nil)
 	if status == vigil.IncidentResolved {
 		return nil
 	}
@@ -305,8 +405,16 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if err := p.q.queryRow(p.ctx, sqlAnyFiring, res.IncidentID).Scan(&firing); err != nil || firing {
 		return err
 	}
-	inc := &vigil.Incident{ID: res.IncidentID}
-	return p.db.resolve(p.ctx, p.q, p.now, inc, actor, "Resolved automatically: all of its alerts are resolved")
+	if _, err := p.q.exec(p.ctx, sqlResolveIncident, vigil.IncidentResolved, micros(p.now), actor.Name, res.IncidentID); err != nil {
+		return err
+	}
+	p.entry(res.IncidentID, actor, vigil.EntryResolved, "Resolved automatically: all of its alerts are resolved", nil)
+	for k, inc := range p.groups { // a resolved incident is joined no more
+		if inc.id == res.IncidentID {
+			delete(p.groups, k)
+		}
+	}
+	return nil
 }
 
 // encodeEventData returns the JSON text of an event's labels and links

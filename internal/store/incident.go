@@ -155,12 +155,20 @@ func (db *DB) DeclareIncident(ctx context.Context, d vigil.IncidentDeclaration) 
 	return inc, nil
 }
 
+const (
+	sqlInsertIncident = `INSERT INTO incidents (service_id, title, description, severity, status, group_key, alert_count,
+		created_at, created_by, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id`
+
+	sqlResolveIncident = `UPDATE incidents SET status = $1, resolved_at = $2, resolved_by = $3, updated_at = $2 WHERE id = $4`
+
+	sqlInsertEntry = `INSERT INTO timeline (incident_id, at, kind, actor, actor_kind, source, message, data)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+)
+
 func (db *DB) insertIncident(ctx context.Context, q querier, inc *vigil.Incident) (int64, error) {
 	var id int64
-	err := q.queryRow(ctx, `INSERT INTO incidents (service_id, title, description, severity, status, group_key, alert_count,
-			created_at, created_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id`,
-		inc.ServiceID, inc.Title, inc.Description, string(inc.Severity), inc.Status, inc.GroupKey, inc.AlertCount,
+	err := q.queryRow(ctx, sqlInsertIncident, inc.ServiceID, inc.Title, inc.Description, string(inc.Severity), inc.Status, inc.GroupKey, inc.AlertCount,
 		micros(inc.CreatedAt), inc.CreatedBy).Scan(&id)
 	return id, err
 }
@@ -234,8 +242,7 @@ func (db *DB) ResolveIncident(ctx context.Context, id int64) (*vigil.Incident, e
 }
 
 func (db *DB) resolve(ctx context.Context, q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor, msg string) error {
-	if _, err := q.exec(ctx, `UPDATE incidents SET status = $1, resolved_at = $2, resolved_by = $3, updated_at = $2
-		WHERE id = $4`, vigil.IncidentResolved, micros(now), actor.Name, inc.ID); err != nil {
+	if _, err := q.exec(ctx, sqlResolveIncident, vigil.IncidentResolved, micros(now), actor.Name, inc.ID); err != nil {
 		return err
 	}
 	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.UpdatedAt = vigil.IncidentResolved, &now, actor.Name, now
@@ -358,10 +365,58 @@ func (db *DB) insertEntry(ctx context.Context, q querier, e *vigil.TimelineEntry
 	if len(e.Data) > 0 {
 		data = string(e.Data)
 	}
-	return q.queryRow(ctx, `INSERT INTO timeline (incident_id, at, kind, actor, actor_kind, source, message, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		e.IncidentID, micros(e.At), e.Kind, e.Actor, e.ActorKind, e.Source, e.Message, data).Scan(&e.ID)
+	return q.queryRow(ctx, sqlInsertEntry, e.IncidentID, micros(e.At), e.Kind, e.Actor, e.ActorKind, e.Source, e.Message, data).Scan(&e.ID)
 }
+
+// insertEntries appends entries in order, several rows per statement. Row
+// counts are powers of two so SQLite can keep each statement prepared.
+func (db *DB) insertEntries(ctx context.Context, q querier, entries []*vigil.TimelineEntry) error {
+	for len(entries) > 0 {
+		n := maxEntryRows
+		for n > len(entries) {
+			n /= 2
+		}
+		args := make([]any, 0, 8*n)
+		for _, e := range entries[:n] {
+			var data any
+			if len(e.Data) > 0 {
+				data = string(e.Data)
+			}
+			args = append(args, e.IncidentID, micros(e.At), e.Kind, e.Actor, e.ActorKind, e.Source, e.Message, data)
+		}
+		if _, err := q.exec(ctx, sqlInsertEntries[n], args...); err != nil {
+			return err
+		}
+		entries = entries[n:]
+	}
+	return nil
+}
+
+const maxEntryRows = 64
+
+// sqlInsertEntries[n] inserts n timeline rows, for n a power of two.
+var sqlInsertEntries = func() map[int]string {
+	m := map[int]string{}
+	for n := 1; n <= maxEntryRows; n *= 2 {
+		var b strings.Builder
+		b.WriteString("INSERT INTO timeline (incident_id, at, kind, actor, actor_kind, source, message, data) VALUES ")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j := range 8 {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", i*8+j+1)
+			}
+			b.WriteString(")")
+		}
+		m[n] = b.String()
+	}
+	return m
+}()
 
 // FindTimeline returns the incident's timeline, oldest first. CodeNotFound.
 func (db *DB) FindTimeline(ctx context.Context, id int64) ([]*vigil.TimelineEntry, error) {

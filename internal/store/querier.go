@@ -28,9 +28,9 @@ type rows interface {
 	Close()
 }
 
-// sqliteQuerier runs on the read pool, or in a write transaction where every
-// statement is prepared once and reused: preparing costs SQLite about as
-// much as running a small statement.
+// sqliteQuerier runs on the read pool, or in a write transaction where the
+// hot statements are prepared once and reused: preparing costs SQLite about
+// as much as running a small statement.
 type sqliteQuerier struct {
 	db   *DB
 	tx   *sql.Tx // write transaction, or nil
@@ -45,14 +45,12 @@ func (q sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int
 	switch {
 	case q.tx == nil:
 		res, err = q.pool.ExecContext(ctx, query, args...)
-	case len(args) == 0: // DDL and migrations: not worth keeping prepared
-		res, err = q.tx.ExecContext(ctx, query)
 	default:
-		var s *sql.Stmt
-		if s, err = q.stmt(ctx, query); err != nil {
-			return 0, err
+		if s := q.stmt(ctx, query); s != nil {
+			res, err = s.ExecContext(ctx, args...)
+		} else {
+			res, err = q.tx.ExecContext(ctx, query, args...)
 		}
-		res, err = s.ExecContext(ctx, args...)
 	}
 	if err != nil {
 		return 0, err
@@ -64,11 +62,10 @@ func (q sqliteQuerier) queryRow(ctx context.Context, query string, args ...any) 
 	if q.tx == nil {
 		return q.pool.QueryRowContext(ctx, query, args...)
 	}
-	s, err := q.stmt(ctx, query)
-	if err != nil {
-		return errRow{err}
+	if s := q.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
 	}
-	return s.QueryRowContext(ctx, args...)
+	return q.tx.QueryRowContext(ctx, query, args...)
 }
 
 func (q sqliteQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
@@ -78,12 +75,10 @@ func (q sqliteQuerier) query(ctx context.Context, query string, args ...any) (ro
 	)
 	if q.tx == nil {
 		r, err = q.pool.QueryContext(ctx, query, args...)
-	} else {
-		var s *sql.Stmt
-		if s, err = q.stmt(ctx, query); err != nil {
-			return nil, err
-		}
+	} else if s := q.stmt(ctx, query); s != nil {
 		r, err = s.QueryContext(ctx, args...)
+	} else {
+		r, err = q.tx.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		return nil, err
@@ -91,28 +86,17 @@ func (q sqliteQuerier) query(ctx context.Context, query string, args ...any) (ro
 	return sqlRows{r}, nil
 }
 
-// stmt returns the statement prepared on the writer for query, bound to the
-// transaction (database/sql reuses the connection's prepared statement).
-func (q sqliteQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	db := q.db
-	db.stmtMu.Lock()
-	s, ok := db.stmts[query]
-	db.stmtMu.Unlock()
-	if !ok {
-		var err error
-		if s, err = db.w.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-		db.stmtMu.Lock()
-		if old, ok := db.stmts[query]; ok {
-			s.Close()
-			s = old
-		} else if db.stmts != nil {
-			db.stmts[query] = s
-		}
-		db.stmtMu.Unlock()
+// stmt returns the hot statement prepared at open for query, bound to the
+// transaction (database/sql reuses the connection's prepared statement), or
+// nil for any other query.
+func (q sqliteQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
+	q.db.stmtMu.Lock()
+	s := q.db.stmts[query]
+	q.db.stmtMu.Unlock()
+	if s == nil {
+		return nil
 	}
-	return q.tx.StmtContext(ctx, s), nil
+	return q.tx.StmtContext(ctx, s)
 }
 
 type sqlRows struct{ r *sql.Rows }
@@ -121,10 +105,6 @@ func (r sqlRows) Next() bool             { return r.r.Next() }
 func (r sqlRows) Scan(dest ...any) error { return r.r.Scan(dest...) }
 func (r sqlRows) Err() error             { return r.r.Err() }
 func (r sqlRows) Close()                 { r.r.Close() }
-
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
 
 // pgQuerier runs on a pooled connection or in a transaction. pgx caches a
 // prepared statement per connection for every query text.

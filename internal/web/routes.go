@@ -19,6 +19,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /static/{file}", public(http.HandlerFunc(u.serveStatic)))
 	mux.Handle("GET /{$}", public(http.HandlerFunc(u.root)))
+	// Any other path outside the server's own is the UI's 404 page.
+	mux.Handle("/", public(http.HandlerFunc(u.notFound)))
 
 	mux.Handle("GET /login", public(http.HandlerFunc(u.loginForm)))
 	mux.Handle("POST /login", public(u.guardWrite(http.HandlerFunc(u.login))))

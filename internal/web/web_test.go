@@ -57,6 +57,17 @@ func newHarness(t *testing.T) *harness {
 	return &harness{t: t, db: db, clock: clock, mux: mux, token: token}
 }
 
+// use serves the UI from st instead of the plain store.
+func (h *harness) use(st vigil.Store) {
+	h.t.Helper()
+	ui, err := web.New(web.Deps{Store: st, Auth: &auth.Authenticator{Tokens: st}, Clock: h.clock, PublicURL: "http://" + testHost})
+	if err != nil {
+		h.t.Fatalf("web.New: %v", err)
+	}
+	h.mux = http.NewServeMux()
+	ui.Register(h.mux)
+}
+
 // req describes one request to the UI.
 type req struct {
 	method  string
@@ -231,7 +242,7 @@ func TestLogin(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), `class="field-error"`) {
 			t.Errorf("token %q: no error shown", tok)
 		}
-		if tok != "" && strings.Contains(rec.Body.String(), strings.TrimSpace(tok)) {
+		if strings.TrimSpace(tok) != "" && strings.Contains(rec.Body.String(), tok) {
 			t.Errorf("token %q: the bad token is echoed back", tok)
 		}
 	}
@@ -278,18 +289,29 @@ func TestEscaping(t *testing.T) {
 		script = `<script>alert(1)</script>`
 		img    = `<img src=x onerror=alert(1)>`
 	)
+	// The store refuses links that are not http(s) (vigil.ValidateLink)...
+	bad := []vigil.Link{
+		{Href: "javascript:alert(1)", Text: "click me"},
+		{Href: "JaVaScRiPt:alert(2)", Text: "click me too"},
+		{Href: "data:text/html,<script>alert(3)</script>", Text: "data"},
+	}
+	for _, l := range bad {
+		e := &vigil.Event{ServiceID: s.ID, Summary: "x", DedupKey: "x", Links: []vigil.Link{l}}
+		e.Normalize()
+		if _, err := h.db.ProcessEvents(context.Background(), []*vigil.Event{e}); vigil.ErrorCode(err) != vigil.CodeInvalid {
+			t.Errorf("store accepted link %q: %v", l.Href, err)
+		}
+	}
 	inc := h.trigger(s, vigil.Event{
 		Summary:  script,
 		DedupKey: img,
 		Severity: vigil.SeverityCritical,
 		Labels:   map[string]string{"host": img, `"><svg onload=alert(1)>`: "x"},
-		Links: []vigil.Link{
-			{Href: "javascript:alert(1)", Text: "click me"},
-			{Href: " JaVaScRiPt:alert(2)", Text: "click me too"},
-			{Href: "data:text/html,<script>alert(3)</script>", Text: "data"},
-			{Href: "https://runbooks.example/db?a=1&b=2", Text: img},
-		},
+		Links:    []vigil.Link{{Href: "https://runbooks.example/db?a=1&b=2", Text: img}},
 	})
+	// ...and the page does not trust the store: rows written before that
+	// check existed, or by hand, must not become links either.
+	h.use(taintedStore{DB: h.db, links: bad})
 	ctx := vigil.WithActor(context.Background(), vigil.Actor{Kind: vigil.ActorToken, Name: img, Source: vigil.SourceWeb})
 	if _, err := h.db.UpdateIncident(ctx, inc.ID, vigil.IncidentUpdate{Title: ptr(script + img)}); err != nil {
 		t.Fatal(err)
@@ -332,6 +354,20 @@ func TestEscaping(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// taintedStore returns alerts carrying extra links the store would refuse.
+type taintedStore struct {
+	*store.DB
+	links []vigil.Link
+}
+
+func (s taintedStore) FindAlerts(ctx context.Context, f vigil.AlertFilter) ([]*vigil.Alert, int, error) {
+	alerts, n, err := s.DB.FindAlerts(ctx, f)
+	for _, a := range alerts {
+		a.Links = append(append([]vigil.Link(nil), s.links...), a.Links...)
+	}
+	return alerts, n, err
+}
 
 func TestSecurityHeaders(t *testing.T) {
 	h := newHarness(t)
@@ -825,4 +861,15 @@ func errorNextTo(body, id string) bool {
 	e := strings.Index(rest, `<p class="field-error">`)
 	l := strings.Index(rest, "<label")
 	return e >= 0 && (l < 0 || e < l)
+}
+
+func TestUnknownPathIsNotFoundPage(t *testing.T) {
+	h := newHarness(t)
+	for _, r := range []req{{path: "/nope"}, {path: "/incidents/1/nope", signed: true}, {method: http.MethodPost, path: "/nope", form: url.Values{}}} {
+		rec := h.do(r)
+		wantStatus(t, rec, http.StatusNotFound)
+		if !strings.Contains(rec.Body.String(), "Not found") || rec.Header().Get("Content-Security-Policy") == "" {
+			t.Errorf("%s %s: not the 404 page", r.method, r.path)
+		}
+	}
 }

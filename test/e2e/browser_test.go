@@ -23,12 +23,16 @@ import (
 // browserExecPath is Debian's chromium; CI installs it.
 const browserExecPath = "/usr/bin/chromium"
 
-// cspWatch records Content-Security-Policy violations of every page in
-// window.__cspViolations. It is injected through the DevTools protocol,
-// which CSP does not apply to, before any script of the page runs.
-const cspWatch = `window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', e =>
-	window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));`
+// cspWatch records the Content-Security-Policy violations of every page of
+// the tab in sessionStorage, so they survive the navigations between checks.
+// It is injected through the DevTools protocol, which CSP does not apply
+// to, before any script of the page runs.
+const cspWatch = `window.__cspWatch = true;
+document.addEventListener('securitypolicyviolation', e => {
+	const v = JSON.parse(sessionStorage.getItem('cspViolations') || '[]');
+	v.push(location.pathname + ': ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
+	sessionStorage.setItem('cspViolations', JSON.stringify(v));
+});`
 
 // TestBrowserAcknowledge drives the web UI in headless Chromium: sign in
 // with the admin token, see the incident in the list (and a new one appear
@@ -174,18 +178,30 @@ func TestBrowserAcknowledge(t *testing.T) {
 	}
 }
 
-// noCSPViolations fails the test when the current page broke its CSP (an
-// inline style htmx injected, say): such a page works in the test only by
-// luck.
+// noCSPViolations fails the test when a page broke its CSP (an inline
+// style htmx injected, say): such a page works in the test only by luck.
 func noCSPViolations(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || []`))
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[cspReport](`(() => {
+		const v = JSON.parse(sessionStorage.getItem('cspViolations') || '[]');
+		sessionStorage.removeItem('cspViolations');
+		return {watching: window.__cspWatch === true, violations: v};
+	})()`))
 	if err != nil {
 		t.Fatalf("%s: reading CSP violations: %v", what, err)
 	}
-	if len(v) > 0 {
-		t.Errorf("%s: Content-Security-Policy violations: %q", what, v)
+	if !r.Watching {
+		t.Fatalf("%s: the CSP watch script did not run", what)
 	}
+	if len(r.Violations) > 0 {
+		t.Errorf("%s: Content-Security-Policy violations: %q", what, r.Violations)
+	}
+}
+
+// cspReport is what noCSPViolations reads from the page.
+type cspReport struct {
+	Watching   bool     `json:"watching"`
+	Violations []string `json:"violations"`
 }
 
 // pageText is the current page's text, for failure messages.
