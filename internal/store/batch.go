@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -102,6 +103,8 @@ func (b *batcher) run() {
 				break fill
 			}
 		}
+		dbgBatches.Add(1)
+		dbgReqs.Add(int64(len(batch)))
 		b.db.runBatch(batch)
 	}
 }
@@ -149,3 +152,5 @@ func (db *DB) runBatch(batch []*request) {
 		close(r.done)
 	}
 }
+
+var dbgBatches, dbgReqs atomic.Int64

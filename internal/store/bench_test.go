@@ -53,6 +53,9 @@ func ingest(b *testing.B, callers, size int, repeat bool) {
 		}
 	})
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "alerts/s")
+	b.ReportMetric(float64(dbgReqs.Load())/float64(dbgBatches.Load()), "req/batch")
+	dbgReqs.Store(0)
+	dbgBatches.Store(0)
 }
 
 // 8 concurrent callers of one event each: group commit at work.

@@ -156,6 +156,10 @@ func checkText(field, s string, max int) error {
 	if !utf8.ValidString(s) {
 		return FieldError(field, "must be valid UTF-8")
 	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// PostgreSQL text cannot hold NUL; refuse it on both backends alike.
+		return FieldError(field, "must not contain NUL characters")
+	}
 	return nil
 }
 
