@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,7 +77,10 @@ func (b *batcher) close() {
 
 func (b *batcher) run() {
 	defer b.wg.Done()
-	var next *request // taken from the queue but left for the next batch
+	var (
+		next *request // taken from the queue but left for the next batch
+		last int      // requests in the previous batch
+	)
 	for {
 		first := next
 		next = nil
@@ -87,6 +91,10 @@ func (b *batcher) run() {
 			}
 		}
 		batch, n := []*request{first}, len(first.events)
+		// The callers of the previous batch were just woken and are about to
+		// send their next requests: give them a moment (a few yields, well
+		// under the cost of an fsync) to join this batch.
+		deadline := time.Now().Add(gatherWait)
 	fill:
 		for n < maxBatchEvents {
 			select {
@@ -100,14 +108,22 @@ func (b *batcher) run() {
 				}
 				batch, n = append(batch, r), n+len(r.events)
 			default:
-				break fill
+				if len(batch) >= last || time.Now().After(deadline) {
+					break fill
+				}
+				runtime.Gosched()
 			}
 		}
+		last = len(batch)
 		dbgBatches.Add(1)
 		dbgReqs.Add(int64(len(batch)))
 		b.db.runBatch(batch)
 	}
 }
+
+// gatherWait bounds how long a batch waits for the callers of the previous
+// one to come back.
+const gatherWait = 100 * time.Microsecond
 
 // runBatch applies the requests in one transaction. If that fails, each
 // request runs again in its own transaction, so one bad request fails alone

@@ -207,7 +207,7 @@ func hotStatements() []string {
 		sqlJoinIncident, sqlAnyFiring, sqlAckIncident, sqlTouchIncident, sqlServiceRule, sqlInsertIncident, sqlInsertEntry,
 		sqlResolveIncident,
 	}
-	for _, q := range sqlInsertEntries {
+	for _, q := range sqlInsertEntries[sqliteDialect] {
 		list = append(list, q)
 	}
 	return list

@@ -384,7 +384,7 @@ func (db *DB) insertEntries(ctx context.Context, q querier, entries []*vigil.Tim
 			}
 			args = append(args, e.IncidentID, micros(e.At), e.Kind, e.Actor, e.ActorKind, e.Source, e.Message, data)
 		}
-		if _, err := q.exec(ctx, sqlInsertEntries[n], args...); err != nil {
+		if _, err := q.exec(ctx, insertEntriesSQL(db.dialect, n), args...); err != nil {
 			return err
 		}
 		entries = entries[n:]
@@ -394,8 +394,18 @@ func (db *DB) insertEntries(ctx context.Context, q querier, entries []*vigil.Tim
 
 const maxEntryRows = 64
 
-// sqlInsertEntries[n] inserts n timeline rows, for n a power of two.
-var sqlInsertEntries = func() map[int]string {
+// insertEntriesSQL inserts n timeline rows, for n a power of two up to
+// maxEntryRows. SQLite gets anonymous ? placeholders: it looks up the name
+// of each numbered parameter by a linear scan, quadratic in a long VALUES
+// list.
+func insertEntriesSQL(d dialect, n int) string { return sqlInsertEntries[d][n] }
+
+var sqlInsertEntries = map[dialect]map[int]string{
+	sqliteDialect:   multiRowInsert(sqliteDialect),
+	postgresDialect: multiRowInsert(postgresDialect),
+}
+
+func multiRowInsert(d dialect) map[int]string {
 	m := map[int]string{}
 	for n := 1; n <= maxEntryRows; n *= 2 {
 		var b strings.Builder
@@ -409,14 +419,18 @@ var sqlInsertEntries = func() map[int]string {
 				if j > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "$%d", i*8+j+1)
+				if d == sqliteDialect {
+					b.WriteString("?")
+				} else {
+					fmt.Fprintf(&b, "$%d", i*8+j+1)
+				}
 			}
 			b.WriteString(")")
 		}
 		m[n] = b.String()
 	}
 	return m
-}()
+}
 
 // FindTimeline returns the incident's timeline, oldest first. CodeNotFound.
 func (db *DB) FindTimeline(ctx context.Context, id int64) ([]*vigil.TimelineEntry, error) {
