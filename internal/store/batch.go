@@ -19,14 +19,15 @@ import (
 // maxBatchEvents bounds one transaction; a larger request runs alone.
 const maxBatchEvents = 1000
 
-// batchTimeout bounds one batch transaction, so a hung database cannot hold
-// the writer forever. Callers give up earlier on their own context.
+// batchTimeout bounds one batch transaction on PostgreSQL, so a hung server
+// cannot hold a writer forever. Callers give up earlier on their own context.
 const batchTimeout = 30 * time.Second
 
 type request struct {
 	ctx    context.Context
 	actor  vigil.Actor
 	events []*vigil.Event
+	data   []eventData // the events' JSON, encoded by the caller, off the writer
 	res    []vigil.EventResult
 	err    error
 	done   chan struct{} // closed when res or err is set
@@ -38,6 +39,8 @@ type batcher struct {
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
 	wg     sync.WaitGroup
+
+	batches, requests atomic.Int64 // transactions run and requests they carried
 }
 
 func newBatcher(db *DB, writers int) *batcher {
@@ -115,8 +118,8 @@ func (b *batcher) run() {
 			}
 		}
 		last = len(batch)
-		dbgBatches.Add(1)
-		dbgReqs.Add(int64(len(batch)))
+		b.batches.Add(1)
+		b.requests.Add(int64(len(batch)))
 		b.db.runBatch(batch)
 	}
 }
@@ -141,8 +144,16 @@ func (db *DB) runBatch(batch []*request) {
 	if len(live) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
+	// The batch outlives any one caller's context. On SQLite it gets none
+	// that can end: the driver watches a cancellable context with a
+	// goroutine per statement, and a local statement cannot hang anyway
+	// (busy_timeout bounds the wait for the lock).
+	ctx := context.Background()
+	if db.dialect == postgresDialect {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, batchTimeout)
+		defer cancel()
+	}
 	run := func(reqs []*request) error {
 		return db.write(ctx, func(q querier, now time.Time) error {
 			return db.applyBatch(ctx, q, now, reqs)
@@ -168,5 +179,3 @@ func (db *DB) runBatch(batch []*request) {
 		close(r.done)
 	}
 }
-
-var dbgBatches, dbgReqs atomic.Int64

@@ -34,28 +34,42 @@ func benchEvent(serviceID, n int64) *vigil.Event {
 func ingest(b *testing.B, callers, size int, repeat bool) {
 	db, ctx, svc := benchStore(b)
 	var seq atomic.Int64
-	b.SetParallelism(max(1, callers/runtime.GOMAXPROCS(0)))
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		evs := make([]*vigil.Event, size)
-		for pb.Next() {
-			for i := range evs {
-				n := seq.Add(1)
-				if repeat {
-					n %= 1000
-				}
-				evs[i] = benchEvent(svc, n)
+	send := func(evs []*vigil.Event) bool {
+		for i := range evs {
+			n := seq.Add(1)
+			if repeat {
+				n %= 1000
 			}
-			if _, err := db.ProcessEvents(ctx, evs); err != nil {
-				b.Error(err)
+			evs[i] = benchEvent(svc, n)
+		}
+		if _, err := db.ProcessEvents(ctx, evs); err != nil {
+			b.Error(err)
+			return false
+		}
+		return true
+	}
+	b.ResetTimer()
+	if callers == 1 {
+		evs := make([]*vigil.Event, size)
+		for range b.N {
+			if !send(evs) {
 				return
 			}
 		}
-	})
+	} else {
+		// SetParallelism(p) runs p×GOMAXPROCS goroutines.
+		b.SetParallelism(max(1, callers/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			evs := make([]*vigil.Event, size)
+			for pb.Next() {
+				if !send(evs) {
+					return
+				}
+			}
+		})
+	}
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "alerts/s")
-	b.ReportMetric(float64(dbgReqs.Load())/float64(dbgBatches.Load()), "req/batch")
-	dbgReqs.Store(0)
-	dbgBatches.Store(0)
+	b.ReportMetric(float64(db.batch.requests.Load())/float64(db.batch.batches.Load()), "req/batch")
 }
 
 // 8 concurrent callers of one event each: group commit at work.

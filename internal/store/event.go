@@ -23,7 +23,8 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 	if len(events) == 0 {
 		return []vigil.EventResult{}, nil
 	}
-	for _, e := range events {
+	data := make([]eventData, len(events))
+	for i, e := range events {
 		if e == nil {
 			return nil, vigil.Errorf(vigil.CodeInvalid, "event is empty")
 		}
@@ -36,8 +37,12 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 		if err := e.Validate(); err != nil {
 			return nil, err
 		}
+		var err error
+		if data[i], err = encodeEventData(e); err != nil {
+			return nil, vigil.FieldError("labels", "cannot be encoded: %v", err)
+		}
 	}
-	r := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), events: events, done: make(chan struct{})}
+	r := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), events: events, data: data, done: make(chan struct{})}
 	if err := db.batch.submit(ctx, r); err != nil {
 		return nil, err
 	}
@@ -95,7 +100,7 @@ func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*
 			var err error
 			switch e.Action {
 			case vigil.ActionTrigger:
-				err = p.trigger(e, r.actor, res)
+				err = p.trigger(e, &r.data[i], r.actor, res)
 			case vigil.ActionAcknowledge:
 				err = p.acknowledge(e, r.actor, res)
 			case vigil.ActionResolve:
@@ -213,15 +218,16 @@ func hotStatements() []string {
 	return list
 }
 
-func (p *eventTx) trigger(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
+func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *vigil.EventResult) error {
 	res.Changed = true
-	labels, links, details, err := encodeEventData(e)
-	if err != nil {
-		return err
+	labels, links, details := d.labels, d.links, d.details
+	var keyID any // a plain value spares database/sql reflecting on a pointer
+	if e.IntegrationKeyID != nil {
+		keyID = *e.IntegrationKeyID
 	}
 	upsert := func(inc *openIncident) (occurrences int64, err error) {
 		err = p.q.queryRow(p.ctx, sqlInsertAlert,
-			e.ServiceID, inc.id, e.IntegrationKeyID, e.DedupKey, e.Summary, details, labels, links,
+			e.ServiceID, inc.id, keyID, e.DedupKey, e.Summary, details, labels, links,
 			string(e.Severity), e.Source, micros(p.now)).
 			Scan(&res.AlertID, &res.IncidentID, &occurrences)
 		return occurrences, err
@@ -417,26 +423,34 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	return nil
 }
 
-// encodeEventData returns the JSON text of an event's labels and links
-// (never null) and its details (nil, stored as NULL, when absent).
-func encodeEventData(e *vigil.Event) (labels, links string, details any, err error) {
-	labels, links = "{}", "[]"
+// eventData is the JSON text of an event's labels and links (never null)
+// and its details (nil, stored as NULL, when absent).
+type eventData struct {
+	labels, links string
+	details       any
+}
+
+func encodeEventData(e *vigil.Event) (eventData, error) {
+	d := eventData{labels: "{}", links: "[]"}
+	if e.Action != vigil.ActionTrigger {
+		return d, nil // only a trigger stores them
+	}
 	if len(e.Labels) > 0 {
 		b, err := json.Marshal(e.Labels)
 		if err != nil {
-			return "", "", nil, err
+			return d, err
 		}
-		labels = string(b)
+		d.labels = string(b)
 	}
 	if len(e.Links) > 0 {
 		b, err := json.Marshal(e.Links)
 		if err != nil {
-			return "", "", nil, err
+			return d, err
 		}
-		links = string(b)
+		d.links = string(b)
 	}
-	if d := string(e.Details); strings.TrimSpace(d) != "" && strings.TrimSpace(d) != "null" {
-		details = d
+	if t := strings.TrimSpace(string(e.Details)); t != "" && t != "null" {
+		d.details = string(e.Details)
 	}
-	return labels, links, details, nil
+	return d, nil
 }

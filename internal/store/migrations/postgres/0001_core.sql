@@ -58,6 +58,11 @@ CREATE INDEX incidents_service ON incidents (service_id, id);
 CREATE INDEX incidents_created ON incidents (created_at);
 -- Grouping looks only at open incidents of one service.
 CREATE INDEX incidents_open ON incidents (service_id, group_key, id) WHERE status <> 'resolved';
+-- Title search (lower(title) LIKE '%...%') without a scan. pg_trgm is a
+-- trusted extension: the database owner may create it. (SQLite scans; it
+-- stays under 50 ms at 100,000 incidents.)
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX incidents_title_trgm ON incidents USING gin (lower(title) gin_trgm_ops);
 
 -- alerts.service_id has no foreign key on purpose: incident_id already ties
 -- an alert to its service, and ingest is the hot path.
