@@ -11,10 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -183,15 +184,20 @@ const defaultConnectTimeout = 5 * time.Second
 
 func (db *DB) openPostgres(ctx context.Context, rawURL string) error {
 	db.dialect = postgresDialect
-	cfg, err := pgx.ParseConfig(rawURL)
+	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		// The message of a parse error may quote the URL with its password.
 		return vigil.FieldError("database_url", "is not a valid PostgreSQL URL")
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = defaultConnectTimeout
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	db.pg = newPgPool(cfg, pgPoolSize)
+	if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = pgPoolSize
+	}
+	if db.pg, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return unavailable(err)
+	}
 	if err := db.Ping(ctx); err != nil {
 		return err
 	}

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -127,80 +125,4 @@ func (q pgQuerier) queryRow(ctx context.Context, query string, args ...any) row 
 
 func (q pgQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
 	return q.c.Query(ctx, query, args...)
-}
-
-// pgPool is a small pool of PostgreSQL connections. (pgxpool would need
-// github.com/jackc/puddle/v2, which go.mod does not carry.)
-type pgPool struct {
-	cfg   *pgx.ConnConfig
-	slots chan struct{}  // one per connection in use
-	idle  chan *pgx.Conn // as many as slots, so release never blocks
-
-	mu     sync.Mutex
-	closed bool
-}
-
-func newPgPool(cfg *pgx.ConnConfig, size int) *pgPool {
-	return &pgPool{cfg: cfg, slots: make(chan struct{}, size), idle: make(chan *pgx.Conn, size)}
-}
-
-var errPoolClosed = errors.New("store: database closed")
-
-func (p *pgPool) acquire(ctx context.Context) (*pgx.Conn, error) {
-	select {
-	case p.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
-		<-p.slots
-		return nil, errPoolClosed
-	}
-	for {
-		select {
-		case c := <-p.idle:
-			if c.IsClosed() {
-				continue
-			}
-			return c, nil
-		default:
-			c, err := pgx.ConnectConfig(ctx, p.cfg)
-			if err != nil {
-				<-p.slots
-				return nil, err
-			}
-			return c, nil
-		}
-	}
-}
-
-// release returns c to the pool, or closes it when it is broken, still in a
-// transaction, or the pool is closed.
-func (p *pgPool) release(c *pgx.Conn) {
-	defer func() { <-p.slots }()
-	p.mu.Lock()
-	if !p.closed && !c.IsClosed() && c.PgConn().TxStatus() == 'I' {
-		p.idle <- c // never blocks: as many idle places as slots
-		p.mu.Unlock()
-		return
-	}
-	p.mu.Unlock()
-	c.Close(context.Background())
-}
-
-func (p *pgPool) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.closed = true
-	for {
-		select {
-		case c := <-p.idle:
-			c.Close(context.Background())
-		default:
-			return
-		}
-	}
 }

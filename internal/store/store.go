@@ -16,6 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
+
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -34,7 +37,7 @@ type DB struct {
 	// pool of read-only connections that never wait behind it (WAL).
 	w, r *sql.DB
 	// PostgreSQL: one pool for reads and writes.
-	pg    *pgPool
+	pg    *pgxpool.Pool
 	clock vigil.Clock
 	log   *slog.Logger
 	batch *batcher
@@ -100,7 +103,7 @@ func (db *DB) Close() error {
 func (db *DB) closeDBs() error {
 	var errs []error
 	if db.pg != nil {
-		db.pg.close()
+		db.pg.Close()
 	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
@@ -133,13 +136,7 @@ const maxTxAttempts = 5
 // read runs fn on a read connection.
 func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
 	if db.pg != nil {
-		c, err := db.pg.acquire(ctx)
-		if err != nil {
-			return db.mapErr(err)
-		}
-		err = fn(pgQuerier{c})
-		db.pg.release(c)
-		return db.mapErr(err)
+		return db.mapErr(fn(pgQuerier{db.pg}))
 	}
 	return db.mapErr(fn(sqliteQuerier{db: db, pool: db.r}))
 }
@@ -175,12 +172,7 @@ func (db *DB) writeSQLite(ctx context.Context, fn func(q querier, now time.Time)
 }
 
 func (db *DB) writePostgres(ctx context.Context, fn func(q querier, now time.Time) error) error {
-	c, err := db.pg.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.pg.release(c)
-	tx, err := c.Begin(ctx)
+	tx, err := db.pg.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -206,7 +198,7 @@ func (db *DB) mapErr(err error) error {
 		return err
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, sql.ErrConnDone) || errors.Is(err, errPoolClosed) ||
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, puddle.ErrClosedPool) ||
 		err.Error() == "sql: database is closed" || db.dialect.unavailable(err) {
 		return unavailable(err)
 	}
