@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -100,7 +101,7 @@ func (db *DB) FindIntegrationKeys(ctx context.Context, serviceID int64) ([]*vigi
 // RevokeIntegrationKey revokes a key of a service; revoking twice keeps the
 // first revocation time. CodeNotFound.
 func (db *DB) RevokeIntegrationKey(ctx context.Context, serviceID, keyID int64) error {
-	return db.write(ctx, func(q querier, now time.Time) error {
+	err := db.write(ctx, func(q querier, now time.Time) error {
 		n, err := q.exec(ctx, `UPDATE integration_keys SET revoked_at = COALESCE(revoked_at, $1)
 			WHERE id = $2 AND service_id = $3`, micros(now), keyID, serviceID)
 		if err == nil && n == 0 {
@@ -108,21 +109,101 @@ func (db *DB) RevokeIntegrationKey(ctx context.Context, serviceID, keyID int64) 
 		}
 		return err
 	})
+	if err == nil {
+		db.keys.forget(keyID)
+	}
+	return err
+}
+
+// keyCacheTTL bounds how long a revoked integration key may still be
+// accepted by another replica (this one forgets it at once).
+const keyCacheTTL = time.Second
+
+// keyCache remembers authenticated integration keys by secret hash. It uses
+// the wall clock, not the injected one: it is a performance cache, not
+// domain time.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]keyCacheEntry
+}
+
+type keyCacheEntry struct {
+	key     vigil.IntegrationKey
+	expires time.Time
+}
+
+func (c *keyCache) get(hash string, now time.Time) (*vigil.IntegrationKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || now.After(e.expires) {
+		return nil, false
+	}
+	k := e.key
+	return &k, true
+}
+
+func (c *keyCache) put(hash string, k *vigil.IntegrationKey, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]keyCacheEntry{}
+	}
+	c.m[hash] = keyCacheEntry{key: *k, expires: now.Add(keyCacheTTL)}
+}
+
+func (c *keyCache) forget(keyID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.m {
+		if e.key.ID == keyID {
+			delete(c.m, h)
+		}
+	}
 }
 
 var errBadCredential = vigil.Errorf(vigil.CodeUnauthorized, "invalid or revoked credential")
 
+// The credential checks run on every request: SQLite prepares them once per
+// read connection (see readStatements) instead of parsing them each time.
+const (
+	sqlAuthKey   = "SELECT " + keyCols + " FROM integration_keys WHERE secret_hash = $1 AND revoked_at IS NULL"
+	sqlAuthToken = `SELECT id, name, prefix, role, created_at, last_used_at, revoked_at
+			FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL`
+)
+
+// readStatements are prepared on SQLite's read pool at open.
+func readStatements() []string { return []string{sqlAuthKey, sqlAuthToken} }
+
 // AuthenticateIntegrationKey returns the live key whose secret this is.
 // CodeUnauthorized when unknown or revoked.
+//
+// Ingest calls it on every request, so a found key is remembered for
+// keyCacheTTL. Revoking on this process forgets it at once; another replica
+// sharing the database stops accepting it within keyCacheTTL.
 func (db *DB) AuthenticateIntegrationKey(ctx context.Context, secret string) (*vigil.IntegrationKey, error) {
 	if secret == "" {
 		return nil, errBadCredential
 	}
+	hash := vigil.HashSecret(secret)
+	now := time.Now()
+	if k, ok := db.keys.get(hash, now); ok {
+		return k, nil
+	}
+	k, err := db.lookupIntegrationKey(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	db.keys.put(hash, k, now)
+	c := *k
+	return &c, nil
+}
+
+func (db *DB) lookupIntegrationKey(ctx context.Context, hash string) (*vigil.IntegrationKey, error) {
 	var k *vigil.IntegrationKey
 	err := db.read(ctx, func(q querier) error {
 		var err error
-		k, err = scanKey(q.queryRow(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
-			vigil.HashSecret(secret)))
+		k, err = scanKey(q.queryRow(ctx, sqlAuthKey, hash))
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadCredential
 		}
@@ -186,8 +267,7 @@ func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*vigil.A
 		lastUsed, revoked sql.NullInt64
 	)
 	err := db.read(ctx, func(q querier) error {
-		err := q.queryRow(ctx, `SELECT id, name, prefix, role, created_at, last_used_at, revoked_at
-			FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL`, vigil.HashSecret(secret)).
+		err := q.queryRow(ctx, sqlAuthToken, vigil.HashSecret(secret)).
 			Scan(&t.ID, &t.Name, &t.Prefix, &t.Role, &created, &lastUsed, &revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadCredential

@@ -175,6 +175,13 @@ func (db *DB) openSQLite(ctx context.Context, dir string) error {
 	if err := db.r.PingContext(ctx); err != nil {
 		return unavailable(err)
 	}
+	for _, q := range readStatements() {
+		s, err := db.r.PrepareContext(ctx, q)
+		if err != nil {
+			return db.mapErr(fmt.Errorf("prepare %q: %w", q, err))
+		}
+		db.rstmts[q] = s
+	}
 	return nil
 }
 

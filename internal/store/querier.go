@@ -58,6 +58,12 @@ func (q sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int
 
 func (q sqliteQuerier) queryRow(ctx context.Context, query string, args ...any) row {
 	if q.tx == nil {
+		q.db.stmtMu.Lock()
+		s := q.db.rstmts[query]
+		q.db.stmtMu.Unlock()
+		if s != nil {
+			return s.QueryRowContext(ctx, args...)
+		}
 		return q.pool.QueryRowContext(ctx, query, args...)
 	}
 	if s := q.stmt(ctx, query); s != nil {

@@ -44,6 +44,8 @@ type DB struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // SQLite: prepared once on w, reused by every transaction
+	keys   keyCache             // integration keys recently authenticated
+	rstmts map[string]*sql.Stmt // SQLite: prepared on the read pool (per connection, by database/sql)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -55,7 +57,7 @@ var _ vigil.Store = (*DB)(nil)
 // store. CodeUnavailable when the database cannot be reached, CodeInvalid
 // for a bad configuration.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}}
+	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}}
 	if db.clock == nil {
 		db.clock = vigil.SystemClock{}
 	}
@@ -93,7 +95,10 @@ func (db *DB) Close() error {
 		for _, s := range db.stmts {
 			s.Close()
 		}
-		db.stmts = nil
+		for _, s := range db.rstmts {
+			s.Close()
+		}
+		db.stmts, db.rstmts = nil, nil
 		db.stmtMu.Unlock()
 		db.closeErr = db.closeDBs()
 	})

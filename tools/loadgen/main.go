@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -40,7 +41,7 @@ type options struct {
 	duration                     time.Duration
 	baseline, list               bool
 	seed, listRequests           int
-	resolveEvery                 int
+	cpuProfile                   string
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "measure the incident list API instead of ingest")
 	flag.IntVar(&o.seed, "seed", 1000000, "with -list: alerts to store first")
 	flag.IntVar(&o.listRequests, "list-requests", 500, "with -list: list requests to time")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Vigil load phase to this file")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -78,7 +80,7 @@ func run(ctx context.Context, o options) error {
 		o.token = vigil.NewSecret(vigil.TokenPrefix)
 		a, err := app.New(ctx, app.Config{
 			Addr: "127.0.0.1:0", DataDir: dir, DatabaseURL: o.databaseURL, AdminToken: o.token,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Logger: slog.New(slog.DiscardHandler),
 		})
 		if err != nil {
 			return err
@@ -105,7 +107,18 @@ func run(ctx context.Context, o options) error {
 		return runList(target, o)
 	}
 	fmt.Printf("load: %d clients, %d alerts/request, %s, rate %s\n", o.concurrency, o.batch, o.duration, rateText(o.rate))
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	res := load(target+"/api/v1/events", o)
+	pprof.StopCPUProfile()
 	res.print("vigil")
 	if o.baseline {
 		base, stop := baselineServer()
@@ -168,11 +181,15 @@ type result struct {
 	elapsed                  time.Duration
 	rate                     float64
 	p50, p99, max            time.Duration
+	firstErr                 string
 }
 
 func (r result) print(name string) {
 	fmt.Printf("%-10s %9.0f alerts/s  %7d requests  %d failed  p50 %-10s p99 %-10s max %s\n",
 		name, r.rate, r.requests, r.failed, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Microsecond))
+	if r.firstErr != "" {
+		fmt.Printf("           first failure: %s\n", r.firstErr)
+	}
 }
 
 var runID = time.Now().UnixNano()
@@ -182,6 +199,7 @@ func load(url string, o options) result {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2, MaxConnsPerHost: o.concurrency * 2}}
 	var (
 		seq, alerts, requests, failed atomic.Int64
+		firstErr                      atomic.Value
 		mu                            sync.Mutex
 		lat                           []time.Duration
 		wg                            sync.WaitGroup
@@ -234,6 +252,7 @@ func load(url string, o options) result {
 				requests.Add(1)
 				if err != nil {
 					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
 					continue
 				}
 				alerts.Add(int64(o.batch))
@@ -248,6 +267,9 @@ func load(url string, o options) result {
 	r := result{alerts: alerts.Load(), requests: requests.Load(), failed: failed.Load(), elapsed: elapsed}
 	r.rate = float64(r.alerts) / elapsed.Seconds()
 	r.p50, r.p99, r.max = percentiles(lat)
+	if e, ok := firstErr.Load().(string); ok {
+		r.firstErr = e
+	}
 	return r
 }
 
