@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,9 @@ document.addEventListener('securitypolicyviolation', e => {
 // entry written with source "web".
 func TestBrowserAcknowledge(t *testing.T) {
 	if _, err := os.Stat(browserExecPath); err != nil {
+		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
+			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
+		}
 		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -126,6 +130,7 @@ func TestBrowserAcknowledge(t *testing.T) {
 	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || loc != base+"/incidents" {
 		t.Fatalf("after sign-in the browser is at %q (%v), want %s/incidents", loc, err, base)
 	}
+	screenshot(t, bctx, "incident-list.png")
 	htmxOK, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`typeof htmx === 'object' && htmx.config.includeIndicatorStyles === false`))
 	if err != nil || !htmxOK {
 		t.Fatalf("htmx did not load with its config (%v)", err)
@@ -175,6 +180,25 @@ func TestBrowserAcknowledge(t *testing.T) {
 	}
 	if n, err := chromedp.Run(bctx, chromedp.Nodes(chromedp.CSS(`button#acknowledge`), chromedp.AtLeast(0))); err != nil || len(n) != 0 {
 		t.Errorf("the Acknowledge button is still shown (%d, %v)", len(n), err)
+	}
+	screenshot(t, bctx, "incident-acknowledged.png")
+}
+
+// screenshot saves the page as a PNG in $VIGIL_SCREENSHOT_DIR, when set, so
+// a person can look at what the test saw.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("VIGIL_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 means PNG
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
 	}
 }
 
