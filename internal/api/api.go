@@ -107,17 +107,24 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // List is the answer of list endpoints.
 type List[T any] struct {
-	Items  []T `json:"items"`
-	Total  int `json:"total"`
-	Offset int `json:"offset"`
-	Limit  int `json:"limit"`
+	Items []T `json:"items"`
+	// Total counts the matches up to vigil.MaxCountedTotal; beyond that it
+	// is MaxCountedTotal and TotalCapped is true ("more than 10,000").
+	Total       int  `json:"total"`
+	TotalCapped bool `json:"total_capped,omitempty"`
+	Offset      int  `json:"offset"`
+	Limit       int  `json:"limit"`
 }
 
 func newList[T any](items []T, total, offset, limit int) List[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return List[T]{Items: items, Total: total, Offset: offset, Limit: limit}
+	l := List[T]{Items: items, Total: total, Offset: offset, Limit: limit}
+	if total > vigil.MaxCountedTotal {
+		l.Total, l.TotalCapped = vigil.MaxCountedTotal, true
+	}
+	return l
 }
 
 var pageParams = []Param{

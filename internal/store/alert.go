@@ -86,7 +86,7 @@ func (db *DB) FindAlerts(ctx context.Context, f vigil.AlertFilter) ([]*vigil.Ale
 		list  = []*vigil.Alert{}
 	)
 	err := db.read(ctx, func(q querier) error {
-		if err := q.queryRow(ctx, "SELECT count(*) FROM alerts"+w.sql(), w.args...).Scan(&total); err != nil {
+		if err := q.queryRow(ctx, countCapped("alerts"+w.sql()), w.args...).Scan(&total); err != nil {
 			return err
 		}
 		rows, err := q.query(ctx, "SELECT "+alertCols+" FROM alerts"+w.sql()+" ORDER BY id DESC"+w.page(f.Offset, f.Limit), w.args...)

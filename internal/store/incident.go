@@ -69,7 +69,7 @@ func (db *DB) FindIncidents(ctx context.Context, f vigil.IncidentFilter) ([]*vig
 	go func() {
 		w := incidentWhere(db.dialect, f, false)
 		countErr <- db.read(ctx, func(q querier) error {
-			return q.queryRow(ctx, "SELECT count(*) FROM incidents i"+w.sql(), w.args...).Scan(&total)
+			return q.queryRow(ctx, countCapped("incidents i"+w.sql()), w.args...).Scan(&total)
 		})
 	}()
 	list := []*vigil.Incident{}
@@ -124,14 +124,20 @@ func incidentWhere(d dialect, f vigil.IncidentFilter, noStatusIndex bool) where 
 		w.add("i.created_at < ?", micros(*f.Until))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		// Case-insensitive: SQLite's LIKE already folds (ASCII) case, and a
-		// lower() per row would add to the cost of the scan; PostgreSQL
-		// folds both sides with lower(), by locale.
-		cond := `lower(i.title) LIKE ? ESCAPE '\'`
-		if d == sqliteDialect {
-			cond = `i.title LIKE ? ESCAPE '\'`
+		switch {
+		case d == sqliteDialect && len(q) >= 3 && !strings.ContainsAny(q, `%_\`):
+			// The FTS5 trigram index answers a plain LIKE (no ESCAPE
+			// clause, so the text must hold no wildcard), case-insensitively.
+			w.add("i.id IN (SELECT rowid FROM incidents_fts WHERE title LIKE ?)", "%"+q+"%")
+		case d == sqliteDialect:
+			// Short or wildcard-bearing text: a scan. SQLite's LIKE folds
+			// (ASCII) case itself.
+			w.add(`i.title LIKE ? ESCAPE '\'`, likeContains(q))
+		default:
+			// PostgreSQL folds both sides with lower(), by locale; the
+			// pg_trgm index on lower(title) serves it.
+			w.add(`lower(i.title) LIKE ? ESCAPE '\'`, likeContains(strings.ToLower(q)))
 		}
-		w.add(cond, likeContains(strings.ToLower(q)))
 	}
 	return w
 }

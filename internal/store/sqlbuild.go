@@ -57,3 +57,11 @@ func likeContains(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
 }
+
+// countCapped counts the rows of from (a table, alias and WHERE clause),
+// stopping after vigil.MaxCountedTotal+1: counting a million matches costs
+// more than the page itself and tells a person nothing more than "over
+// 10,000".
+func countCapped(from string) string {
+	return "SELECT count(*) FROM (SELECT 1 FROM " + from + " LIMIT " + strconv.Itoa(vigil.MaxCountedTotal+1) + ") AS matching"
+}

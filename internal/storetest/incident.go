@@ -261,6 +261,9 @@ func testFindIncidents(t *testing.T, open OpenFunc) {
 		{"query % is literal", vigil.IncidentFilter{Query: "%"}, []int64{i1.ID}, 1},
 		{"query _ is literal", vigil.IncidentFilter{Query: "checkout_v2"}, []int64{i3.ID}, 1},
 		{"query no match", vigil.IncidentFilter{Query: "nothing"}, nil, 0},
+		{"query, mixed case, mid-word", vigil.IncidentFilter{Query: "pLiCa"}, []int64{i2.ID}, 1},
+		{"query, two characters", vigil.IncidentFilter{Query: "db"}, []int64{i1.ID}, 1},
+		{"query, several words", vigil.IncidentFilter{Query: "full on DB"}, []int64{i1.ID}, 1},
 		{"page 1", vigil.IncidentFilter{Limit: 2}, []int64{i5.ID, i4.ID}, 5},
 		{"page 2", vigil.IncidentFilter{Limit: 2, Offset: 2}, []int64{i3.ID, i2.ID}, 5},
 		{"page 3", vigil.IncidentFilter{Limit: 2, Offset: 4}, []int64{i1.ID}, 5},
@@ -285,6 +288,17 @@ func testFindIncidents(t *testing.T, open OpenFunc) {
 	}
 	_, _, err = e.st.FindIncidents(e.ctx, vigil.IncidentFilter{Statuses: []string{"bogus"}})
 	wantCode(t, err, vigil.CodeInvalid)
+
+	// A new title is searchable at once; the old one is forgotten.
+	newTitle := "Replication stalled"
+	_, err = e.st.UpdateIncident(e.ctx, i2.ID, vigil.IncidentUpdate{Title: &newTitle})
+	must(t, err)
+	if list, _ := e.incidents(vigil.IncidentFilter{Query: "stalled"}); len(list) != 1 || list[0].ID != i2.ID {
+		t.Errorf("search by the new title found %v", ids(list))
+	}
+	if list, _ := e.incidents(vigil.IncidentFilter{Query: "Replica lag"}); len(list) != 0 {
+		t.Errorf("search by the old title still finds %v", ids(list))
+	}
 
 	// Limits: 0 means the default page, too large is capped.
 	for range vigil.DefaultPageSize + 1 - 5 {
@@ -384,5 +398,38 @@ func testPingAndCounts(t *testing.T, open OpenFunc) {
 	}
 	if inc := e.incident(r.IncidentID); inc.Status != vigil.IncidentAcknowledged {
 		t.Errorf("status = %s", inc.Status)
+	}
+}
+
+// testCappedTotals: list totals count up to vigil.MaxCountedTotal+1 and no
+// further; below the cap they are exact.
+func testCappedTotals(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	s := e.service("many", func(s *vigil.Service) { s.Grouping = vigil.GroupingRule{Mode: vigil.GroupNone} })
+	n := vigil.MaxCountedTotal + 5
+	for start := 0; start < n; start += 1000 {
+		var evs []*vigil.Event
+		for i := start; i < min(n, start+1000); i++ {
+			sev := vigil.SeverityWarning
+			if i%1000 == 0 {
+				sev = vigil.SeverityCritical
+			}
+			evs = append(evs, &vigil.Event{ServiceID: s.ID, Action: vigil.ActionTrigger, DedupKey: fmt.Sprintf("k%d", i),
+				Summary: fmt.Sprintf("alert %d", i), Severity: sev})
+		}
+		e.send(evs...)
+	}
+	list, total := e.incidents(vigil.IncidentFilter{Limit: 10})
+	if total != vigil.MaxCountedTotal+1 || len(list) != 10 {
+		t.Errorf("incidents: total %d (want the cap %d+1), page %d", total, vigil.MaxCountedTotal, len(list))
+	}
+	crit := vigil.SeverityCritical
+	if _, total := e.incidents(vigil.IncidentFilter{Severity: &crit}); total != 11 {
+		t.Errorf("critical incidents: total %d, want exactly 11", total)
+	}
+	alerts, total, err := e.st.FindAlerts(e.ctx, vigil.AlertFilter{Limit: 5})
+	must(t, err)
+	if total != vigil.MaxCountedTotal+1 || len(alerts) != 5 {
+		t.Errorf("alerts: total %d, page %d", total, len(alerts))
 	}
 }

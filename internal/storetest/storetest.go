@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Notes", testNotes},
 		{"FindIncidents", testFindIncidents},
 		{"FindAlerts", testFindAlerts},
+		{"CappedTotals", testCappedTotals},
 		{"ConcurrentFirstTrigger", testConcurrentFirstTrigger},
 		{"ConcurrentRequestsIsolated", testConcurrentRequestsIsolated},
 		{"TimeRoundTrip", testTimeRoundTrip},

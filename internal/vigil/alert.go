@@ -53,6 +53,7 @@ type AlertFilter struct {
 type AlertService interface {
 	// FindAlertByID returns CodeNotFound when there is no such alert.
 	FindAlertByID(ctx context.Context, id int64) (*Alert, error)
-	// FindAlerts lists alerts, newest first, with the total matching count.
+	// FindAlerts lists alerts, newest first, with the total matching count
+	// (capped: see MaxCountedTotal).
 	FindAlerts(ctx context.Context, f AlertFilter) ([]*Alert, int, error)
 }

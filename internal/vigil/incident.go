@@ -116,6 +116,11 @@ type IncidentFilter struct {
 	Limit     int // 0 means DefaultPageSize; capped at MaxPageSize
 }
 
+// MaxCountedTotal caps the totals of list calls: counting stops after
+// MaxCountedTotal+1 matches, so a total above MaxCountedTotal means "more
+// than MaxCountedTotal".
+const MaxCountedTotal = 10000
+
 // Page sizes of list calls.
 const (
 	DefaultPageSize = 50
@@ -138,7 +143,8 @@ func PageLimit(limit int) int {
 type IncidentService interface {
 	// FindIncidentByID returns CodeNotFound when there is no such incident.
 	FindIncidentByID(ctx context.Context, id int64) (*Incident, error)
-	// FindIncidents lists incidents, newest first, with the total count.
+	// FindIncidents lists incidents, newest first, with the total count
+	// (capped: see MaxCountedTotal).
 	FindIncidents(ctx context.Context, f IncidentFilter) ([]*Incident, int, error)
 	// DeclareIncident opens an incident by hand. CodeInvalid, CodeNotFound
 	// (service).

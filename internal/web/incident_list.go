@@ -25,6 +25,7 @@ type incidentListPage struct {
 	SeverityOptions  []option
 	Incidents        []*vigil.Incident
 	Total            int
+	TotalLabel       string // "10000+" past vigil.MaxCountedTotal
 	Page, Pages      int
 	PrevURL, NextURL string
 	// RefreshURL is what htmx re-fetches every few seconds: the same
@@ -162,6 +163,7 @@ func (u *UI) incidentListModel(w http.ResponseWriter, r *http.Request, f inciden
 		SeverityOptions: severityOptions(f.Severity, true),
 		Incidents:       incidents,
 		Total:           total,
+		TotalLabel:      totalLabel(total),
 		Page:            f.Page,
 		Pages:           pages,
 		RefreshURL:      incidentsURL(f.values(f.Page)),
@@ -195,4 +197,12 @@ func (u *UI) incidentListModel(w http.ResponseWriter, r *http.Request, f inciden
 	// Only now: layout takes the flash, which must survive a failed query.
 	m.layout = u.layout(w, r, "Incidents", "incidents")
 	return m, nil
+}
+
+// totalLabel shows a capped count as "10000+".
+func totalLabel(total int) string {
+	if total > vigil.MaxCountedTotal {
+		return strconv.Itoa(vigil.MaxCountedTotal) + "+"
+	}
+	return strconv.Itoa(total)
 }

@@ -59,6 +59,23 @@ CREATE INDEX incidents_created ON incidents (created_at);
 -- Grouping looks only at open incidents of one service.
 CREATE INDEX incidents_open ON incidents (service_id, group_key, id) WHERE status <> 'resolved';
 
+-- Title search (title LIKE '%...%') without a scan: an FTS5 trigram index
+-- over the titles, kept in step by triggers. The trigram tokenizer answers
+-- LIKE itself, case-insensitively, for patterns of three or more characters.
+CREATE VIRTUAL TABLE incidents_fts USING fts5 (
+    title, content = 'incidents', content_rowid = 'id', tokenize = 'trigram case_sensitive 0'
+);
+CREATE TRIGGER incidents_fts_insert AFTER INSERT ON incidents BEGIN
+    INSERT INTO incidents_fts (rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER incidents_fts_update AFTER UPDATE OF title ON incidents BEGIN
+    INSERT INTO incidents_fts (incidents_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    INSERT INTO incidents_fts (rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER incidents_fts_delete AFTER DELETE ON incidents BEGIN
+    INSERT INTO incidents_fts (incidents_fts, rowid, title) VALUES ('delete', old.id, old.title);
+END;
+
 -- alerts.service_id has no foreign key on purpose: incident_id already ties
 -- an alert to its service, and ingest is the hot path.
 CREATE TABLE alerts (
