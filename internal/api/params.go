@@ -26,7 +26,23 @@ type query struct {
 	err error
 }
 
-func newQuery(r *http.Request) *query { return &query{v: r.URL.Query()} }
+// newQuery checks every parameter's text up front (valid UTF-8, no NUL,
+// bounded), so no handler can pass a value the database would refuse.
+func newQuery(r *http.Request) *query {
+	q := &query{v: r.URL.Query()}
+	for name, vals := range q.v {
+		for _, v := range vals {
+			if err := vigil.ValidateText(name, v, maxQueryValueLen); err != nil {
+				q.err = err
+				return q
+			}
+		}
+	}
+	return q
+}
+
+// maxQueryValueLen bounds one query parameter's value.
+const maxQueryValueLen = 1024
 
 func (q *query) fail(name, format string, args ...any) {
 	if q.err == nil {

@@ -62,13 +62,16 @@ func (panicUI) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom: kaput") })
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvOn(t, "") }
+
+// newEnvOn opens a fresh SQLite store, or the PostgreSQL database at pgURL.
+func newEnvOn(t *testing.T, pgURL string) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Clock: clock, Logger: logger})
+	db, err := store.Open(ctx, store.Config{URL: pgURL, DataDir: t.TempDir(), Clock: clock, Logger: logger})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

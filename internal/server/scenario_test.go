@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vigil-oss/vigil/internal/api"
+	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -24,8 +25,11 @@ type scenario struct {
 	wantNotContains []string
 }
 
-func (sc scenario) run(t *testing.T) {
-	e := newEnv(t)
+func (sc scenario) run(t *testing.T) { sc.runOn(t, "") }
+
+// runOn runs the scenario on SQLite, or on PostgreSQL when pgURL is set.
+func (sc scenario) runOn(t *testing.T, pgURL string) {
+	e := newEnvOn(t, pgURL)
 	e.vars["key"] = e.key.Secret
 	if sc.setup != nil {
 		sc.setup(e)
@@ -90,6 +94,24 @@ func withResolvedIncident(e *env) {
 var keyAuth = map[string]string{"Authorization": "Bearer {key}"}
 
 func TestScenarios(t *testing.T) {
+	for _, sc := range apiScenarios() {
+		t.Run(sc.name, sc.run)
+	}
+}
+
+// TestScenariosPostgres runs the same table on PostgreSQL, which refuses
+// some text SQLite takes (NUL, invalid UTF-8): a 5xx there would be a bug.
+func TestScenariosPostgres(t *testing.T) {
+	storetest.NewPostgresURL(t) // skips when PostgreSQL is not configured
+	for _, sc := range apiScenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			sc.runOn(t, storetest.NewPostgresURL(t))
+		})
+	}
+}
+
+func apiScenarios() []scenario {
 	big := strings.Repeat("a", 1<<20)
 	scenarios := []scenario{
 		// Services.
@@ -112,6 +134,15 @@ func TestScenarios(t *testing.T) {
 			wantContains: []string{`"field":"grouping.labels"`}},
 		{name: "create service wrong type", method: "POST", path: "/api/v1/services", body: `{"name":5}`, wantStatus: 400,
 			wantContains: []string{`"field":"name"`}},
+		{name: "create service NUL in name", method: "POST", path: "/api/v1/services", body: `{"name":"a\u0000b"}`, wantStatus: 400,
+			wantContains: []string{`"field":"name"`}},
+		{name: "create service NUL in description", method: "POST", path: "/api/v1/services", body: `{"name":"ok","description":"a\u0000b"}`, wantStatus: 400,
+			wantContains: []string{`"field":"description"`}},
+		{name: "create key NUL in name", method: "POST", path: "/api/v1/services/{svc}/integration-keys", body: `{"name":"a\u0000b"}`, wantStatus: 400,
+			wantContains: []string{`"field":"name"`}},
+		{name: "list incidents NUL in q", method: "GET", path: "/api/v1/incidents?q=%00x", wantStatus: 400, wantContains: []string{`"field":"q"`}},
+		{name: "list alerts invalid UTF-8 key", method: "GET", path: "/api/v1/alerts?dedup_key=%ff", wantStatus: 400, wantContains: []string{`"field":"dedup_key"`}},
+		{name: "list services NUL in name", method: "GET", path: "/api/v1/services?name=%00", wantStatus: 400, wantContains: []string{`"field":"name"`}},
 		{name: "create service duplicate", method: "POST", path: "/api/v1/services", body: `{"name":"checkout"}`, wantStatus: 409},
 		{name: "create service not an object", method: "POST", path: "/api/v1/services", body: `["x"]`, wantStatus: 400},
 		{name: "create service trailing garbage", method: "POST", path: "/api/v1/services", body: `{"name":"x"}{}`, wantStatus: 400},
@@ -289,9 +320,7 @@ func TestScenarios(t *testing.T) {
 				`vigil_ingest_alerts_total{result="new"} 1`, `vigil_http_request_duration_seconds_count{code="202",method="POST",route="/api/v1/events"} 1`}},
 		{name: "metrics need a token", method: "GET", path: "/metrics", headers: map[string]string{"Authorization": ""}, wantStatus: 401},
 	}
-	for _, sc := range scenarios {
-		t.Run(sc.name, sc.run)
-	}
+	return scenarios
 }
 
 func manyLabels(n int) string {

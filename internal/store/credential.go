@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -16,13 +15,7 @@ import (
 
 func checkName(field, name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if len(name) > vigil.MaxNameLen {
-		return "", vigil.FieldError(field, "must be at most %d bytes", vigil.MaxNameLen)
-	}
-	if !utf8.ValidString(name) {
-		return "", vigil.FieldError(field, "must be valid UTF-8")
-	}
-	return name, nil
+	return name, vigil.ValidateText(field, name, vigil.MaxNameLen)
 }
 
 const keyCols = "id, service_id, name, prefix, created_at, revoked_at"

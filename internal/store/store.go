@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/puddle/v2"
 
@@ -201,6 +202,12 @@ func (db *DB) mapErr(err error) error {
 	var ve *vigil.Error
 	if errors.As(err, &ve) {
 		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
+		// A safety net: text is checked before it gets here, but a 5xx
+		// must never answer bad input.
+		return &vigil.Error{Code: vigil.CodeInvalid, Message: "text must be valid UTF-8 without NUL characters", Err: err}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, sql.ErrConnDone) || errors.Is(err, puddle.ErrClosedPool) ||

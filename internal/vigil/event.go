@@ -149,6 +149,10 @@ func ValidateLink(href string) error {
 	return nil
 }
 
+// ValidateText checks free text from outside: at most max bytes, valid
+// UTF-8, no NUL (which PostgreSQL cannot store). The error names field.
+func ValidateText(field, s string, max int) error { return checkText(field, s, max) }
+
 func checkText(field, s string, max int) error {
 	if len(s) > max {
 		return FieldError(field, "must be at most %d bytes", max)

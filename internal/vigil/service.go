@@ -86,11 +86,11 @@ func (s *Service) Validate() error {
 	if s.Name == "" {
 		return FieldError("name", "is required")
 	}
-	if len(s.Name) > MaxNameLen {
-		return FieldError("name", "must be at most %d bytes", MaxNameLen)
+	if err := checkText("name", s.Name, MaxNameLen); err != nil {
+		return err
 	}
-	if len(s.Description) > MaxDescriptionLen {
-		return FieldError("description", "must be at most %d bytes", MaxDescriptionLen)
+	if err := checkText("description", s.Description, MaxDescriptionLen); err != nil {
+		return err
 	}
 	return s.Grouping.Validate()
 }

@@ -88,6 +88,8 @@ func parseIncidentFilter(q url.Values) incidentFilterForm {
 	if len(f.Q) > vigil.MaxTitleLen {
 		f.Q = f.Q[:vigil.MaxTitleLen]
 	}
+	// The filter form is lenient: text no title can hold is dropped.
+	f.Q = strings.ReplaceAll(strings.ToValidUTF8(f.Q, ""), "\x00", "")
 	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 && p <= 1_000_000 {
 		f.Page = p
 	}
