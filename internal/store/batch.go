@@ -20,8 +20,9 @@ import (
 const maxBatchEvents = 1000
 
 // batchTimeout bounds one batch transaction on PostgreSQL, so a hung server
-// cannot hold a writer forever. Callers give up earlier on their own context.
-const batchTimeout = 30 * time.Second
+// cannot hold the writer (and Close) for long; its callers give up at
+// maxEventWait.
+const batchTimeout = maxEventWait
 
 type request struct {
 	ctx    context.Context
@@ -160,7 +161,10 @@ func (db *DB) runBatch(batch []*request) {
 		})
 	}
 	err := run(live)
-	if err != nil && len(live) > 1 {
+	// Re-run each request alone only when the batch failed for a reason one
+	// request can cause; when the database is unavailable, each re-run
+	// would only wait out the same timeout again.
+	if err != nil && len(live) > 1 && vigil.ErrorCode(err) != vigil.CodeUnavailable {
 		for _, r := range live {
 			r.err = run([]*request{r})
 		}

@@ -130,7 +130,7 @@ func (d dialect) unavailable(err error) bool {
 // so a committed batch survives power loss (group commit pays the fsync once
 // per batch); BEGIN IMMEDIATE so a write transaction takes the lock up
 // front instead of failing halfway with SQLITE_BUSY.
-const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
 	"&_pragma=cache_size(-32768)" // 32 MiB of page cache per connection
 
 func (db *DB) openSQLite(ctx context.Context, dir string) error {

@@ -42,6 +42,11 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 			return nil, vigil.FieldError("labels", "cannot be encoded: %v", err)
 		}
 	}
+	// A sender must hear back within a bounded time even when the database
+	// hangs (catalog A9): past maxEventWait it gets CodeUnavailable, and the
+	// writer skips the request if it has not started it yet.
+	ctx, cancel := context.WithTimeout(ctx, maxEventWait)
+	defer cancel()
 	r := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), events: events, data: data, done: make(chan struct{})}
 	if err := db.batch.submit(ctx, r); err != nil {
 		return nil, err
@@ -53,6 +58,11 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 		return nil, unavailable(ctx.Err())
 	}
 }
+
+// maxEventWait bounds how long ProcessEvents waits for its transaction. A
+// request that times out while its batch commits may still be committed:
+// the sender retries, and dedup makes the retry a repeat, not a duplicate.
+const maxEventWait = 8 * time.Second
 
 // eventTx applies events inside one write transaction. To keep the number
 // of statements per new alert near one, it remembers within the batch which
