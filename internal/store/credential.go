@@ -103,7 +103,7 @@ func (db *DB) RevokeIntegrationKey(ctx context.Context, serviceID, keyID int64) 
 		return err
 	})
 	if err == nil {
-		db.keys.forget(keyID)
+		db.keys.forget(func(k *vigil.IntegrationKey) bool { return k.ID == keyID })
 	}
 	return err
 }
@@ -116,8 +116,9 @@ const keyCacheTTL = time.Second
 // the wall clock, not the injected one: it is a performance cache, not
 // domain time.
 type keyCache struct {
-	mu sync.Mutex
-	m  map[string]keyCacheEntry
+	mu  sync.Mutex
+	m   map[string]keyCacheEntry
+	gen uint64 // bumped by every forget: a lookup that overlapped one is not cached
 }
 
 type keyCacheEntry struct {
@@ -125,31 +126,40 @@ type keyCacheEntry struct {
 	expires time.Time
 }
 
-func (c *keyCache) get(hash string, now time.Time) (*vigil.IntegrationKey, bool) {
+// get returns the cached key, or the generation to pass to put after a
+// lookup.
+func (c *keyCache) get(hash string, now time.Time) (*vigil.IntegrationKey, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[hash]
 	if !ok || now.After(e.expires) {
-		return nil, false
+		return nil, c.gen, false
 	}
 	k := e.key
-	return &k, true
+	return &k, c.gen, true
 }
 
-func (c *keyCache) put(hash string, k *vigil.IntegrationKey, now time.Time) {
+// put caches k unless a forget happened since the lookup began (gen): the
+// lookup may have read the key just before it was revoked.
+func (c *keyCache) put(hash string, k *vigil.IntegrationKey, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.m == nil || len(c.m) > 10000 {
 		c.m = map[string]keyCacheEntry{}
 	}
 	c.m[hash] = keyCacheEntry{key: *k, expires: now.Add(keyCacheTTL)}
 }
 
-func (c *keyCache) forget(keyID int64) {
+// forget drops the keys matching drop (a revoked key, a deleted service's).
+func (c *keyCache) forget(drop func(*vigil.IntegrationKey) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for h, e := range c.m {
-		if e.key.ID == keyID {
+		if drop(&e.key) {
 			delete(c.m, h)
 		}
 	}
@@ -180,14 +190,15 @@ func (db *DB) AuthenticateIntegrationKey(ctx context.Context, secret string) (*v
 	}
 	hash := vigil.HashSecret(secret)
 	now := time.Now()
-	if k, ok := db.keys.get(hash, now); ok {
+	k, gen, ok := db.keys.get(hash, now)
+	if ok {
 		return k, nil
 	}
 	k, err := db.lookupIntegrationKey(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	db.keys.put(hash, k, now)
+	db.keys.put(hash, k, now, gen)
 	c := *k
 	return &c, nil
 }

@@ -164,7 +164,7 @@ func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpda
 // DeleteService removes a service and its integration keys. CodeNotFound;
 // CodeConflict while it has incidents.
 func (db *DB) DeleteService(ctx context.Context, id int64) error {
-	return db.write(ctx, func(q querier, now time.Time) error {
+	err := db.write(ctx, func(q querier, now time.Time) error {
 		// The lock keeps a concurrent first alert from opening an incident
 		// meanwhile (it locks the service row too).
 		err := q.queryRow(ctx, "SELECT id FROM services WHERE id = $1"+db.dialect.forUpdate(), id).Scan(&id)
@@ -187,4 +187,8 @@ func (db *DB) DeleteService(ctx context.Context, id int64) error {
 		_, err = q.exec(ctx, "DELETE FROM services WHERE id = $1", id)
 		return err
 	})
+	if err == nil {
+		db.keys.forget(func(k *vigil.IntegrationKey) bool { return k.ServiceID == id })
+	}
+	return err
 }

@@ -108,6 +108,8 @@ func testServiceDelete(t *testing.T, open OpenFunc) {
 	s := e.service("api", nil)
 	k, err := e.st.CreateIntegrationKey(e.ctx, s.ID, "prometheus")
 	must(t, err)
+	_, err = e.st.AuthenticateIntegrationKey(e.ctx, k.Secret) // a store may remember it
+	must(t, err)
 	must(t, e.st.DeleteService(e.ctx, s.ID))
 	_, err = e.st.FindServiceByID(e.ctx, s.ID)
 	wantCode(t, err, vigil.CodeNotFound)
