@@ -137,6 +137,9 @@ func (a *App) Start() error {
 		Clock:     a.cfg.Clock,
 		Logger:    a.log,
 		PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
+		// People reach Vigil over TLS (a proxy in front, for now) exactly
+		// when its public URL says https: then the cookie is Secure.
+		SecureCookies: strings.HasPrefix(strings.ToLower(a.cfg.PublicURL), "https://"),
 	})
 	if err != nil {
 		ln.Close()

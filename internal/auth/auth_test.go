@@ -40,7 +40,9 @@ func TestAuthenticate(t *testing.T) {
 			r.Header.Set("Authorization", "Bearer "+secret)
 			r.Header.Set(auth.SourceHeader, "integration")
 		}, vigil.SourceAPI},
-		{"session cookie", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: secret}) }, vigil.SourceWeb},
+		{"the session cookie is not an API credential", func(r *http.Request) {
+			r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: secret})
+		}, ""},
 		{"wrong token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer vgt_nope") }, ""},
 		{"basic auth is not a token", func(r *http.Request) { r.SetBasicAuth("x", secret) }, ""},
 	}
@@ -62,6 +64,30 @@ func TestAuthenticate(t *testing.T) {
 				t.Fatalf("actor %+v, want source %s", actor, c.wantSource)
 			}
 		})
+	}
+
+	// The web UI's check takes the cookie only.
+	for _, c := range []struct {
+		name       string
+		req        func(*http.Request)
+		wantSource string
+	}{
+		{"cookie", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: secret}) }, vigil.SourceWeb},
+		{"bearer is not a session", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+secret) }, ""},
+		{"unknown cookie", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: "vgt_nope"}) }, ""},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		c.req(r)
+		actor, err := a.AuthenticateSession(ctx, r)
+		if c.wantSource == "" {
+			if vigil.ErrorCode(err) != vigil.CodeUnauthorized {
+				t.Errorf("session %s: want unauthorized, got %v", c.name, err)
+			}
+			continue
+		}
+		if err != nil || actor.Source != c.wantSource || actor.Name != "ops" {
+			t.Errorf("session %s: %+v, %v", c.name, actor, err)
+		}
 	}
 
 	// The middleware puts the actor in the context or calls fail.

@@ -92,6 +92,7 @@ func newEnvOn(t *testing.T, pgURL string) *env {
 	s := New(Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry(), UI: panicUI{}})
 	e.srv = httptest.NewServer(s.Handler())
 	e.vars["svc"] = itoa(e.service.ID)
+	e.vars["token"] = e.token
 	e.vars["keyid"] = itoa(e.key.ID)
 	t.Cleanup(func() {
 		e.srv.Close()

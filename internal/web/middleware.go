@@ -50,17 +50,9 @@ func (u *UI) guardWrite(next http.Handler) http.Handler {
 // requireSession lets a request through only with a valid session cookie and
 // puts its actor (source "web") in the context, so the store records who
 // did what from where.
+// The UI signs in by cookie only: a bearer header is ignored here.
 func (u *UI) requireSession(next http.Handler) http.Handler {
-	checked := u.auth.Middleware(next, u.sessionFailed)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The UI signs in by cookie only. A bearer header would make the
-		// actor's source "api", and pages are not an API.
-		if r.Header.Get("Authorization") != "" {
-			r = r.Clone(r.Context())
-			r.Header.Del("Authorization")
-		}
-		checked.ServeHTTP(w, r)
-	})
+	return u.auth.SessionMiddleware(next, u.sessionFailed)
 }
 
 // sessionFailed sends people who are not signed in to the sign-in page; a
