@@ -319,7 +319,7 @@ func apiScenarios() []scenario {
 			wantContains: []string{`vigil_ingest_events_total{format="native",result="accepted"} 1`, `vigil_open_incidents 1`,
 				`vigil_ingest_alerts_total{result="new"} 1`, `vigil_http_request_duration_seconds_count{code="202",method="POST",route="/api/v1/events"} 1`}},
 		{name: "the web session cookie does not open the API", method: "POST", path: "/api/v1/incidents/{inc}/acknowledge", setup: withAlert,
-			headers: map[string]string{"Authorization": "", "Cookie": "vigil_session={token}", "Origin": "http://evil.example.com", "Sec-Fetch-Site": "same-site"},
+			headers:    map[string]string{"Authorization": "", "Cookie": "vigil_session={token}", "Origin": "http://evil.example.com", "Sec-Fetch-Site": "same-site"},
 			wantStatus: 401},
 		{name: "metrics need a token", method: "GET", path: "/metrics", headers: map[string]string{"Authorization": ""}, wantStatus: 401},
 	}
