@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,7 @@ func newServeCmd(e *env) *cobra.Command {
 		publicURL string
 		logLevel  string
 		logFormat string
+		rateLimit string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,14 +45,19 @@ share one PostgreSQL database.`,
 			if err != nil {
 				return err
 			}
+			limit, err := strconv.ParseFloat(rateLimit, 64)
+			if err != nil || limit < 0 {
+				return fmt.Errorf("--ingest-rate-limit: want a number of requests per second (0 for no limit), not %q", rateLimit)
+			}
 			a, err := app.New(cmd.Context(), app.Config{
-				Addr:        addr,
-				DataDir:     db.dataDir,
-				DatabaseURL: db.databaseURL,
-				AdminToken:  e.getenv("VIGIL_ADMIN_TOKEN"),
-				PublicURL:   publicURL,
-				Logger:      logger,
-				Out:         e.stdout,
+				Addr:            addr,
+				DataDir:         db.dataDir,
+				DatabaseURL:     db.databaseURL,
+				AdminToken:      e.getenv("VIGIL_ADMIN_TOKEN"),
+				PublicURL:       publicURL,
+				IngestRateLimit: limit,
+				Logger:          logger,
+				Out:             e.stdout,
 			})
 			if err != nil {
 				return err
@@ -61,6 +68,8 @@ share one PostgreSQL database.`,
 	db.register(cmd, e)
 	cmd.Flags().StringVar(&addr, "addr", envOr(e, "VIGIL_ADDR", "127.0.0.1:8080"), "listen address (env VIGIL_ADDR)")
 	cmd.Flags().StringVar(&publicURL, "public-url", e.getenv("VIGIL_PUBLIC_URL"), "URL users reach this server at, for links (env VIGIL_PUBLIC_URL)")
+	cmd.Flags().StringVar(&rateLimit, "ingest-rate-limit", envOr(e, "VIGIL_INGEST_RATE_LIMIT", "1000"),
+		"requests per second each integration key may send, in bursts of two seconds' worth; 0 for no limit (env VIGIL_INGEST_RATE_LIMIT)")
 	cmd.Flags().StringVar(&logLevel, "log-level", envOr(e, "VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	cmd.Flags().StringVar(&logFormat, "log-format", envOr(e, "VIGIL_LOG_FORMAT", "text"), "text or json (env VIGIL_LOG_FORMAT)")
 	return cmd

@@ -123,3 +123,11 @@ func TestServeGeneratesAdminTokenOnFirstStart(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 }
+
+func TestServeRefusesBadRateLimit(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--ingest-rate-limit", "lots"}, getenvFrom(nil), nil, &out, &errOut)
+	if code == 0 || !strings.Contains(errOut.String(), "--ingest-rate-limit") {
+		t.Fatalf("exit %d, stderr %q: want a refusal naming the flag", code, errOut.String())
+	}
+}

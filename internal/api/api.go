@@ -25,6 +25,9 @@ type Deps struct {
 	Clock   vigil.Clock
 	Logger  *slog.Logger
 	Metrics *Metrics // nil counts nothing
+	// IngestRateLimit is the requests per second each integration key may
+	// send (bursts of two seconds' worth); 0 means no limit.
+	IngestRateLimit float64
 }
 
 // API serves the JSON API.
@@ -33,6 +36,7 @@ type API struct {
 	clock   vigil.Clock
 	log     *slog.Logger
 	metrics *Metrics
+	limiter *keyLimiter
 
 	routes  []Route
 	docOnce sync.Once
@@ -42,7 +46,7 @@ type API struct {
 
 // New returns the API.
 func New(d Deps) *API {
-	a := &API{store: d.Store, clock: d.Clock, log: d.Logger, metrics: d.Metrics}
+	a := &API{store: d.Store, clock: d.Clock, log: d.Logger, metrics: d.Metrics, limiter: newKeyLimiter(d.IngestRateLimit)}
 	if a.clock == nil {
 		a.clock = vigil.SystemClock{}
 	}

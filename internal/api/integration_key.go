@@ -110,6 +110,11 @@ func (a *API) IntegrationAuth(format string, next http.Handler) http.Handler {
 			a.writeError(w, r, err)
 			return
 		}
+		if err := a.limiter.admit(key.ID, a.clock.Now()); err != nil {
+			a.metrics.CountIngest(format, IngestRateLimited, 1)
+			a.writeError(w, r, err)
+			return
+		}
 		ctx := context.WithValue(r.Context(), integrationKeyCtx{}, key)
 		ctx = vigil.WithActor(ctx, vigil.Actor{Kind: vigil.ActorIntegration, ID: key.ID, Name: key.Name, Source: vigil.SourceIntegration})
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -13,6 +13,7 @@ const (
 	IngestUnauthorized = "unauthorized"
 	IngestUnavailable  = "unavailable"
 	IngestError        = "error"
+	IngestRateLimited  = "rate_limited"
 )
 
 // Metrics are the counters the HTTP layer keeps. Every ingest adapter

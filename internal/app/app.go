@@ -38,6 +38,9 @@ type Config struct {
 	// PublicURL is how users reach this server (for links and curl
 	// examples); derived from the listen address when empty.
 	PublicURL string
+	// IngestRateLimit is the requests per second each integration key may
+	// send to this process (bursts of two seconds' worth); 0 means none.
+	IngestRateLimit float64
 	// Clock defaults to the system clock.
 	Clock vigil.Clock
 	// Logger defaults to discarding.
@@ -146,11 +149,12 @@ func (a *App) Start() error {
 		return fmt.Errorf("web UI: %w", err)
 	}
 	a.server = server.New(server.Deps{
-		Store:    a.store,
-		Clock:    a.cfg.Clock,
-		Logger:   a.log,
-		Registry: prometheus.NewRegistry(),
-		UI:       ui,
+		Store:           a.store,
+		Clock:           a.cfg.Clock,
+		Logger:          a.log,
+		Registry:        prometheus.NewRegistry(),
+		UI:              ui,
+		IngestRateLimit: a.cfg.IngestRateLimit,
 	})
 	a.http = server.HTTPServer(ln.Addr().String(), a.server.Handler())
 	a.served = make(chan error, 1)

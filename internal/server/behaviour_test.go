@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/api"
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -263,4 +265,27 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		t.Errorf("request log lacks path or route:\n%s", logs)
 	}
 	// newEnv's cleanup checks the real token and key.
+}
+
+// H12 / A7: a key over its rate gets 429 with Retry-After, other keys go
+// on, and the key is served again once its bucket refills.
+func TestIngestRateLimitPerKey(t *testing.T) {
+	e := newEnvConfig(t, "", 1) // 1 request/s, bursts of 2
+	other, err := e.store.CreateIntegrationKey(context.Background(), e.service.ID, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ingest(`{"summary":"a","dedup_key":"a"}`).want(t, 202)
+	e.ingest(`{"summary":"a","dedup_key":"a"}`).want(t, 202)
+	r := e.ingest(`{"summary":"a","dedup_key":"a"}`).want(t, 429)
+	if r.header.Get("Retry-After") != "1" || !strings.Contains(r.body, `"code":"rate_limited"`) {
+		t.Errorf("429 answer: Retry-After %q, body %s", r.header.Get("Retry-After"), r.body)
+	}
+	e.do("POST", "/api/v1/events", strings.NewReader(`{"summary":"b"}`), map[string]string{"Authorization": "Bearer " + other.Secret}).want(t, 202)
+	e.clock.Advance(time.Second)
+	e.ingest(`{"summary":"a","dedup_key":"a"}`).want(t, 202)
+
+	if m := e.call("GET", "/metrics", "").want(t, 200).body; !strings.Contains(m, `vigil_ingest_events_total{format="native",result="rate_limited"} 1`) {
+		t.Error("the refused request is not counted as rate_limited")
+	}
 }

@@ -65,7 +65,10 @@ func (panicUI) Register(mux *http.ServeMux) {
 func newEnv(t *testing.T) *env { return newEnvOn(t, "") }
 
 // newEnvOn opens a fresh SQLite store, or the PostgreSQL database at pgURL.
-func newEnvOn(t *testing.T, pgURL string) *env {
+func newEnvOn(t *testing.T, pgURL string) *env { return newEnvConfig(t, pgURL, 0) }
+
+// newEnvConfig also sets the ingest rate limit per integration key.
+func newEnvConfig(t *testing.T, pgURL string, ingestRateLimit float64) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
@@ -89,7 +92,7 @@ func newEnvOn(t *testing.T, pgURL string) *env {
 	if e.key, err = db.CreateIntegrationKey(actx, e.service.ID, "prometheus"); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry(), UI: panicUI{}})
+	s := New(Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry(), UI: panicUI{}, IngestRateLimit: ingestRateLimit})
 	e.srv = httptest.NewServer(s.Handler())
 	e.vars["svc"] = itoa(e.service.ID)
 	e.vars["token"] = e.token

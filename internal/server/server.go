@@ -30,6 +30,9 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// UI is optional.
 	UI UIRegistrar
+	// IngestRateLimit is passed to the API: requests per second per
+	// integration key, 0 for no limit.
+	IngestRateLimit float64
 }
 
 // Server is Vigil's HTTP handler.
@@ -64,7 +67,7 @@ func New(d Deps) *Server {
 		mux:      http.NewServeMux(),
 	}
 	d.Registry.MustRegister(openIncidentsGauge(d.Store, d.Logger))
-	s.api = api.New(api.Deps{Store: d.Store, Clock: d.Clock, Logger: d.Logger, Metrics: s.metrics})
+	s.api = api.New(api.Deps{Store: d.Store, Clock: d.Clock, Logger: d.Logger, Metrics: s.metrics, IngestRateLimit: d.IngestRateLimit})
 	s.routes(d.UI)
 	s.handler = s.middleware(s.mux)
 	return s
