@@ -76,7 +76,8 @@ type eventTx struct {
 	svcs map[int64]*serviceRule // this transaction's view of the services it touched
 
 	groups  map[groupKey]*openIncident // where new alerts of a grouping go
-	touched []*openIncident            // incidents that alerts joined, to flush
+	touched []*openIncident            // incidents that alerts joined or raised, to flush
+	byID    map[int64]*openIncident    // every incident this transaction has looked at
 	entries []*vigil.TimelineEntry     // timeline entries, in order, to flush
 }
 
@@ -94,14 +95,15 @@ type groupKey struct {
 }
 
 type openIncident struct {
-	id     int64
-	sev    vigil.Severity
-	joined int64 // alerts joined in this transaction
+	id      int64
+	sev     vigil.Severity
+	joined  int64 // alerts joined in this transaction
+	touched bool  // in eventTx.touched
 }
 
 // applyBatch runs every request's events in q and fills their results.
 func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*request) error {
-	p := &eventTx{db: db, ctx: ctx, q: q, now: now, svcs: map[int64]*serviceRule{}, groups: map[groupKey]*openIncident{}}
+	p := &eventTx{db: db, ctx: ctx, q: q, now: now, svcs: map[int64]*serviceRule{}, groups: map[groupKey]*openIncident{}, byID: map[int64]*openIncident{}}
 	for _, r := range reqs {
 		r.res = make([]vigil.EventResult, len(r.events))
 		for i, e := range r.events {
@@ -203,7 +205,15 @@ const (
 	sqlOpenIncidentSince = `SELECT id, severity FROM incidents
 	WHERE service_id = $1 AND status <> 'resolved' AND created_at >= $2 ORDER BY id DESC LIMIT 1`
 
-	sqlJoinIncident = `UPDATE incidents SET alert_count = alert_count + $1, severity = $2, updated_at = $3 WHERE id = $4`
+	// Alerts only ever raise an incident's severity, and in SQL, so a
+	// concurrent raise by another replica is never lowered again.
+	sqlJoinIncident = `UPDATE incidents SET alert_count = alert_count + $1, updated_at = $3,
+		severity = CASE WHEN ` + rankOfParam2 + ` > ` + rankOfSeverity + ` THEN $2 ELSE severity END
+	WHERE id = $4`
+
+	// The rank of a severity, as vigil.Severity.Rank, in SQL.
+	rankOfParam2   = `(CASE $2 WHEN 'critical' THEN 4 WHEN 'error' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END)`
+	rankOfSeverity = `(CASE severity WHEN 'critical' THEN 4 WHEN 'error' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END)`
 
 	sqlAnyFiring = `SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND status = 'firing')`
 
@@ -213,6 +223,8 @@ const (
 	sqlTouchIncident = `UPDATE incidents SET updated_at = $1 WHERE id = $2 RETURNING status`
 
 	sqlServiceRule = `SELECT grouping_rule, auto_resolve FROM services WHERE id = $1`
+
+	sqlIncidentSeverity = `SELECT severity FROM incidents WHERE id = $1`
 )
 
 // hotStatements are prepared once on SQLite's writer connection at open.
@@ -220,7 +232,7 @@ func hotStatements() []string {
 	list := []string{
 		sqlRepeatAlert, sqlInsertAlert, sqlFiringAlert, sqlResolveAlert, sqlOpenIncidentByKey, sqlOpenIncidentSince,
 		sqlJoinIncident, sqlAnyFiring, sqlAckIncident, sqlTouchIncident, sqlServiceRule, sqlInsertIncident, sqlInsertEntry,
-		sqlResolveIncident,
+		sqlResolveIncident, sqlIncidentSeverity,
 	}
 	for _, q := range sqlInsertEntries[sqliteDialect] {
 		list = append(list, q)
@@ -249,8 +261,12 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 		if g := triage.Group(svc.grouping, e, p.now); !g.New {
 			if inc := p.groups[groupKey{e.ServiceID, g.Key}]; inc != nil {
 				n, err := upsert(inc)
-				if err != nil || n > 1 {
-					return err // a repeat of a firing alert
+				if err != nil {
+					return err
+				}
+				if n > 1 { // a repeat of a firing alert
+					p.raise(inc, e, actor)
+					return nil
 				}
 				p.join(inc, e, actor, res)
 				return nil
@@ -267,8 +283,10 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 		}
 		return err == nil, err
 	}
-	if ok, err := repeat(); ok || err != nil {
+	if ok, err := repeat(); err != nil {
 		return err
+	} else if ok {
+		return p.raiseRepeat(res.IncidentID, e, actor)
 	}
 	svc, justLocked, err := p.service(e.ServiceID, true)
 	if err != nil {
@@ -277,8 +295,10 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	if justLocked {
 		// Another replica may have created the alert while we waited for
 		// the lock; now that we hold it, nobody else can.
-		if ok, err := repeat(); ok || err != nil {
+		if ok, err := repeat(); err != nil {
 			return err
+		} else if ok {
+			return p.raiseRepeat(res.IncidentID, e, actor)
 		}
 	}
 
@@ -329,6 +349,10 @@ func (p *eventTx) findIncident(serviceID int64, g triage.Grouping) (*openInciden
 	if err != nil {
 		return nil, err
 	}
+	if known := p.byID[inc.id]; known != nil {
+		inc = known // already raised or joined in this transaction
+	}
+	p.byID[inc.id] = inc
 	p.groups[gk] = inc
 	return inc, nil
 }
@@ -346,6 +370,7 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 	}
 	p.entry(id, actor, vigil.EntryCreated, fmt.Sprintf("Opened by alert %q, sent by %s", e.DedupKey, by(actor)), nil)
 	inc := &openIncident{id: id, sev: e.Severity}
+	p.byID[id] = inc
 	if !g.New {
 		// It is now the newest open incident of the service: the answer for
 		// its group key and for the time window alike.
@@ -358,9 +383,7 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 // join records a new alert joining inc: counter, severity and timeline.
 func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) {
 	res.AlertNew, res.IncidentID = true, inc.id
-	if inc.joined == 0 {
-		p.touched = append(p.touched, inc)
-	}
+	p.touch(inc)
 	inc.joined++
 	data := json.RawMessage(`{"alert_id":` + strconv.FormatInt(res.AlertID, 10) + `}`)
 	p.entry(inc.id, actor, vigil.EntryAlertJoined, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary), data)
@@ -370,6 +393,44 @@ func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res
 			fromTo(string(inc.sev), string(e.Severity)))
 		inc.sev = e.Severity
 	}
+}
+
+// touch queues inc for the flush of its counter and severity.
+func (p *eventTx) touch(inc *openIncident) {
+	if !inc.touched {
+		inc.touched = true
+		p.touched = append(p.touched, inc)
+	}
+}
+
+// raise lifts inc to the severity of a repeat trigger that is more severe
+// than the incident (an alert that went from warning to critical).
+func (p *eventTx) raise(inc *openIncident, e *vigil.Event, actor vigil.Actor) {
+	if e.Severity.Rank() <= inc.sev.Rank() {
+		return
+	}
+	p.touch(inc)
+	p.entry(inc.id, actor, vigil.EntrySeverityChanged,
+		fmt.Sprintf("Severity raised from %s to %s: alert %q now reports %s", inc.sev, e.Severity, e.DedupKey, e.Severity),
+		fromTo(string(inc.sev), string(e.Severity)))
+	inc.sev = e.Severity
+}
+
+// raiseRepeat is raise for a repeat found without its incident at hand.
+func (p *eventTx) raiseRepeat(incidentID int64, e *vigil.Event, actor vigil.Actor) error {
+	inc := p.byID[incidentID]
+	if inc == nil {
+		if e.Severity == vigil.SeverityInfo {
+			return nil // nothing ranks below info: no need to look
+		}
+		inc = &openIncident{id: incidentID}
+		if err := p.q.queryRow(p.ctx, sqlIncidentSeverity, incidentID).Scan(&inc.sev); err != nil {
+			return err
+		}
+		p.byID[incidentID] = inc
+	}
+	p.raise(inc, e, actor)
+	return nil
 }
 
 func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {

@@ -344,6 +344,34 @@ func testSeverityRaise(t *testing.T, open OpenFunc) {
 	if sev == nil || !strings.Contains(sev.Message, "warning") || !strings.Contains(sev.Message, "critical") {
 		t.Fatalf("severity_changed entry = %+v in %v", sev, kinds(tl))
 	}
+
+	// A repeat trigger that reports a higher severity raises the incident
+	// too, alone in its call or after other events of its batch; a lower
+	// one never lowers it.
+	severityChanges := func(id int64) int {
+		n := 0
+		for _, en := range e.timeline(id) {
+			if en.Kind == vigil.EntrySeverityChanged {
+				n++
+			}
+		}
+		return n
+	}
+	s2 := e.service("db", nil)
+	first := e.send1(trigger(s2.ID, "disk", "disk filling", vigil.SeverityWarning))
+	e.send1(trigger(s2.ID, "disk", "disk filling", vigil.SeverityError)) // alone: slow path
+	if inc := e.incident(first.IncidentID); inc.Severity != vigil.SeverityError || severityChanges(inc.ID) != 1 {
+		t.Errorf("after a repeat at error: %s with %d severity changes", inc.Severity, severityChanges(inc.ID))
+	}
+	e.send(trigger(s2.ID, "other", "other", vigil.SeverityInfo), // finds the incident first: fast path
+		trigger(s2.ID, "disk", "disk full", vigil.SeverityCritical))
+	if inc := e.incident(first.IncidentID); inc.Severity != vigil.SeverityCritical || severityChanges(inc.ID) != 2 {
+		t.Errorf("after a repeat at critical: %s with %d severity changes", inc.Severity, severityChanges(inc.ID))
+	}
+	e.send1(trigger(s2.ID, "disk", "disk better", vigil.SeverityWarning))
+	if inc := e.incident(first.IncidentID); inc.Severity != vigil.SeverityCritical || severityChanges(inc.ID) != 2 {
+		t.Errorf("a lower repeat changed the incident: %s with %d severity changes", inc.Severity, severityChanges(inc.ID))
+	}
 }
 
 func testAcknowledgeEvent(t *testing.T, open OpenFunc) {
