@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -287,5 +288,27 @@ func TestIngestRateLimitPerKey(t *testing.T) {
 
 	if m := e.call("GET", "/metrics", "").want(t, 200).body; !strings.Contains(m, `vigil_ingest_events_total{format="native",result="rate_limited"} 1`) {
 		t.Error("the refused request is not counted as rate_limited")
+	}
+}
+
+// Answered requests log at debug (ingest is too busy for one info line
+// each); refused ones at info.
+func TestRequestLogLevels(t *testing.T) {
+	e := newEnv(t)
+	e.call("GET", "/api/v1/services", "").want(t, 200)
+	e.do("GET", "/api/v1/services", nil, map[string]string{"Authorization": "Bearer vgt_wrong"}).want(t, 401)
+	levels := map[int]string{}
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		var rec struct {
+			Level  string `json:"level"`
+			Msg    string `json:"msg"`
+			Status int    `json:"status"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "http request" {
+			levels[rec.Status] = rec.Level
+		}
+	}
+	if levels[200] != "DEBUG" || levels[401] != "INFO" {
+		t.Errorf("request log levels by status: %v, want 200 DEBUG and 401 INFO", levels)
 	}
 }

@@ -49,7 +49,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			d := time.Since(start)
 			route := routeLabel(r.Pattern)
 			s.metrics.RequestDuration.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Observe(d.Seconds())
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+			// Answered requests log at debug: ingest runs at thousands a
+			// second, and the metrics already count them. Refusals log at
+			// info, so a misconfigured sender shows up in the default log.
+			level := slog.LevelDebug
+			if status >= 400 {
+				level = slog.LevelInfo
+			}
+			s.log.LogAttrs(r.Context(), level, "http request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.String("route", route),
