@@ -143,7 +143,7 @@ func (a *API) buildRoutes() []Route {
 		return Route{Method: method, Pattern: pattern, Auth: AuthToken, Summary: summary,
 			Request: req, Response: resp, Status: status, Query: q, Handler: a.handle(h)}
 	}
-	return []Route{
+	routes := []Route{
 		tok("GET", "/api/v1/services", "List services", nil, List[*vigil.Service]{}, 200, a.listServices,
 			withPage(Param{Name: "name", Type: "string", Description: "exact service name"})...),
 		tok("POST", "/api/v1/services", "Create a service", ServiceCreate{}, &vigil.Service{}, 201, a.createService),
@@ -192,4 +192,8 @@ func (a *API) buildRoutes() []Route {
 
 		tok("GET", "/api/v1/openapi.json", "This OpenAPI document", nil, map[string]any{}, 200, a.openAPI),
 	}
+	// The drop-in formats of other senders, one file each.
+	routes = append(routes, a.alertmanagerRoutes()...)
+	routes = append(routes, a.pagerdutyRoutes()...)
+	return routes
 }

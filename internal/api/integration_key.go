@@ -98,7 +98,7 @@ func IntegrationKeyFrom(ctx context.Context) *vigil.IntegrationKey {
 // events of the route's wire format.
 func (a *API) IntegrationAuth(format string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret := auth.BearerToken(r)
+		secret := integrationSecret(r)
 		if secret == "" {
 			a.metrics.CountIngest(format, IngestUnauthorized, 1)
 			a.writeError(w, r, vigil.Errorf(vigil.CodeUnauthorized, "an integration key is required (Authorization: Bearer <key>)"))
@@ -119,6 +119,19 @@ func (a *API) IntegrationAuth(format string, next http.Handler) http.Handler {
 		ctx = vigil.WithActor(ctx, vigil.Actor{Kind: vigil.ActorIntegration, ID: key.ID, Name: key.Name, Source: vigil.SourceIntegration})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// integrationSecret is the integration key as senders send it: a bearer
+// token, or the password of basic auth (Alertmanager's and Prometheus'
+// http_config can send either).
+func integrationSecret(r *http.Request) string {
+	if s := auth.BearerToken(r); s != "" {
+		return s
+	}
+	if _, pw, ok := r.BasicAuth(); ok {
+		return pw
+	}
+	return ""
 }
 
 // ingestResult is the metrics result of a failed ingest request.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -311,4 +312,14 @@ func TestRequestLogLevels(t *testing.T) {
 	if levels[200] != "DEBUG" || levels[401] != "INFO" {
 		t.Errorf("request log levels by status: %v, want 200 DEBUG and 401 INFO", levels)
 	}
+}
+
+// Alertmanager's and Prometheus' http_config may send the integration key
+// as the basic-auth password instead of a bearer token.
+func TestIngestKeyAsBasicAuthPassword(t *testing.T) {
+	e := newEnv(t)
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("vigil:"+e.key.Secret))
+	e.do("POST", "/api/v1/events", strings.NewReader(`{"summary":"a"}`), map[string]string{"Authorization": basic}).want(t, 202)
+	wrong := "Basic " + base64.StdEncoding.EncodeToString([]byte("vigil:vgi_wrong"))
+	e.do("POST", "/api/v1/events", strings.NewReader(`{"summary":"a"}`), map[string]string{"Authorization": wrong}).want(t, 401)
 }

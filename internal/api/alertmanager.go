@@ -1,0 +1,4 @@
+package api
+
+// alertmanagerRoutes are the Alertmanager-compatible endpoints.
+func (a *API) alertmanagerRoutes() []Route { return nil }
