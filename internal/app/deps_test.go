@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 }
 
 // pure packages use only the standard library (and the domain).
-var pure = map[string]bool{"vigil": true, "triage": true}
+var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true}
 
 func TestDependencyDirection(t *testing.T) {
 	if testing.Short() {
