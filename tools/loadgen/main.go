@@ -42,6 +42,7 @@ type options struct {
 	baseline, list               bool
 	seed, listRequests           int
 	cpuProfile                   string
+	format                       string
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "measure the incident list API instead of ingest")
 	flag.IntVar(&o.seed, "seed", 1000000, "with -list: alerts to store first")
 	flag.IntVar(&o.listRequests, "list-requests", 500, "with -list: list requests to time")
+	flag.StringVar(&o.format, "format", "native", "what to post: native, alertmanager (webhook; -batch alerts per group) or pagerduty (Events v2; one per request)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Vigil load phase to this file")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
@@ -69,6 +71,13 @@ func main() {
 func run(ctx context.Context, o options) error {
 	if o.concurrency < 1 || o.batch < 1 {
 		return fmt.Errorf("-concurrency and -batch must be at least 1")
+	}
+	wf, ok := formats[o.format]
+	if !ok {
+		return fmt.Errorf("-format: unknown format %q", o.format)
+	}
+	if o.format == "pagerduty" && o.batch != 1 {
+		return fmt.Errorf("-format pagerduty sends one event per request: use -batch 1")
 	}
 	target := o.url
 	if target == "" {
@@ -106,7 +115,7 @@ func run(ctx context.Context, o options) error {
 	if o.list {
 		return runList(target, o)
 	}
-	fmt.Printf("load: %d clients, %d alerts/request, %s, rate %s\n", o.concurrency, o.batch, o.duration, rateText(o.rate))
+	fmt.Printf("load: %s format, %d clients, %d alerts/request, %s, rate %s\n", o.format, o.concurrency, o.batch, o.duration, rateText(o.rate))
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -117,13 +126,13 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	res := load(target+"/api/v1/events", o)
+	res := load(target+wf.path, o, wf)
 	pprof.StopCPUProfile()
 	res.print("vigil")
 	if o.baseline {
 		base, stop := baselineServer()
 		defer stop()
-		b := load(base, o)
+		b := load(base, o, format{write: wf.write, status: http.StatusAccepted})
 		b.print("baseline")
 		fmt.Printf("ratio      vigil/baseline throughput %.2f, p99 latency %.2fx\n", res.rate/b.rate, float64(res.p99)/float64(b.p99))
 	}
@@ -195,7 +204,7 @@ func (r result) print(name string) {
 var runID = time.Now().UnixNano()
 
 // load sends events for o.duration and measures them.
-func load(url string, o options) result {
+func load(url string, o options, wf format) result {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2, MaxConnsPerHost: o.concurrency * 2}}
 	var (
 		seq, alerts, requests, failed atomic.Int64
@@ -235,7 +244,7 @@ func load(url string, o options) result {
 					}
 				}
 				buf.Reset()
-				writeEvents(&buf, o.batch, &seq)
+				wf.write(&buf, o.batch, &seq, o.key)
 				req, _ := http.NewRequest("POST", url, bytes.NewReader(buf.Bytes()))
 				req.Header.Set("Authorization", "Bearer "+o.key)
 				req.Header.Set("Content-Type", "application/json")
@@ -244,7 +253,7 @@ func load(url string, o options) result {
 				if err == nil {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					if resp.StatusCode != http.StatusAccepted {
+					if resp.StatusCode != wf.status {
 						err = fmt.Errorf("status %d", resp.StatusCode)
 					}
 				}
@@ -272,6 +281,46 @@ func load(url string, o options) result {
 	}
 	return r
 }
+
+// format is one wire format the load generator can post.
+type format struct {
+	path   string // appended to the base URL
+	write  func(buf *bytes.Buffer, n int, seq *atomic.Int64, key string)
+	status int // the success status
+}
+
+var formats = map[string]format{
+	"native":       {path: "/api/v1/events", write: writeNative, status: http.StatusAccepted},
+	"alertmanager": {path: "/api/v1/integrations/alertmanager", write: writeAlertmanager, status: http.StatusOK},
+	"pagerduty":    {path: "/v2/enqueue", write: writePagerDuty, status: http.StatusAccepted},
+}
+
+// writeAlertmanager writes one webhook notification: one group of n alerts.
+func writeAlertmanager(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
+	group := seq.Load()
+	fmt.Fprintf(buf, `{"version":"4","groupKey":"{}:{team=\"storage\",g=\"%d-%d\"}","truncatedAlerts":0,"status":"firing","receiver":"vigil",`+
+		`"groupLabels":{"team":"storage"},"commonLabels":{"team":"storage"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","alerts":[`, runID, group)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		id := seq.Add(1)
+		fmt.Fprintf(buf, `{"status":"firing","labels":{"alertname":"DiskUsageHigh","host":"host-%d","team":"storage","severity":"warning"},`+
+			`"annotations":{"summary":"disk usage high on host-%d"},"startsAt":"2026-11-21T09:00:00Z","endsAt":"0001-01-01T00:00:00Z",`+
+			`"generatorURL":"http://prometheus:9090/graph","fingerprint":"%x%08x"}`, id%500, id%500, runID, id)
+	}
+	buf.WriteString(`]}`)
+}
+
+// writePagerDuty writes one PagerDuty Events v2 trigger.
+func writePagerDuty(buf *bytes.Buffer, _ int, seq *atomic.Int64, key string) {
+	id := seq.Add(1)
+	fmt.Fprintf(buf, `{"routing_key":%q,"event_action":"trigger","dedup_key":"lg-%d-%d","payload":{"summary":"disk usage high on host-%d",`+
+		`"source":"host-%d","severity":"warning","custom_details":{"used_pct":93}}}`, key, runID, id, id%500, id%500)
+}
+
+// writeNative writes one event (batch 1) or an array of distinct events.
+func writeNative(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) { writeEvents(buf, n, seq) }
 
 // writeEvents writes one event (batch 1) or an array of distinct events.
 func writeEvents(buf *bytes.Buffer, n int, seq *atomic.Int64) {
