@@ -295,9 +295,11 @@ var formats = map[string]format{
 	"pagerduty":    {path: "/v2/enqueue", write: writePagerDuty, status: http.StatusAccepted},
 }
 
-// writeAlertmanager writes one webhook notification: one group of n alerts.
+// writeAlertmanager writes one webhook notification: n new alerts of one of
+// 50 groups (each group is an incident, as the native load's alerts share
+// one by time window).
 func writeAlertmanager(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
-	group := seq.Load()
+	group := seq.Load() % 50
 	fmt.Fprintf(buf, `{"version":"4","groupKey":"{}:{team=\"storage\",g=\"%d-%d\"}","truncatedAlerts":0,"status":"firing","receiver":"vigil",`+
 		`"groupLabels":{"team":"storage"},"commonLabels":{"team":"storage"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","alerts":[`, runID, group)
 	for i := 0; i < n; i++ {
