@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"ConcurrentRequestsIsolated", testConcurrentRequestsIsolated},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"PingAndCounts", testPingAndCounts},
+		{"IngestRequests", testIngestRequests},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

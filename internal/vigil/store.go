@@ -11,6 +11,7 @@ type Store interface {
 	AlertService
 	IncidentService
 	TokenService
+	IngestRequestService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// RecordIngestRequest stores r, stamping r.ProcessedAt with the
+// transaction's now. CodeInvalid, CodeConflict (id taken).
+func (db *DB) RecordIngestRequest(ctx context.Context, r *vigil.IngestRequest) error {
+	if strings.TrimSpace(r.ID) == "" {
+		return vigil.FieldError("id", "is required")
+	}
+	if strings.TrimSpace(r.Action) == "" {
+		return vigil.FieldError("action", "is required")
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{
+		{"id", r.ID, vigil.MaxIngestRequestIDLen},
+		{"action", r.Action, vigil.MaxNameLen},
+		{"status", r.Status, vigil.MaxIngestStatusLen},
+		{"alias", r.Alias, vigil.MaxIngestAliasLen},
+	} {
+		if err := vigil.ValidateText(f.name, f.v, f.max); err != nil {
+			return err
+		}
+	}
+	var alertID sql.NullInt64
+	if r.AlertID != nil {
+		alertID = sql.NullInt64{Int64: *r.AlertID, Valid: true}
+	}
+	var at time.Time
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		at = now
+		_, err := q.exec(ctx, `INSERT INTO ingest_requests (id, integration_key_id, action, success, status, alert_id, alias, processed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			r.ID, r.IntegrationKeyID, r.Action, r.Success, r.Status, alertID, r.Alias, micros(now))
+		if uniqueViolation(err) {
+			return vigil.Errorf(vigil.CodeConflict, "ingest request %q already exists", r.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.ProcessedAt = at
+	return nil
+}
+
+// FindIngestRequest returns a request recorded for the integration key.
+// CodeNotFound.
+func (db *DB) FindIngestRequest(ctx context.Context, id string, integrationKeyID int64) (*vigil.IngestRequest, error) {
+	var (
+		r       vigil.IngestRequest
+		alertID sql.NullInt64
+		at      int64
+	)
+	err := db.read(ctx, func(q querier) error {
+		err := q.queryRow(ctx, `SELECT id, integration_key_id, action, success, status, alert_id, alias, processed_at
+			FROM ingest_requests WHERE id = $1 AND integration_key_id = $2`, id, integrationKeyID).
+			Scan(&r.ID, &r.IntegrationKeyID, &r.Action, &r.Success, &r.Status, &alertID, &r.Alias, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return vigil.Errorf(vigil.CodeNotFound, "ingest request not found")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if alertID.Valid {
+		r.AlertID = &alertID.Int64
+	}
+	r.ProcessedAt = fromMicros(at)
+	return &r, nil
+}
