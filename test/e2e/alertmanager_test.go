@@ -92,7 +92,8 @@ type e2eAlert struct {
 }
 
 // TestAlertmanagerToVigil runs a real Alertmanager with a webhook receiver
-// and a pagerduty_configs receiver, both pointed at one Vigil, and checks
+// a pagerduty_configs and an opsgenie_configs receiver, all pointed at one
+// Vigil, and checks
 // that firing alerts become incidents through each path and that resolving
 // them in Alertmanager resolves the incidents.
 func TestAlertmanagerToVigil(t *testing.T) {
@@ -108,6 +109,7 @@ func TestAlertmanagerToVigil(t *testing.T) {
 	base := p.url()
 	whSvc, whKey := createServiceAndKey(t, base, "am-webhook")
 	pdSvc, pdKey := createServiceAndKey(t, base, "am-pagerduty")
+	ogSvc, ogKey := createServiceAndKey(t, base, "am-opsgenie")
 
 	config := fmt.Sprintf(`global:
   resolve_timeout: 1m
@@ -124,6 +126,9 @@ route:
     - matchers: ['path="pagerduty"']
       receiver: vigil-pagerduty
       continue: false
+    - matchers: ['path="opsgenie"']
+      receiver: vigil-opsgenie
+      continue: false
 receivers:
   - name: blackhole
   - name: vigil-webhook
@@ -138,7 +143,12 @@ receivers:
       - routing_key: %[3]s
         url: %[1]s/v2/enqueue
         send_resolved: true
-`, base, whKey, pdKey)
+  - name: vigil-opsgenie
+    opsgenie_configs:
+      - api_key: %[4]s
+        api_url: %[1]s/
+        send_resolved: true
+`, base, whKey, pdKey, ogKey)
 	am := startAlertmanager(t, config)
 
 	t.Cleanup(func() {
@@ -160,6 +170,11 @@ receivers:
 			Annotations: map[string]string{"summary": "disk full on db2"},
 			StartsAt:    start,
 		},
+		{
+			Labels:      map[string]string{"alertname": "DiskFull", "path": "opsgenie", "instance": "db3", "severity": "critical"},
+			Annotations: map[string]string{"summary": "disk full on db3"},
+			StartsAt:    start,
+		},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -170,6 +185,7 @@ receivers:
 	// Both paths open one triggered incident on their own service.
 	whInc := waitIncident(t, ctx, base, whSvc, "triggered")
 	pdInc := waitIncident(t, ctx, base, pdSvc, "triggered")
+	ogInc := waitIncident(t, ctx, base, ogSvc, "triggered")
 
 	whAlerts := listAlerts(t, ctx, base, whSvc)
 	if len(whAlerts) != 1 {
@@ -189,7 +205,15 @@ receivers:
 		t.Errorf("pagerduty path alert = %+v; want firing on incident %d with a dedup key and a summary", pa, pdInc.ID)
 	}
 
-	// Resolve both in Alertmanager: the same alerts, ended a second ago.
+	ogAlerts := listAlerts(t, ctx, base, ogSvc)
+	if len(ogAlerts) != 1 {
+		t.Fatalf("opsgenie path: want 1 alert, got %d: %+v", len(ogAlerts), ogAlerts)
+	}
+	if oa := ogAlerts[0]; oa.Status != "firing" || oa.IncidentID != ogInc.ID || oa.DedupKey == "" || oa.Summary == "" {
+		t.Errorf("opsgenie path alert = %+v; want firing on incident %d with a dedup key and a summary", oa, ogInc.ID)
+	}
+
+	// Resolve them all in Alertmanager: the same alerts, ended a second ago.
 	end := time.Now().UTC().Add(-time.Second).Truncate(time.Millisecond)
 	if !end.After(start) {
 		end = start.Add(time.Millisecond)
@@ -207,7 +231,10 @@ receivers:
 	if inc := waitIncident(t, ctx, base, pdSvc, "resolved"); inc.ID != pdInc.ID {
 		t.Errorf("pagerduty path: resolved incident %d, want %d", inc.ID, pdInc.ID)
 	}
-	for _, svc := range []int64{whSvc, pdSvc} {
+	if inc := waitIncident(t, ctx, base, ogSvc, "resolved"); inc.ID != ogInc.ID {
+		t.Errorf("opsgenie path: resolved incident %d, want %d", inc.ID, ogInc.ID)
+	}
+	for _, svc := range []int64{whSvc, pdSvc, ogSvc} {
 		for _, a := range listAlerts(t, ctx, base, svc) {
 			if a.Status != "resolved" {
 				t.Errorf("service %d: alert %d status %q after resolve, want resolved", svc, a.ID, a.Status)
