@@ -91,11 +91,10 @@ type e2eAlert struct {
 	Labels     map[string]string `json:"labels"`
 }
 
-// TestAlertmanagerToVigil runs a real Alertmanager with a webhook receiver
+// TestAlertmanagerToVigil runs a real Alertmanager with a webhook receiver,
 // a pagerduty_configs and an opsgenie_configs receiver, all pointed at one
-// Vigil, and checks
-// that firing alerts become incidents through each path and that resolving
-// them in Alertmanager resolves the incidents.
+// Vigil, and checks that firing alerts become incidents through each path
+// and that resolving them in Alertmanager resolves the incidents.
 func TestAlertmanagerToVigil(t *testing.T) {
 	if _, err := os.Stat(alertmanagerBin); err != nil {
 		if os.Getenv("VIGIL_REQUIRE_ALERTMANAGER") != "" {

@@ -59,7 +59,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "measure the incident list API instead of ingest")
 	flag.IntVar(&o.seed, "seed", 1000000, "with -list: alerts to store first")
 	flag.IntVar(&o.listRequests, "list-requests", 500, "with -list: list requests to time")
-	flag.StringVar(&o.format, "format", "native", "what to post: native, alertmanager (webhook; -batch alerts per group) or pagerduty (Events v2; one per request)")
+	flag.StringVar(&o.format, "format", "native", "what to post: native, alertmanager (webhook; -batch alerts per group), pagerduty (Events v2) or opsgenie (alert create); the last two one per request")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Vigil load phase to this file")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
@@ -76,8 +76,8 @@ func run(ctx context.Context, o options) error {
 	if !ok {
 		return fmt.Errorf("-format: unknown format %q", o.format)
 	}
-	if o.format == "pagerduty" && o.batch != 1 {
-		return fmt.Errorf("-format pagerduty sends one event per request: use -batch 1")
+	if (o.format == "pagerduty" || o.format == "opsgenie") && o.batch != 1 {
+		return fmt.Errorf("-format %s sends one event per request: use -batch 1", o.format)
 	}
 	target := o.url
 	if target == "" {
@@ -293,6 +293,15 @@ var formats = map[string]format{
 	"native":       {path: "/api/v1/events", write: writeNative, status: http.StatusAccepted},
 	"alertmanager": {path: "/api/v1/integrations/alertmanager", write: writeAlertmanager, status: http.StatusOK},
 	"pagerduty":    {path: "/v2/enqueue", write: writePagerDuty, status: http.StatusAccepted},
+	"opsgenie":     {path: "/v2/alerts", write: writeOpsgenie, status: http.StatusAccepted},
+}
+
+// writeOpsgenie writes one Opsgenie alert create (the key goes in the
+// Authorization header, which Vigil also takes as a bearer token).
+func writeOpsgenie(buf *bytes.Buffer, _ int, seq *atomic.Int64, _ string) {
+	id := seq.Add(1)
+	fmt.Fprintf(buf, `{"message":"disk usage high on host-%d","alias":"lg-%d-%d","priority":"P3","source":"loadgen",`+
+		`"tags":["storage"],"details":{"used_pct":"93"}}`, id%500, runID, id)
 }
 
 // writeAlertmanager writes one webhook notification: n new alerts of one of
