@@ -30,6 +30,9 @@ type request struct {
 	events []*vigil.Event
 	data   []eventData // the events' JSON, encoded by the caller, off the writer
 	res    []vigil.EventResult
+	// record, when set, is written in the same transaction (the outcome of
+	// an ingest request, for senders that ask for it later).
+	record *vigil.IngestRequest
 	err    error
 	done   chan struct{} // closed when res or err is set
 }
@@ -51,6 +54,14 @@ func newBatcher(db *DB, writers int) *batcher {
 		go b.run()
 	}
 	return b
+}
+
+// size is what a request weighs in a batch: its events, and its record.
+func (r *request) size() int {
+	if r.record != nil {
+		return len(r.events) + 1
+	}
+	return len(r.events)
 }
 
 func (b *batcher) submit(ctx context.Context, r *request) error {
@@ -94,7 +105,7 @@ func (b *batcher) run() {
 				return
 			}
 		}
-		batch, n := []*request{first}, len(first.events)
+		batch, n := []*request{first}, first.size()
 		// The callers of the previous batch were just woken and are about to
 		// send their next requests: give them a moment (a few yields, well
 		// under the cost of an fsync) to join this batch.
@@ -106,11 +117,11 @@ func (b *batcher) run() {
 				if !ok {
 					break fill
 				}
-				if n+len(r.events) > maxBatchEvents {
+				if n+r.size() > maxBatchEvents {
 					next = r
 					break fill
 				}
-				batch, n = append(batch, r), n+len(r.events)
+				batch, n = append(batch, r), n+r.size()
 			default:
 				if len(batch) >= last || time.Now().After(deadline) {
 					break fill

@@ -124,6 +124,11 @@ func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*
 				return err
 			}
 		}
+		if r.record != nil {
+			if err := insertIngestRequest(ctx, q, now, r.record); err != nil {
+				return err
+			}
+		}
 	}
 	return p.flush()
 }

@@ -32,26 +32,38 @@ func (db *DB) RecordIngestRequest(ctx context.Context, r *vigil.IngestRequest) e
 			return err
 		}
 	}
+	// Through the group-commit batcher: a sender's create and its record
+	// share fsyncs with every other request in flight.
+	ctx, cancel := context.WithTimeout(ctx, maxEventWait)
+	defer cancel()
+	req := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), record: r, done: make(chan struct{})}
+	if err := db.batch.submit(ctx, req); err != nil {
+		return err
+	}
+	select {
+	case <-req.done:
+		return req.err
+	case <-ctx.Done():
+		return unavailable(ctx.Err())
+	}
+}
+
+// insertIngestRequest writes r inside a batch transaction stamped now.
+func insertIngestRequest(ctx context.Context, q querier, now time.Time, r *vigil.IngestRequest) error {
 	var alertID sql.NullInt64
 	if r.AlertID != nil {
 		alertID = sql.NullInt64{Int64: *r.AlertID, Valid: true}
 	}
-	var at time.Time
-	err := db.write(ctx, func(q querier, now time.Time) error {
-		at = now
-		_, err := q.exec(ctx, `INSERT INTO ingest_requests (id, integration_key_id, action, success, status, alert_id, alias, processed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			r.ID, r.IntegrationKeyID, r.Action, r.Success, r.Status, alertID, r.Alias, micros(now))
-		if uniqueViolation(err) {
-			return vigil.Errorf(vigil.CodeConflict, "ingest request %q already exists", r.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return err
+	_, err := q.exec(ctx, `INSERT INTO ingest_requests (id, integration_key_id, action, success, status, alert_id, alias, processed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.IntegrationKeyID, r.Action, r.Success, r.Status, alertID, r.Alias, micros(now))
+	if uniqueViolation(err) {
+		return vigil.Errorf(vigil.CodeConflict, "ingest request %q already exists", r.ID)
 	}
-	r.ProcessedAt = at
-	return nil
+	if err == nil {
+		r.ProcessedAt = now
+	}
+	return err
 }
 
 // FindIngestRequest returns a request recorded for the integration key.
