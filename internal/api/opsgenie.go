@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -336,27 +334,9 @@ func (a *API) opsgenieRequest(w http.ResponseWriter, r *http.Request, c *opsgeni
 
 var errOpsgenieTooLarge = vigil.Errorf(vigil.CodeTooLarge, "Request body is too large; the limit is 512 KB.")
 
-// readOpsgenieBody reads at most opsgenie.MaxBodyBytes. A missing
-// Content-Type is accepted; one that is clearly not JSON is not.
+// readOpsgenieBody reads a body of at most Opsgenie's 512 KB.
 func readOpsgenieBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || mt == "text/json" || mt == "text/plain" || strings.HasSuffix(mt, "+json")) {
-			return nil, vigil.Errorf(vigil.CodeUnsupportedMedia, "Content-Type must be application/json")
-		}
-	}
-	if r.ContentLength > opsgenie.MaxBodyBytes {
-		return nil, errOpsgenieTooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, opsgenie.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errOpsgenieTooLarge
-		}
-		return nil, &vigil.Error{Code: vigil.CodeInvalid, Message: "could not read the request body", Err: err}
-	}
-	return body, nil
+	return readSenderBody(w, r, opsgenie.MaxBodyBytes, errOpsgenieTooLarge)
 }
 
 // opsgenieError answers err in Opsgenie's envelope: a body that is not JSON

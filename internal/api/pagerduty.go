@@ -3,11 +3,8 @@ package api
 import (
 	"context"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/ingest/pagerduty"
@@ -157,27 +154,9 @@ func (a *API) pagerduty(decode func([]byte) (*pagerduty.Request, error), okStatu
 
 var errPagerDutyTooLarge = vigil.Errorf(vigil.CodeTooLarge, "Event object is too large; the limit is 512 KB")
 
-// readPagerDutyBody reads at most PagerDuty's 512 KB. A missing Content-Type
-// is accepted (PagerDuty does); a type that is clearly not JSON is not.
+// readPagerDutyBody reads a body of at most PagerDuty's 512 KB.
 func readPagerDutyBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || mt == "text/json" || mt == "text/plain" || strings.HasSuffix(mt, "+json")) {
-			return nil, vigil.Errorf(vigil.CodeUnsupportedMedia, "Content-Type must be application/json")
-		}
-	}
-	if r.ContentLength > pagerduty.MaxBodyBytes {
-		return nil, errPagerDutyTooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, pagerduty.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errPagerDutyTooLarge
-		}
-		return nil, &vigil.Error{Code: vigil.CodeInvalid, Message: "could not read the request body", Err: err}
-	}
-	return body, nil
+	return readSenderBody(w, r, pagerduty.MaxBodyBytes, errPagerDutyTooLarge)
 }
 
 // pagerdutyError answers err with its status in PagerDuty's envelope,
