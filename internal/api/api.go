@@ -195,6 +195,7 @@ func (a *API) buildRoutes() []Route {
 	// The drop-in formats of other senders, one file each.
 	routes = append(routes, a.alertmanagerRoutes()...)
 	routes = append(routes, a.pagerdutyRoutes()...)
+	routes = append(routes, a.pagerdutyChangeRoutes()...)
 	routes = append(routes, a.opsgenieRoutes()...)
 	return routes
 }

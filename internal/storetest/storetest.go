@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"PingAndCounts", testPingAndCounts},
 		{"IngestRequests", testIngestRequests},
+		{"ChangeEvents", testChangeEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

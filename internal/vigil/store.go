@@ -12,6 +12,7 @@ type Store interface {
 	IncidentService
 	TokenService
 	IngestRequestService
+	ChangeEventService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -12,10 +13,13 @@ import (
 // incidentShowPage is the model of incident_show.html.
 type incidentShowPage struct {
 	layout
-	Incident       *vigil.Incident
-	Alerts         []alertView
-	AlertsTotal    int
-	Timeline       []*vigil.TimelineEntry
+	Incident    *vigil.Incident
+	Alerts      []alertView
+	AlertsTotal int
+	Timeline    []*vigil.TimelineEntry
+	// Changes are the service's change events from an hour before the
+	// incident was created (see incidentChangeWindow), newest first.
+	Changes        []changeView
 	CanAcknowledge bool
 	CanResolve     bool
 	CanReopen      bool
@@ -75,10 +79,16 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
+	since, until := inc.CreatedAt.Add(-incidentChangeWindow), inc.CreatedAt.Add(incidentChangeSkew)
+	changes, err := u.store.FindChangeEvents(ctx, vigil.ChangeEventFilter{ServiceID: &inc.ServiceID, Since: &since, Until: &until})
+	if err != nil {
+		return incidentShowPage{}, err
+	}
 	m := incidentShowPage{
 		Incident:       inc,
 		AlertsTotal:    total,
 		Timeline:       timeline,
+		Changes:        newChangeViews(changes),
 		CanAcknowledge: inc.Status == vigil.IncidentTriggered,
 		CanResolve:     inc.Status != vigil.IncidentResolved,
 		CanReopen:      inc.Status == vigil.IncidentResolved,
@@ -120,6 +130,16 @@ func safeLink(href string) bool {
 	s := strings.ToLower(u.Scheme)
 	return s == "http" || s == "https"
 }
+
+// An incident page lists the changes of its service whose timestamp is in
+// [created-incidentChangeWindow, created+incidentChangeSkew): the hour
+// before the incident, plus a minute after it for a sender's clock that
+// runs a little ahead (a change reported "after" the incident opened is
+// still a likely cause). At most vigil.DefaultPageSize are shown.
+const (
+	incidentChangeWindow = time.Hour
+	incidentChangeSkew   = time.Minute
+)
 
 // incidentURL is where the actions on an incident send the browser back.
 func incidentURL(id int64) string { return "/incidents/" + itoa(id) }

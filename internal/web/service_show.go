@@ -12,7 +12,9 @@ type serviceShowPage struct {
 	Service   *vigil.Service
 	Keys      []*vigil.IntegrationKey
 	OpenCount int
-	KeyForm   keyForm
+	// Changes are the service's latest change events, newest first.
+	Changes []changeView
+	KeyForm keyForm
 	// NewKey is set only on the answer to creating a key: the one time
 	// its secret is shown.
 	NewKey *newKeyView
@@ -66,10 +68,39 @@ func (u *UI) serviceShowModel(w http.ResponseWriter, r *http.Request, id int64) 
 	if err != nil {
 		return serviceShowPage{}, err
 	}
+	changes, err := u.store.FindChangeEvents(ctx, vigil.ChangeEventFilter{ServiceID: &id, Limit: serviceChangesShown})
+	if err != nil {
+		return serviceShowPage{}, err
+	}
 	return serviceShowPage{
 		layout:    u.layout(w, r, "Service "+s.Name, "services"),
 		Service:   s,
 		Keys:      keys,
 		OpenCount: open,
+		Changes:   newChangeViews(changes),
 	}, nil
+}
+
+// serviceChangesShown is how many change events the service page lists.
+const serviceChangesShown = 20
+
+// changeView is a change event with only the links that are safe to
+// follow (see safeLink).
+type changeView struct {
+	*vigil.ChangeEvent
+	SafeLinks []vigil.Link
+}
+
+func newChangeViews(list []*vigil.ChangeEvent) []changeView {
+	out := make([]changeView, 0, len(list))
+	for _, c := range list {
+		v := changeView{ChangeEvent: c}
+		for _, l := range c.Links {
+			if safeLink(l.Href) {
+				v.SafeLinks = append(v.SafeLinks, l)
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
