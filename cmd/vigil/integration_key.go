@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +19,8 @@ func newIntegrationKeyCmd(e *env) *cobra.Command {
 		Short:   "Manage the keys monitoring tools use to send alerts to a service",
 	}
 	o := addClientFlags(cmd, e)
-	cmd.AddCommand(newIntegrationKeyCreateCmd(e, o), newIntegrationKeyListCmd(e, o), newIntegrationKeyRevokeCmd(e, o))
+	cmd.AddCommand(newIntegrationKeyCreateCmd(e, o), newIntegrationKeyListCmd(e, o), newIntegrationKeyRevokeCmd(e, o),
+		newIntegrationKeyTestCmd(e, o))
 	return cmd
 }
 
@@ -140,4 +144,65 @@ func newIntegrationKeyRevokeCmd(e *env, o *clientOpts) *cobra.Command {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func newIntegrationKeyTestCmd(e *env, o *clientOpts) *cobra.Command {
+	var format, file string
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Show what a sender's payload would become, without storing it",
+		Long: `Reads a payload (a file, or standard input) as a sender would post it and
+shows the alerts it would send and what would be refused. Nothing is stored.
+Formats: native, alertmanager, pagerduty, pagerduty-v1, opsgenie.`,
+		Example: `  vigil integration-key test --format alertmanager --file webhook.json
+  curl -s … | vigil integration-key test --format pagerduty`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			var (
+				payload []byte
+				err     error
+			)
+			if file == "" || file == "-" {
+				payload, err = io.ReadAll(e.stdin)
+			} else {
+				payload, err = os.ReadFile(file)
+			}
+			if err != nil {
+				return fmt.Errorf("reading the payload: %w", err)
+			}
+			if !json.Valid(payload) {
+				return fmt.Errorf("the payload is not valid JSON")
+			}
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			p, err := c.PreviewEvents(cmd.Context(), format, payload)
+			if err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, p)
+			}
+			t := newTable(e.stdout, "ACTION", "DEDUP KEY", "SEVERITY", "SUMMARY", "GROUP KEY")
+			for _, ev := range p.Events {
+				t.row(ev.Action, ev.DedupKey, string(ev.Severity), ev.Summary, ev.GroupKey)
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			for _, pe := range p.Errors {
+				where := fmt.Sprintf("item %d", pe.Index)
+				if pe.Field != "" {
+					where += " (" + pe.Field + ")"
+				}
+				fmt.Fprintf(e.stdout, "refused: %s: %s\n", where, clean(pe.Message))
+			}
+			fmt.Fprintf(e.stderr, "%d alert(s) would be sent, %d part(s) refused; nothing was stored.\n", len(p.Events), len(p.Errors))
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&format, "format", "native", "native, alertmanager, pagerduty, pagerduty-v1 or opsgenie")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the payload file (default: standard input)")
+	return cmd
 }

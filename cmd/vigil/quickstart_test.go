@@ -32,16 +32,27 @@ func TestQuickStartAgainstRealServer(t *testing.T) {
 		a.Shutdown(sctx)
 	})
 	env := getenvFrom(map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token})
+	stdin := ""
 	cli := func(args ...string) string {
 		t.Helper()
 		var out, errOut bytes.Buffer
-		if code := run(ctx, args, env, strings.NewReader(""), &out, &errOut); code != 0 {
+		if code := run(ctx, args, env, strings.NewReader(stdin), &out, &errOut); code != 0 {
 			t.Fatalf("vigil %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
 		}
 		return out.String()
 	}
 
 	cli("service", "create", "--name", "checkout-api", "--description", "Public checkout API")
+
+	// Preview a pasted Alertmanager payload: shown, refusals named, nothing stored.
+	stdin = `{"version":"4","groupKey":"g","status":"firing","alerts":[
+		{"status":"firing","labels":{"alertname":"Down","severity":"critical"},"annotations":{"summary":"api down"},"fingerprint":"f1"},
+		{"status":"firing","labels":{"bad-name":"x"},"fingerprint":"f2"}]}`
+	preview := cli("integration-key", "test", "--format", "alertmanager")
+	stdin = ""
+	if !strings.Contains(preview, "api down") || !strings.Contains(preview, "critical") || !strings.Contains(preview, "refused: item 1") {
+		t.Errorf("integration-key test output:\n%s", preview)
+	}
 	keyOut := cli("integration-key", "create", "--service", "checkout-api", "--name", "prometheus")
 	key := regexp.MustCompile(`vgi_[a-z0-9]+`).FindString(keyOut)
 	if key == "" {

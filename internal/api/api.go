@@ -190,6 +190,9 @@ func (a *API) buildRoutes() []Route {
 			Response: oneOf{vigil.EventResult{}, BatchResponse{}},
 			Status:   202, Handler: a.handle(a.ingestNative)},
 
+		tok("POST", "/api/v1/integrations/preview", "Show what a sender's payload would become (events, refusals), storing nothing",
+			PreviewRequest{}, PreviewResponse{}, 200, a.previewEvents),
+
 		tok("GET", "/api/v1/openapi.json", "This OpenAPI document", nil, map[string]any{}, 200, a.openAPI),
 	}
 	// The drop-in formats of other senders, one file each.
