@@ -102,24 +102,8 @@ func (a *API) pagerduty(decode func([]byte) (*pagerduty.Request, error), okStatu
 				Message: "Event object format is unrecognized", Errors: []string{"JSON parse error"}})
 			return
 		}
-		if req.Key == "" {
-			count(IngestInvalid)
-			writePagerDutyInvalid(w, req.Errors)
-			return
-		}
-		key, err := a.store.AuthenticateIntegrationKey(r.Context(), req.Key)
-		if err != nil {
-			count(ingestResult(err))
-			if vigil.ErrorCode(err) == vigil.CodeUnauthorized {
-				writePagerDutyInvalid(w, []string{"Invalid routing key"})
-				return
-			}
-			a.pagerdutyError(w, r, err)
-			return
-		}
-		if err := a.limiter.admit(key.ID, a.clock.Now()); err != nil {
-			count(IngestRateLimited)
-			a.pagerdutyError(w, r, err)
+		key := a.pagerdutyKey(w, r, req.Key, req.Errors, count)
+		if key == nil {
 			return
 		}
 		if req.Event == nil {
@@ -150,6 +134,34 @@ func (a *API) pagerduty(decode func([]byte) (*pagerduty.Request, error), okStatu
 		}
 		WriteJSON(w, okStatus, resp)
 	})
+}
+
+// pagerdutyKey authenticates the routing key a PagerDuty body carries and
+// takes one request from its rate limit. On failure it answers the way
+// PagerDuty does (a missing key with the decoder's field errors, an unknown
+// one as "Invalid routing key"), counts the refusal and returns nil.
+func (a *API) pagerdutyKey(w http.ResponseWriter, r *http.Request, routingKey string, fieldErrs []string, count func(string)) *vigil.IntegrationKey {
+	if routingKey == "" {
+		count(IngestInvalid)
+		writePagerDutyInvalid(w, fieldErrs)
+		return nil
+	}
+	key, err := a.store.AuthenticateIntegrationKey(r.Context(), routingKey)
+	if err != nil {
+		count(ingestResult(err))
+		if vigil.ErrorCode(err) == vigil.CodeUnauthorized {
+			writePagerDutyInvalid(w, []string{"Invalid routing key"})
+			return nil
+		}
+		a.pagerdutyError(w, r, err)
+		return nil
+	}
+	if err := a.limiter.admit(key.ID, a.clock.Now()); err != nil {
+		count(IngestRateLimited)
+		a.pagerdutyError(w, r, err)
+		return nil
+	}
+	return key
 }
 
 var errPagerDutyTooLarge = vigil.Errorf(vigil.CodeTooLarge, "Event object is too large; the limit is 512 KB")

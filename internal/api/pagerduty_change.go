@@ -56,24 +56,8 @@ func (a *API) pagerdutyChange(w http.ResponseWriter, r *http.Request) {
 			Message: "Event object format is unrecognized", Errors: []string{"JSON parse error"}})
 		return
 	}
-	if key == "" {
-		count(IngestInvalid)
-		writePagerDutyInvalid(w, errs)
-		return
-	}
-	ik, err := a.store.AuthenticateIntegrationKey(r.Context(), key)
-	if err != nil {
-		count(ingestResult(err))
-		if vigil.ErrorCode(err) == vigil.CodeUnauthorized {
-			writePagerDutyInvalid(w, []string{"Invalid routing key"})
-			return
-		}
-		a.pagerdutyError(w, r, err)
-		return
-	}
-	if err := a.limiter.admit(ik.ID, a.clock.Now()); err != nil {
-		count(IngestRateLimited)
-		a.pagerdutyError(w, r, err)
+	ik := a.pagerdutyKey(w, r, key, errs, count)
+	if ik == nil {
 		return
 	}
 	if len(errs) == 0 {
