@@ -12,7 +12,7 @@ import (
 const alertCols = `id, service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
 	severity, source, status, first_seen, last_seen, resolved_at, occurrences`
 
-func scanAlert(row interface{ Scan(...any) error }) (*vigil.Alert, error) {
+func scanAlert(row row) (*vigil.Alert, error) {
 	var (
 		a                   vigil.Alert
 		keyID, resolved     sql.NullInt64
@@ -89,19 +89,9 @@ func (db *DB) FindAlerts(ctx context.Context, f vigil.AlertFilter) ([]*vigil.Ale
 		if err := q.queryRow(ctx, countCapped("alerts"+w.sql()), w.args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.query(ctx, "SELECT "+alertCols+" FROM alerts"+w.sql()+" ORDER BY id DESC"+w.page(f.Offset, f.Limit), w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAlert(rows)
-			if err != nil {
-				return err
-			}
-			list = append(list, a)
-		}
-		return rows.Err()
+		var err error
+		list, err = queryAll(ctx, q, scanAlert, "SELECT "+alertCols+" FROM alerts"+w.sql()+" ORDER BY id DESC"+w.page(f.Offset, f.Limit), w.args...)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err

@@ -83,20 +83,10 @@ func (db *DB) FindChangeEvents(ctx context.Context, f vigil.ChangeEventFilter) (
 	}
 	list := []*vigil.ChangeEvent{}
 	err := db.read(ctx, func(q querier) error {
-		rows, err := q.query(ctx, "SELECT "+changeEventCols+" FROM change_events"+w.sql()+
+		var err error
+		list, err = queryAll(ctx, q, scanChangeEvent, "SELECT "+changeEventCols+" FROM change_events"+w.sql()+
 			" ORDER BY timestamp DESC, id DESC"+w.page(0, f.Limit), w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanChangeEvent(rows)
-			if err != nil {
-				return err
-			}
-			list = append(list, c)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -104,7 +94,7 @@ func (db *DB) FindChangeEvents(ctx context.Context, f vigil.ChangeEventFilter) (
 	return list, nil
 }
 
-func scanChangeEvent(row interface{ Scan(...any) error }) (*vigil.ChangeEvent, error) {
+func scanChangeEvent(row row) (*vigil.ChangeEvent, error) {
 	var (
 		c            vigil.ChangeEvent
 		keyID        sql.NullInt64

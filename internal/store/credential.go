@@ -20,7 +20,7 @@ func checkName(field, name string) (string, error) {
 
 const keyCols = "id, service_id, name, prefix, created_at, revoked_at"
 
-func scanKey(row interface{ Scan(...any) error }) (*vigil.IntegrationKey, error) {
+func scanKey(row row) (*vigil.IntegrationKey, error) {
 	var (
 		k       vigil.IntegrationKey
 		created int64
@@ -71,19 +71,9 @@ func (db *DB) FindIntegrationKeys(ctx context.Context, serviceID int64) ([]*vigi
 	}
 	keys := []*vigil.IntegrationKey{}
 	err := db.read(ctx, func(q querier) error {
-		rows, err := q.query(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE service_id = $1 ORDER BY id", serviceID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			k, err := scanKey(rows)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, k)
-		}
-		return rows.Err()
+		var err error
+		keys, err = queryAll(ctx, q, scanKey, "SELECT "+keyCols+" FROM integration_keys WHERE service_id = $1 ORDER BY id", serviceID)
+		return err
 	})
 	if err != nil {
 		return nil, err

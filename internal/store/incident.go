@@ -19,7 +19,7 @@ const incidentFrom = ` FROM incidents i JOIN services s ON s.id = i.service_id`
 const incidentCols = `i.id, i.title, i.description, i.service_id, s.name, i.severity, i.status, i.group_key, i.alert_count,
 	i.created_at, i.created_by, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by, i.updated_at`
 
-func scanIncident(row interface{ Scan(...any) error }) (*vigil.Incident, error) {
+func scanIncident(row row) (*vigil.Incident, error) {
 	var (
 		i                 vigil.Incident
 		created, updated  int64
@@ -75,19 +75,9 @@ func (db *DB) FindIncidents(ctx context.Context, f vigil.IncidentFilter) ([]*vig
 	list := []*vigil.Incident{}
 	w := incidentWhere(db.dialect, f, db.dialect == sqliteDialect)
 	err := db.read(ctx, func(q querier) error {
-		rows, err := q.query(ctx, "SELECT "+incidentCols+incidentFrom+w.sql()+" ORDER BY i.id DESC"+w.page(f.Offset, f.Limit), w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			inc, err := scanIncident(rows)
-			if err != nil {
-				return err
-			}
-			list = append(list, inc)
-		}
-		return rows.Err()
+		var err error
+		list, err = queryAll(ctx, q, scanIncident, "SELECT "+incidentCols+incidentFrom+w.sql()+" ORDER BY i.id DESC"+w.page(f.Offset, f.Limit), w.args...)
+		return err
 	})
 	if cerr := <-countErr; err == nil {
 		err = cerr

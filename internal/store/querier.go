@@ -132,3 +132,22 @@ func (q pgQuerier) queryRow(ctx context.Context, query string, args ...any) row 
 func (q pgQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
 	return q.c.Query(ctx, query, args...)
 }
+
+// queryAll runs query and scans every row with scan, in order. The result
+// is never nil, so an empty list encodes as [] rather than null.
+func queryAll[T any](ctx context.Context, q querier, scan func(row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

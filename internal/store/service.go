@@ -13,7 +13,7 @@ import (
 
 const serviceCols = "id, name, description, grouping_rule, auto_resolve, created_at, updated_at"
 
-func scanService(row interface{ Scan(...any) error }) (*vigil.Service, error) {
+func scanService(row row) (*vigil.Service, error) {
 	var (
 		s                vigil.Service
 		rule             string
@@ -96,19 +96,9 @@ func (db *DB) FindServices(ctx context.Context, f vigil.ServiceFilter) ([]*vigil
 		if err := q.queryRow(ctx, "SELECT count(*) FROM services"+w.sql(), w.args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.query(ctx, "SELECT "+serviceCols+" FROM services"+w.sql()+" ORDER BY name, id"+w.page(f.Offset, f.Limit), w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			s, err := scanService(rows)
-			if err != nil {
-				return err
-			}
-			list = append(list, s)
-		}
-		return rows.Err()
+		var err error
+		list, err = queryAll(ctx, q, scanService, "SELECT "+serviceCols+" FROM services"+w.sql()+" ORDER BY name, id"+w.page(f.Offset, f.Limit), w.args...)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
