@@ -383,15 +383,14 @@ func baselineServer() (string, func()) {
 func runList(base string, o options) error {
 	fmt.Printf("seeding %d alerts...\n", o.seed)
 	t0 := time.Now()
-	o2 := o
-	o2.batch, o2.concurrency = 1000, 2
+	const seedBatch = 1000
 	url := base + "/api/v1/events"
 	client := &http.Client{}
 	var seq atomic.Int64
 	var buf bytes.Buffer
-	for sent := 0; sent < o.seed; sent += o2.batch {
+	for sent := 0; sent < o.seed; sent += seedBatch {
 		buf.Reset()
-		writeEvents(&buf, min(o2.batch, o.seed-sent), &seq)
+		writeEvents(&buf, min(seedBatch, o.seed-sent), &seq)
 		req, _ := http.NewRequest("POST", url, &buf)
 		req.Header.Set("Authorization", "Bearer "+o.key)
 		req.Header.Set("Content-Type", "application/json")
