@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/server"
 	"github.com/vigil-oss/vigil/internal/store"
+	"github.com/vigil-oss/vigil/internal/sweep"
 	"github.com/vigil-oss/vigil/internal/vigil"
 	"github.com/vigil-oss/vigil/internal/web"
 )
@@ -43,6 +44,10 @@ type Config struct {
 	IngestRateLimit float64
 	// Clock defaults to the system clock.
 	Clock vigil.Clock
+	// SweepTick is how often (by the wall clock) the housekeeping loop
+	// looks for due jobs; default one second. Tests with a manual clock
+	// call Sweep instead.
+	SweepTick time.Duration
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Out receives the one-time messages meant for the person starting the
@@ -59,6 +64,9 @@ type App struct {
 	http   *http.Server
 	ln     net.Listener
 	served chan error
+	sweep  *sweep.Runner
+	stop   context.CancelFunc // stops the housekeeping loop
+	swept  chan struct{}      // closed when the housekeeping loop returned
 }
 
 // New opens (and migrates) the database, bootstraps the first admin token
@@ -72,6 +80,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
+	}
+	if cfg.SweepTick <= 0 {
+		cfg.SweepTick = time.Second
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
@@ -88,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.sweep = sweep.New(cfg.Clock, cfg.Logger, a.jobs()...)
 	return a, nil
 }
 
@@ -165,9 +177,19 @@ func (a *App) Start() error {
 		}
 		a.served <- err
 	}()
+	sctx, stop := context.WithCancel(context.Background())
+	a.stop, a.swept = stop, make(chan struct{})
+	go func() {
+		defer close(a.swept)
+		a.sweep.Run(sctx, a.cfg.SweepTick)
+	}()
 	a.log.Info("vigil serving", "addr", ln.Addr().String(), "database", a.store.Dialect())
 	return nil
 }
+
+// Sweep runs the housekeeping jobs due at the clock's now (tests move a
+// manual clock and call it) and returns how many ran.
+func (a *App) Sweep(ctx context.Context) int { return a.sweep.RunDue(ctx) }
 
 // URL is the base URL of the running server.
 func (a *App) URL() string { return strings.TrimRight(a.cfg.PublicURL, "/") }
@@ -202,6 +224,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 		if err := a.http.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if a.stop != nil {
+		a.stop()
+		<-a.swept
 	}
 	if err := a.store.Close(); err != nil {
 		errs = append(errs, err)
