@@ -97,6 +97,8 @@ func BuildOpenAPI(routes []Route) map[string]any {
 			op["security"] = []any{map[string]any{"apiToken": []any{}}}
 		case AuthIntegration:
 			op["security"] = []any{map[string]any{"integrationKey": []any{}}}
+		case AuthTokenOrIntegration:
+			op["security"] = []any{map[string]any{"apiToken": []any{}}, map[string]any{"integrationKey": []any{}}}
 		default:
 			op["security"] = []any{}
 		}

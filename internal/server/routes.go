@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vigil-oss/vigil/internal/api"
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -38,10 +40,35 @@ func (s *Server) authenticate(rt api.Route) http.Handler {
 		return s.auth.Middleware(rt.Handler, api.WriteError)
 	case api.AuthIntegration:
 		return s.api.IntegrationAuth(rt.Format, rt.Handler)
+	case api.AuthTokenOrIntegration:
+		return s.tokenOrIntegration(rt)
 	case api.AuthNone:
 		return rt.Handler
 	}
 	panic("server: route " + rt.Method + " " + rt.Pattern + " has unknown auth " + rt.Auth)
+}
+
+// tokenOrIntegration accepts an integration key or an API token, told
+// apart by their prefixes, as a bearer token or a basic-auth password
+// (readers of Alertmanager's API, like Grafana, often send basic auth).
+func (s *Server) tokenOrIntegration(rt api.Route) http.Handler {
+	key := s.api.IntegrationAuth(rt.Format, rt.Handler)
+	tok := s.auth.Middleware(rt.Handler, api.WriteError)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret := auth.BearerToken(r)
+		if secret == "" {
+			if _, pw, ok := r.BasicAuth(); ok && pw != "" {
+				secret = pw
+				r = r.Clone(r.Context())
+				r.Header.Set("Authorization", "Bearer "+pw)
+			}
+		}
+		if strings.HasPrefix(secret, vigil.IntegrationKeyPrefix) {
+			key.ServeHTTP(w, r)
+			return
+		}
+		tok.ServeHTTP(w, r)
+	})
 }
 
 // apiFallback answers /api/ requests no route matched: 405 with Allow

@@ -33,6 +33,9 @@ type Deps struct {
 	// IngestRateLimit is passed to the API: requests per second per
 	// integration key, 0 for no limit.
 	IngestRateLimit float64
+	// ResolveTimeout is passed to the API: how long an alert posted to the
+	// Alertmanager API without endsAt fires without a re-send.
+	ResolveTimeout time.Duration
 }
 
 // Server is Vigil's HTTP handler.
@@ -67,7 +70,8 @@ func New(d Deps) *Server {
 		mux:      http.NewServeMux(),
 	}
 	d.Registry.MustRegister(openIncidentsGauge(d.Store, d.Logger))
-	s.api = api.New(api.Deps{Store: d.Store, Clock: d.Clock, Logger: d.Logger, Metrics: s.metrics, IngestRateLimit: d.IngestRateLimit})
+	s.api = api.New(api.Deps{Store: d.Store, Clock: d.Clock, Logger: d.Logger, Metrics: s.metrics, IngestRateLimit: d.IngestRateLimit,
+		ResolveTimeout: d.ResolveTimeout})
 	s.routes(d.UI)
 	s.handler = s.middleware(s.mux)
 	return s

@@ -5,23 +5,25 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
 const alertCols = `id, service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
-	severity, source, status, first_seen, last_seen, resolved_at, occurrences`
+	severity, source, status, first_seen, last_seen, resolved_at, occurrences, ends_at`
 
 func scanAlert(row row) (*vigil.Alert, error) {
 	var (
 		a                   vigil.Alert
 		keyID, resolved     sql.NullInt64
+		endsAt              sql.NullInt64
 		details             sql.NullString
 		labels, links       string
 		firstSeen, lastSeen int64
 	)
 	if err := row.Scan(&a.ID, &a.ServiceID, &a.IncidentID, &keyID, &a.DedupKey, &a.Summary, &details, &labels, &links,
-		&a.Severity, &a.Source, &a.Status, &firstSeen, &lastSeen, &resolved, &a.Occurrences); err != nil {
+		&a.Severity, &a.Source, &a.Status, &firstSeen, &lastSeen, &resolved, &a.Occurrences, &endsAt); err != nil {
 		return nil, err
 	}
 	if keyID.Valid {
@@ -43,6 +45,7 @@ func scanAlert(row row) (*vigil.Alert, error) {
 		a.Links = []vigil.Link{}
 	}
 	a.FirstSeen, a.LastSeen, a.ResolvedAt = fromMicros(firstSeen), fromMicros(lastSeen), nullMicros(resolved)
+	a.EndsAt = nullMicros(endsAt)
 	return &a, nil
 }
 
@@ -97,4 +100,72 @@ func (db *DB) FindAlerts(ctx context.Context, f vigil.AlertFilter) ([]*vigil.Ale
 		return nil, 0, err
 	}
 	return list, total, nil
+}
+
+// FindFiringAlerts returns the firing alerts, of one service when serviceID
+// is above zero, oldest first, at most limit of them.
+func (db *DB) FindFiringAlerts(ctx context.Context, serviceID int64, limit int) ([]*vigil.Alert, error) {
+	if limit <= 0 {
+		return nil, vigil.FieldError("limit", "must be above zero")
+	}
+	var w where
+	w.add("status = 'firing'")
+	if serviceID > 0 {
+		w.add("service_id = ?", serviceID)
+	}
+	var list []*vigil.Alert
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		list, err = queryAll(ctx, q, scanAlert, "SELECT "+alertCols+" FROM alerts"+w.sql()+" ORDER BY id LIMIT "+strconv.Itoa(limit), w.args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// ExpireAlerts resolves up to limit firing alerts whose EndsAt has passed
+// by the store's clock, through the event path (timeline entry, automatic
+// resolution of the incident), as Vigil itself. It returns how many it
+// resolved. Safe on several replicas at once: each resolve re-checks
+// ends_at in its own transaction, so an alert is resolved once, and not at
+// all if it was re-sent meanwhile.
+func (db *DB) ExpireAlerts(ctx context.Context, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, vigil.FieldError("limit", "must be above zero")
+	}
+	now := db.now()
+	type expired struct {
+		service int64
+		key     string
+	}
+	var due []expired
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		due, err = queryAll(ctx, q, func(r row) (expired, error) {
+			var x expired
+			return x, r.Scan(&x.service, &x.key)
+		}, sqlExpiredAlerts, micros(now), limit)
+		return err
+	})
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	events := make([]*vigil.Event, len(due))
+	for i, x := range due {
+		events[i] = &vigil.Event{ServiceID: x.service, DedupKey: x.key, Action: vigil.ActionResolve, Expiry: true}
+		events[i].Normalize()
+	}
+	results, err := db.ProcessEvents(vigil.WithActor(ctx, vigil.SystemActor), events)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range results {
+		if r.Changed {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -183,7 +183,7 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 // index alerts_firing.
 const (
 	sqlRepeatAlert = `UPDATE alerts SET occurrences = occurrences + 1, last_seen = $1, summary = $2, severity = $3,
-		details = $4, labels = $5, links = $6, source = $7
+		details = $4, labels = $5, links = $6, source = $7, ends_at = $10
 	WHERE service_id = $8 AND dedup_key = $9 AND status = 'firing' RETURNING id, incident_id`
 
 	// ON CONFLICT turns the insert into a repeat when the alert is already
@@ -191,18 +191,27 @@ const (
 	// safety net of the race between two first triggers, which the service
 	// lock normally prevents.
 	sqlInsertAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
-		severity, source, status, first_seen, last_seen, occurrences)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'firing', $11, $11, 1)
+		severity, source, status, first_seen, last_seen, occurrences, ends_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'firing', $11, $11, 1, $12)
 	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen, summary = excluded.summary,
 		severity = excluded.severity, details = excluded.details, labels = excluded.labels, links = excluded.links,
-		source = excluded.source
+		source = excluded.source, ends_at = excluded.ends_at
 	RETURNING id, incident_id, occurrences`
 
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
 	sqlResolveAlert = `UPDATE alerts SET status = 'resolved', resolved_at = $1
 	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' RETURNING id, incident_id`
+
+	// An expiry resolves only an alert whose ends_at is still past: a
+	// re-send committed since the sweep chose it has moved ends_at on.
+	sqlExpireAlert = `UPDATE alerts SET status = 'resolved', resolved_at = $1
+	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' AND ends_at IS NOT NULL AND ends_at <= $1
+	RETURNING id, incident_id`
+
+	sqlExpiredAlerts = `SELECT service_id, dedup_key FROM alerts
+	WHERE status = 'firing' AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at LIMIT $2`
 
 	sqlOpenIncidentByKey = `SELECT id, severity FROM incidents
 	WHERE service_id = $1 AND group_key = $2 AND status <> 'resolved' ORDER BY id DESC LIMIT 1`
@@ -235,7 +244,7 @@ const (
 // hotStatements are prepared once on SQLite's writer connection at open.
 func hotStatements() []string {
 	list := []string{
-		sqlRepeatAlert, sqlInsertAlert, sqlFiringAlert, sqlResolveAlert, sqlOpenIncidentByKey, sqlOpenIncidentSince,
+		sqlRepeatAlert, sqlInsertAlert, sqlFiringAlert, sqlResolveAlert, sqlExpireAlert, sqlOpenIncidentByKey, sqlOpenIncidentSince,
 		sqlJoinIncident, sqlAnyFiring, sqlAckIncident, sqlTouchIncident, sqlServiceRule, sqlInsertIncident, sqlInsertEntry,
 		sqlResolveIncident, sqlIncidentSeverity,
 	}
@@ -247,7 +256,7 @@ func hotStatements() []string {
 
 func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *vigil.EventResult) error {
 	res.Changed = true
-	labels, links, details := d.labels, d.links, d.details
+	labels, links, details, endsAt := d.labels, d.links, d.details, d.endsAt
 	var keyID any // a plain value spares database/sql reflecting on a pointer
 	if e.IntegrationKeyID != nil {
 		keyID = *e.IntegrationKeyID
@@ -255,7 +264,7 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	upsert := func(inc *openIncident) (occurrences int64, err error) {
 		err = p.q.queryRow(p.ctx, sqlInsertAlert,
 			e.ServiceID, inc.id, keyID, e.DedupKey, e.Summary, details, labels, links,
-			string(e.Severity), e.Source, micros(p.now)).
+			string(e.Severity), e.Source, micros(p.now), endsAt).
 			Scan(&res.AlertID, &res.IncidentID, &occurrences)
 		return occurrences, err
 	}
@@ -281,7 +290,7 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 
 	repeat := func() (bool, error) {
 		err := p.q.queryRow(p.ctx, sqlRepeatAlert,
-			micros(p.now), e.Summary, string(e.Severity), details, labels, links, e.Source, e.ServiceID, e.DedupKey).
+			micros(p.now), e.Summary, string(e.Severity), details, labels, links, e.Source, e.ServiceID, e.DedupKey, endsAt).
 			Scan(&res.AlertID, &res.IncidentID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
@@ -459,7 +468,11 @@ func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.Even
 }
 
 func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
-	err := p.q.queryRow(p.ctx, sqlResolveAlert, micros(p.now), e.ServiceID, e.DedupKey).Scan(&res.AlertID, &res.IncidentID)
+	q, msg := sqlResolveAlert, fmt.Sprintf("Alert %q resolved by %s", e.DedupKey, by(actor))
+	if e.Expiry {
+		q, msg = sqlExpireAlert, fmt.Sprintf("Alert %q resolved: its end time passed and the sender did not re-send it", e.DedupKey)
+	}
+	err := p.q.queryRow(p.ctx, q, micros(p.now), e.ServiceID, e.DedupKey).Scan(&res.AlertID, &res.IncidentID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // nothing firing: nothing to resolve
 	}
@@ -475,7 +488,7 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if err != nil {
 		return err
 	}
-	p.entry(res.IncidentID, actor, vigil.EntryAlertResolved, fmt.Sprintf("Alert %q resolved by %s", e.DedupKey, by(actor)), nil)
+	p.entry(res.IncidentID, actor, vigil.EntryAlertResolved, msg, nil)
 	if status == vigil.IncidentResolved {
 		return nil
 	}
@@ -504,12 +517,16 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 type eventData struct {
 	labels, links string
 	details       any
+	endsAt        any // unix micros, or nil
 }
 
 func encodeEventData(e *vigil.Event) (eventData, error) {
 	d := eventData{labels: "{}", links: "[]"}
 	if e.Action != vigil.ActionTrigger {
 		return d, nil // only a trigger stores them
+	}
+	if e.EndsAt != nil {
+		d.endsAt = micros(*e.EndsAt)
 	}
 	if len(e.Labels) > 0 {
 		b, err := json.Marshal(e.Labels)

@@ -36,7 +36,10 @@ type Alert struct {
 	FirstSeen        time.Time         `json:"first_seen"`
 	LastSeen         time.Time         `json:"last_seen"`
 	ResolvedAt       *time.Time        `json:"resolved_at,omitempty"`
-	Occurrences      int64             `json:"occurrences"`
+	// EndsAt is when a firing alert resolves on its own unless triggered
+	// again (see Event.EndsAt).
+	EndsAt      *time.Time `json:"ends_at,omitempty"`
+	Occurrences int64      `json:"occurrences"`
 }
 
 // AlertFilter selects alerts. Zero fields do not filter.
@@ -56,4 +59,10 @@ type AlertService interface {
 	// FindAlerts lists alerts, newest first, with the total matching count
 	// (capped: see MaxCountedTotal).
 	FindAlerts(ctx context.Context, f AlertFilter) ([]*Alert, int, error)
+	// FindFiringAlerts returns the firing alerts, of one service when
+	// serviceID is above zero, oldest first, at most limit.
+	FindFiringAlerts(ctx context.Context, serviceID int64, limit int) ([]*Alert, error)
+	// ExpireAlerts resolves up to limit firing alerts whose EndsAt has
+	// passed (as Vigil, with a timeline entry) and returns how many.
+	ExpireAlerts(ctx context.Context, limit int) (int, error)
 }

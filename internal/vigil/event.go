@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -42,6 +43,15 @@ type Event struct {
 	Details          json.RawMessage   `json:"details,omitempty"`
 	Labels           map[string]string `json:"labels,omitempty"`
 	Links            []Link            `json:"links,omitempty"`
+	// EndsAt, on a trigger, is when the alert resolves on its own unless
+	// it is triggered again first (Alertmanager's endsAt and resolve
+	// timeout). Nil: it fires until resolved. A later trigger without it
+	// clears the expiry.
+	EndsAt *time.Time `json:"ends_at,omitempty"`
+	// Expiry marks a resolve Vigil sends itself because the alert's EndsAt
+	// passed: it resolves the alert only if EndsAt is still past when the
+	// transaction runs (a re-send in between wins).
+	Expiry bool `json:"-"`
 	// GroupKey, when set by a wire adapter (Alertmanager's groupKey), is the
 	// incident grouping key and overrides the service's grouping rule.
 	GroupKey string `json:"-"`

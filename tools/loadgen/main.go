@@ -59,7 +59,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "measure the incident list API instead of ingest")
 	flag.IntVar(&o.seed, "seed", 1000000, "with -list: alerts to store first")
 	flag.IntVar(&o.listRequests, "list-requests", 500, "with -list: list requests to time")
-	flag.StringVar(&o.format, "format", "native", "what to post: native, alertmanager (webhook; -batch alerts per group), pagerduty (Events v2) or opsgenie (alert create); the last two one per request")
+	flag.StringVar(&o.format, "format", "native", "what to post: native, alertmanager (webhook; -batch alerts per group), prometheus (Alertmanager API v2 as Prometheus posts it), pagerduty (Events v2) or opsgenie (alert create); the last two one per request")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Vigil load phase to this file")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
@@ -292,6 +292,7 @@ type format struct {
 var formats = map[string]format{
 	"native":       {path: "/api/v1/events", write: writeNative, status: http.StatusAccepted},
 	"alertmanager": {path: "/api/v1/integrations/alertmanager", write: writeAlertmanager, status: http.StatusOK},
+	"prometheus":   {path: "/api/v2/alerts", write: writePrometheus, status: http.StatusOK},
 	"pagerduty":    {path: "/v2/enqueue", write: writePagerDuty, status: http.StatusAccepted},
 	"opsgenie":     {path: "/v2/alerts", write: writeOpsgenie, status: http.StatusAccepted},
 }
@@ -321,6 +322,23 @@ func writeAlertmanager(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
 			`"generatorURL":"http://prometheus:9090/graph","fingerprint":"%x%08x"}`, id%500, id%500, runID, id)
 	}
 	buf.WriteString(`]}`)
+}
+
+// writePrometheus writes n alerts as Prometheus posts them to
+// /api/v2/alerts: distinct label sets, endsAt a few minutes ahead.
+func writePrometheus(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
+	ends := time.Now().UTC().Add(10 * time.Minute).Format(time.RFC3339)
+	buf.WriteByte('[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		id := seq.Add(1)
+		fmt.Fprintf(buf, `{"labels":{"alertname":"DiskUsageHigh","host":"host-%d","run":"%d","seq":"%d","team":"storage","severity":"warning"},`+
+			`"annotations":{"summary":"disk usage high on host-%d"},"startsAt":"2026-11-21T09:00:00Z","endsAt":%q,`+
+			`"generatorURL":"http://prometheus:9090/graph"}`, id%500, runID, id, id%500, ends)
+	}
+	buf.WriteByte(']')
 }
 
 // writePagerDuty writes one PagerDuty Events v2 trigger.

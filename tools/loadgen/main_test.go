@@ -12,7 +12,7 @@ func TestEveryFormatAgainstInProcessVigil(t *testing.T) {
 	for _, c := range []struct {
 		format string
 		batch  int
-	}{{"native", 1}, {"native", 20}, {"alertmanager", 5}, {"pagerduty", 1}, {"opsgenie", 1}} {
+	}{{"native", 1}, {"native", 20}, {"alertmanager", 5}, {"prometheus", 1}, {"prometheus", 20}, {"pagerduty", 1}, {"opsgenie", 1}} {
 		t.Run(c.format, func(t *testing.T) {
 			o := options{format: c.format, concurrency: 2, batch: c.batch, duration: 300 * time.Millisecond, baseline: true}
 			if err := run(context.Background(), o); err != nil {

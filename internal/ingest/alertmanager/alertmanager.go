@@ -6,7 +6,7 @@
 //
 //   - DedupKey is "am:" + fingerprint, so each alert has its own lifecycle
 //     (a resolved alert of a still-firing group resolves alone). Without a
-//     fingerprint, one is derived from the sorted label set (sha256).
+//     fingerprint, one is derived from the label set as Alertmanager does.
 //   - Action is trigger for status firing, resolve for resolved (an alert
 //     without a status takes the payload's).
 //   - GroupKey is the payload's groupKey, so one group is one incident
@@ -49,6 +49,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"time"
@@ -236,6 +237,11 @@ func decodeAlert(w *Webhook, a *WebhookAlert, raw []byte, field string) (*vigil.
 	if !utf8.Valid(raw) {
 		return nil, findInvalidUTF8(raw, field, "")
 	}
+	return buildEvent(w, a, field)
+}
+
+// buildEvent checks a decoded alert and maps it to an event.
+func buildEvent(w *Webhook, a *WebhookAlert, field string) (*vigil.Event, error) {
 	status := a.Status
 	if status == "" {
 		status = w.Status
@@ -386,21 +392,25 @@ func parseTime(s, field string) (time.Time, error) {
 	return t, nil
 }
 
-// Fingerprint is the stable fingerprint of a label set, for alerts sent
-// without one: the sha256 of the sorted name=value pairs.
+// Fingerprint is the fingerprint Alertmanager gives a label set (64-bit
+// FNV-1a over the sorted names and values, each followed by 0xff, in 16
+// hex digits), so an alert posted to the API and the same alert in a
+// webhook from Alertmanager share their dedup key.
 func Fingerprint(labels map[string]string) string {
 	names := make([]string, 0, len(labels))
 	for k := range labels {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	h := sha256.New()
+	h := fnv.New64a()
+	sep := []byte{0xff}
 	for _, k := range names {
-		// NUL cannot occur in a valid label, so the pairs cannot run into
-		// each other.
-		fmt.Fprintf(h, "%s\x00%s\x00", k, labels[k])
+		h.Write([]byte(k))
+		h.Write(sep)
+		h.Write([]byte(labels[k]))
+		h.Write(sep)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
+	return fmt.Sprintf("%016x", h.Sum64())
 }
 
 // groupKey bounds the incident grouping key: Alertmanager's group keys
