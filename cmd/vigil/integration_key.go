@@ -20,7 +20,7 @@ func newIntegrationKeyCmd(e *env) *cobra.Command {
 	}
 	o := addClientFlags(cmd, e)
 	cmd.AddCommand(newIntegrationKeyCreateCmd(e, o), newIntegrationKeyListCmd(e, o), newIntegrationKeyRevokeCmd(e, o),
-		newIntegrationKeyTestCmd(e, o))
+		newIntegrationKeyTestCmd(e, o), newIntegrationKeyRulesCmd(e, o))
 	return cmd
 }
 
@@ -147,14 +147,20 @@ func shellQuote(s string) string {
 }
 
 func newIntegrationKeyTestCmd(e *env, o *clientOpts) *cobra.Command {
-	var format, file string
+	var (
+		format, file string
+		keyID        int64
+	)
 	cmd := &cobra.Command{
 		Use:   "test",
 		Short: "Show what a sender's payload would become, without storing it",
 		Long: `Reads a payload (a file, or standard input) as a sender would post it and
 shows the alerts it would send and what would be refused. Nothing is stored.
-Formats: native, alertmanager, pagerduty, pagerduty-v1, opsgenie.`,
+Formats: native, alertmanager (webhook), alertmanager-api (POST /api/v2/alerts), pagerduty, pagerduty-v1, opsgenie.
+With --key, the mapping rules of that integration key are applied too, and
+what each rule changed is shown.`,
 		Example: `  vigil integration-key test --format alertmanager --file webhook.json
+  vigil integration-key test --format alertmanager --file webhook.json --key 7
   curl -s … | vigil integration-key test --format pagerduty`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
@@ -177,7 +183,7 @@ Formats: native, alertmanager, pagerduty, pagerduty-v1, opsgenie.`,
 			if err != nil {
 				return err
 			}
-			p, err := c.PreviewEvents(cmd.Context(), format, payload)
+			p, err := c.PreviewEventsForKey(cmd.Context(), keyID, format, payload)
 			if err != nil {
 				return err
 			}
@@ -191,6 +197,7 @@ Formats: native, alertmanager, pagerduty, pagerduty-v1, opsgenie.`,
 			if err := t.flush(); err != nil {
 				return err
 			}
+			printRuleTraces(e.stdout, p.Events)
 			for _, pe := range p.Errors {
 				where := fmt.Sprintf("item %d", pe.Index)
 				if pe.Field != "" {
@@ -202,7 +209,8 @@ Formats: native, alertmanager, pagerduty, pagerduty-v1, opsgenie.`,
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&format, "format", "native", "native, alertmanager, pagerduty, pagerduty-v1 or opsgenie")
+	cmd.Flags().StringVar(&format, "format", "native", "native, alertmanager, alertmanager-api, pagerduty, pagerduty-v1 or opsgenie")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the payload file (default: standard input)")
+	cmd.Flags().Int64Var(&keyID, "key", 0, "apply the mapping rules of this integration key (ID)")
 	return cmd
 }

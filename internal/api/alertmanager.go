@@ -72,6 +72,7 @@ func (a *API) ingestAlertmanager(w http.ResponseWriter, r *http.Request) error {
 		valid = append(valid, e)
 		index = append(index, i)
 	}
+	a.mapEvents(r.Context(), key, FormatAlertmanager, valid)
 	resp := AlertmanagerResponse{Status: "success", Accepted: len(valid), Results: []AlertmanagerResult{}, Errors: itemErrs}
 	if resp.Errors == nil {
 		resp.Errors = []alertmanager.ItemError{}

@@ -3,11 +3,16 @@ package api
 import (
 	"net/http"
 
+	"github.com/vigil-oss/vigil/internal/ingest/native"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
 // FormatNative is the metrics label of Vigil's own ingest format.
 const FormatNative = "native"
+
+// NativeEvent documents the body of POST /api/v1/events in the OpenAPI
+// document; internal/ingest/native decodes it.
+type NativeEvent native.Event
 
 // BatchItem is the result of one event of a batch: the EventResult, or the
 // error that refused the event.
@@ -38,7 +43,7 @@ func (a *API) ingestNative(w http.ResponseWriter, r *http.Request) error {
 		a.metrics.CountIngest(FormatNative, ingestResult(err), 1)
 		return err
 	}
-	events, itemErrs, batch, err := DecodeNativeEvents(body)
+	events, itemErrs, batch, err := native.DecodeEvents(body)
 	if err != nil {
 		a.metrics.CountIngest(FormatNative, IngestInvalid, 1)
 		return err
@@ -53,6 +58,7 @@ func (a *API) ingestNative(w http.ResponseWriter, r *http.Request) error {
 		valid = append(valid, e)
 	}
 	a.metrics.CountIngest(FormatNative, IngestInvalid, len(events)-len(valid))
+	a.mapEvents(r.Context(), key, FormatNative, valid)
 	if !batch && len(valid) == 0 {
 		return itemErrs[0]
 	}

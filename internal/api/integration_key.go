@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/mapping"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -81,6 +82,73 @@ func (a *API) revokeIntegrationKey(w http.ResponseWriter, r *http.Request) error
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// MappingRules are an integration key's mapping rules.
+type MappingRules struct {
+	IntegrationKeyID int64               `json:"integration_key_id"`
+	Rules            []vigil.MappingRule `json:"rules"`
+}
+
+// MappingRulesUpdate is the body of PUT /api/v1/integration-keys/{id}/rules.
+type MappingRulesUpdate struct {
+	// Rules replace the key's rules; an empty list removes them.
+	Rules []vigil.MappingRule `json:"rules"`
+}
+
+func (a *API) getMappingRules(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	k, err := a.store.FindIntegrationKeyByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeRules(w, k)
+	return nil
+}
+
+// setMappingRules checks the rules (shape, expressions, that the services
+// they name exist) before storing them, so ingest only meets rules that
+// compiled.
+func (a *API) setMappingRules(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in MappingRulesUpdate
+	if err := decodeStrict(w, r, &in); err != nil {
+		return err
+	}
+	if in.Rules == nil {
+		return vigil.FieldError("rules", "is required (an empty list removes the rules)")
+	}
+	ctx := r.Context()
+	if _, err := a.store.FindIntegrationKeyByID(ctx, id); err != nil {
+		return err
+	}
+	err = mapping.Check(in.Rules, func(name string) (bool, error) {
+		sid, err := a.lookupService(ctx, name)
+		return sid != 0, err
+	})
+	if err != nil {
+		return err
+	}
+	k, err := a.store.SetMappingRules(ctx, id, in.Rules)
+	if err != nil {
+		return err
+	}
+	writeRules(w, k)
+	return nil
+}
+
+func writeRules(w http.ResponseWriter, k *vigil.IntegrationKey) {
+	out := MappingRules{IntegrationKeyID: k.ID, Rules: k.Rules}
+	if out.Rules == nil {
+		out.Rules = []vigil.MappingRule{}
+	}
+	WriteJSON(w, http.StatusOK, out)
 }
 
 type integrationKeyCtx struct{}

@@ -115,6 +115,7 @@ func (a *API) pagerduty(decode func([]byte) (*pagerduty.Request, error), okStatu
 		e.ServiceID, e.IntegrationKeyID = key.ServiceID, &key.ID
 		ctx := context.WithValue(r.Context(), integrationKeyCtx{}, key)
 		ctx = vigil.WithActor(ctx, vigil.Actor{Kind: vigil.ActorIntegration, ID: key.ID, Name: key.Name, Source: vigil.SourceIntegration})
+		a.mapEvents(ctx, key, pagerdutyFormat(v1), []*vigil.Event{e})
 		results, err := a.store.ProcessEvents(ctx, []*vigil.Event{e})
 		if err == nil && len(results) != 1 {
 			err = vigil.Errorf(vigil.CodeInternal, "store answered %d results for 1 event", len(results))

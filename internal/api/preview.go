@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/vigil-oss/vigil/internal/ingest/alertmanager"
-	"github.com/vigil-oss/vigil/internal/ingest/opsgenie"
-	"github.com/vigil-oss/vigil/internal/ingest/pagerduty"
+	"github.com/vigil-oss/vigil/internal/mapping"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -17,31 +15,22 @@ type PreviewRequest struct {
 	// pagerduty-v1 and opsgenie (alert create).
 	Format  string          `json:"format"`
 	Payload json.RawMessage `json:"payload"`
+	// IntegrationKeyID, when set, applies that key's mapping rules.
+	IntegrationKeyID int64 `json:"integration_key_id,omitempty"`
 }
 
-// PreviewEvent is one event the payload would send, with the incident
-// grouping key an adapter sets.
-type PreviewEvent struct {
-	*vigil.Event
-	GroupKey string `json:"group_key,omitempty"`
-}
-
-// PreviewError is one part of the payload that would be refused.
-type PreviewError struct {
-	Index   int    `json:"index"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
-// PreviewResponse lists the events and the refusals.
-type PreviewResponse struct {
-	Format string         `json:"format"`
-	Events []PreviewEvent `json:"events"`
-	Errors []PreviewError `json:"errors"`
-}
+// The preview's answer: the events (after the key's rules, with what each
+// rule did) and the refusals. internal/mapping builds it, for the web UI
+// too.
+type (
+	PreviewResponse = mapping.Preview
+	PreviewEvent    = mapping.PreviewEvent
+	PreviewError    = mapping.PreviewError
+)
 
 // previewEvents decodes a payload with the decoder of its format, exactly
-// as the ingest endpoint would, and stores nothing.
+// as the ingest endpoint would, applies the key's rules when one is named,
+// and stores nothing.
 func (a *API) previewEvents(w http.ResponseWriter, r *http.Request) error {
 	var in PreviewRequest
 	if err := decodeStrict(w, r, &in); err != nil {
@@ -50,65 +39,23 @@ func (a *API) previewEvents(w http.ResponseWriter, r *http.Request) error {
 	if len(in.Payload) == 0 {
 		return vigil.FieldError("payload", "is required")
 	}
-	out := PreviewResponse{Format: in.Format, Events: []PreviewEvent{}, Errors: []PreviewError{}}
-	add := func(e *vigil.Event) { out.Events = append(out.Events, PreviewEvent{Event: e, GroupKey: e.GroupKey}) }
-	fail := func(i int, err error) {
-		out.Errors = append(out.Errors, PreviewError{Index: i, Field: vigil.ErrorField(err), Message: vigil.ErrorMessage(err)})
+	var rules *mapping.Rules
+	if in.IntegrationKeyID != 0 {
+		key, err := a.store.FindIntegrationKeyByID(r.Context(), in.IntegrationKeyID)
+		if vigil.ErrorCode(err) == vigil.CodeNotFound {
+			return vigil.FieldError("integration_key_id", "there is no integration key %d", in.IntegrationKeyID)
+		}
+		if err != nil {
+			return err
+		}
+		if rules, err = mapping.Compile(key.Rules); err != nil {
+			// Saved rules always compiled; say so if they no longer do.
+			return vigil.Errorf(vigil.CodeConflict, "the key's rules no longer compile: %s", vigil.ErrorMessage(err))
+		}
 	}
-	body := []byte(in.Payload)
-	switch in.Format {
-	case "native":
-		events, itemErrs, _, err := DecodeNativeEvents(body)
-		if err != nil {
-			fail(0, err)
-			break
-		}
-		for i, e := range events {
-			if i < len(itemErrs) && itemErrs[i] != nil {
-				fail(i, itemErrs[i])
-			} else if e != nil {
-				add(e)
-			}
-		}
-	case "alertmanager":
-		_, events, itemErrs, err := alertmanager.DecodeWebhook(body)
-		if err != nil {
-			fail(0, err)
-			break
-		}
-		for _, e := range events {
-			if e != nil {
-				add(e)
-			}
-		}
-		for _, ie := range itemErrs {
-			out.Errors = append(out.Errors, PreviewError{Index: ie.Index, Field: ie.Field, Message: ie.Message})
-		}
-	case "pagerduty", "pagerduty-v1":
-		decode := pagerduty.DecodeV2
-		if in.Format == "pagerduty-v1" {
-			decode = pagerduty.DecodeV1
-		}
-		req, err := decode(body)
-		if err != nil {
-			fail(0, err)
-			break
-		}
-		for _, msg := range req.Errors {
-			out.Errors = append(out.Errors, PreviewError{Message: msg})
-		}
-		if req.Event != nil {
-			add(req.Event)
-		}
-	case "opsgenie":
-		_, e, err := opsgenie.DecodeCreate(body)
-		if err != nil {
-			fail(0, err)
-			break
-		}
-		add(e)
-	default:
-		return vigil.FieldError("format", "must be one of native, alertmanager, pagerduty, pagerduty-v1, opsgenie")
+	out, err := mapping.PreviewPayload(in.Format, in.Payload, a.clock.Now(), rules, a.serviceResolver(r.Context()))
+	if err != nil {
+		return err
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -18,18 +20,24 @@ func checkName(field, name string) (string, error) {
 	return name, vigil.ValidateText(field, name, vigil.MaxNameLen)
 }
 
-const keyCols = "id, service_id, name, prefix, created_at, revoked_at"
+const keyCols = "id, service_id, name, prefix, created_at, revoked_at, rules, rules_revision"
 
 func scanKey(row row) (*vigil.IntegrationKey, error) {
 	var (
 		k       vigil.IntegrationKey
 		created int64
 		revoked sql.NullInt64
+		rules   sql.NullString
 	)
-	if err := row.Scan(&k.ID, &k.ServiceID, &k.Name, &k.Prefix, &created, &revoked); err != nil {
+	if err := row.Scan(&k.ID, &k.ServiceID, &k.Name, &k.Prefix, &created, &revoked, &rules, &k.RulesRevision); err != nil {
 		return nil, err
 	}
 	k.CreatedAt, k.RevokedAt = fromMicros(created), nullMicros(revoked)
+	if rules.Valid && rules.String != "" {
+		if err := json.Unmarshal([]byte(rules.String), &k.Rules); err != nil {
+			return nil, fmt.Errorf("integration key %d: stored rules: %w", k.ID, err)
+		}
+	}
 	return &k, nil
 }
 
@@ -96,6 +104,62 @@ func (db *DB) RevokeIntegrationKey(ctx context.Context, serviceID, keyID int64) 
 		db.keys.forget(func(k *vigil.IntegrationKey) bool { return k.ID == keyID })
 	}
 	return err
+}
+
+// FindIntegrationKeyByID returns a key, revoked or not, with its rules
+// and without secret. CodeNotFound.
+func (db *DB) FindIntegrationKeyByID(ctx context.Context, id int64) (*vigil.IntegrationKey, error) {
+	var k *vigil.IntegrationKey
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		k, err = scanKey(q.queryRow(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE id = $1", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("integration key", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// SetMappingRules replaces a key's mapping rules and bumps its revision.
+// The shape is checked here; expressions and service names are the
+// caller's to check (internal/mapping). CodeNotFound, CodeInvalid.
+//
+// This process forgets the key from its authentication cache at once, so
+// its next event sees the new rules; other replicas within keyCacheTTL.
+func (db *DB) SetMappingRules(ctx context.Context, keyID int64, rules []vigil.MappingRule) (*vigil.IntegrationKey, error) {
+	if err := vigil.ValidateMappingRules(rules); err != nil {
+		return nil, err
+	}
+	var doc sql.NullString
+	if len(rules) > 0 {
+		b, err := json.Marshal(rules)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > vigil.MaxMappingRuleDoc {
+			return nil, vigil.FieldError("rules", "must be at most %d bytes as JSON", vigil.MaxMappingRuleDoc)
+		}
+		doc = sql.NullString{String: string(b), Valid: true}
+	}
+	var k *vigil.IntegrationKey
+	err := db.write(ctx, func(q querier, _ time.Time) error {
+		var err error
+		k, err = scanKey(q.queryRow(ctx, `UPDATE integration_keys SET rules = $1, rules_revision = rules_revision + 1
+			WHERE id = $2 RETURNING `+keyCols, doc, keyID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("integration key", keyID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.keys.forget(func(c *vigil.IntegrationKey) bool { return c.ID == keyID })
+	return k, nil
 }
 
 // keyCacheTTL bounds how long a revoked integration key may still be

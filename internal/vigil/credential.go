@@ -17,6 +17,11 @@ type IntegrationKey struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// Secret is set only in the answer to CreateIntegrationKey.
 	Secret string `json:"secret,omitempty"`
+	// Rules rewrite the key's events before they are stored (mapping.go).
+	Rules []MappingRule `json:"rules,omitempty"`
+	// RulesRevision changes whenever Rules do, so compiled rules can be
+	// cached by (ID, RulesRevision).
+	RulesRevision int64 `json:"-"`
 }
 
 // IntegrationKeyService manages integration keys.

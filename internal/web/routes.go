@@ -41,4 +41,6 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /services/{id}", signedIn(u.serviceShow))
 	mux.Handle("POST /services/{id}/integration-keys", change(u.integrationKeyCreate))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", change(u.integrationKeyRevoke))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", change(u.integrationKeyRules))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
 }

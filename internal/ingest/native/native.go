@@ -1,9 +1,14 @@
-package api
+// Package native decodes Vigil's own ingest format (POST /api/v1/events)
+// into domain events. Like the other senders' decoders it does no I/O.
+package native
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -21,9 +26,9 @@ const (
 	maxNumberLiteral = 64
 )
 
-// NativeEvent is one event of Vigil's own ingest format (POST
-// /api/v1/events). Unknown fields are ignored so senders can evolve.
-type NativeEvent struct {
+// Event is one event of Vigil's own ingest format (POST /api/v1/events).
+// Unknown fields are ignored so senders can evolve.
+type Event struct {
 	Summary  string            `json:"summary"`
 	DedupKey string            `json:"dedup_key,omitempty"`
 	Action   string            `json:"action,omitempty" enum:"trigger,acknowledge,resolve"`
@@ -31,22 +36,22 @@ type NativeEvent struct {
 	Source   string            `json:"source,omitempty"`
 	Details  json.RawMessage   `json:"details,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
-	Links    []NativeLink      `json:"links,omitempty"`
+	Links    []EventLink       `json:"links,omitempty"`
 }
 
-// NativeLink is a link of a native event: {"href","text"} or a plain
+// EventLink is a link of a native event: {"href","text"} or a plain
 // string taken as the href.
-type NativeLink vigil.Link
+type EventLink vigil.Link
 
 // UnmarshalJSON accepts an object or a string.
-func (l *NativeLink) UnmarshalJSON(b []byte) error {
+func (l *EventLink) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*l = NativeLink{Href: s}
+		*l = EventLink{Href: s}
 		return nil
 	}
 	if len(b) > 0 && b[0] != '{' && !bytes.Equal(b, []byte("null")) {
@@ -56,17 +61,17 @@ func (l *NativeLink) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*l = NativeLink(v)
+	*l = EventLink(v)
 	return nil
 }
 
-// DecodeNativeEvents decodes a native ingest body: one event object, or an
+// DecodeEvents decodes a native ingest body: one event object, or an
 // array of them (isBatch). A non-nil err refuses the whole body (malformed
 // JSON, not an object or array, an empty or oversized batch). Otherwise
 // events and itemErrs have one entry per item, in order: a normalized,
 // validated event with its DedupKey set, or nil and the item's error
 // (CodeInvalid, naming the field). The caller binds events to a service.
-func DecodeNativeEvents(body []byte) (events []*vigil.Event, itemErrs []error, isBatch bool, err error) {
+func DecodeEvents(body []byte) (events []*vigil.Event, itemErrs []error, isBatch bool, err error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, nil, false, vigil.Errorf(vigil.CodeInvalid, "request body is empty; a JSON object or array is required")
@@ -76,7 +81,7 @@ func DecodeNativeEvents(body []byte) (events []*vigil.Event, itemErrs []error, i
 	}
 	switch body[0] {
 	case '{':
-		e, err := decodeNativeEvent(body)
+		e, err := decodeEvent(body)
 		return []*vigil.Event{e}, []error{err}, false, nil
 	case '[':
 	default:
@@ -95,17 +100,17 @@ func DecodeNativeEvents(body []byte) (events []*vigil.Event, itemErrs []error, i
 	events = make([]*vigil.Event, len(items))
 	itemErrs = make([]error, len(items))
 	for i, raw := range items {
-		events[i], itemErrs[i] = decodeNativeEvent(raw)
+		events[i], itemErrs[i] = decodeEvent(raw)
 	}
 	return events, itemErrs, true, nil
 }
 
-// decodeNativeEvent decodes, normalizes and validates one event object.
-func decodeNativeEvent(raw []byte) (*vigil.Event, error) {
+// decodeEvent decodes, normalizes and validates one event object.
+func decodeEvent(raw []byte) (*vigil.Event, error) {
 	if raw = bytes.TrimSpace(raw); len(raw) == 0 || raw[0] != '{' {
 		return nil, vigil.Errorf(vigil.CodeInvalid, "an event must be a JSON object")
 	}
-	var n NativeEvent
+	var n Event
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return nil, jsonError(err)
 	}
@@ -230,4 +235,64 @@ func checkNUL(e *vigil.Event) error {
 		}
 	}
 	return nil
+}
+
+// jsonError turns an encoding/json error into a CodeInvalid error that
+// names the field when the decoder knows it. Its messages are the API's
+// (internal/api decodes management bodies the same way).
+func jsonError(err error) error {
+	if err == nil {
+		return vigil.Errorf(vigil.CodeInvalid, "malformed JSON")
+	}
+	var (
+		ve *vigil.Error
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &ve):
+		return ve
+	case errors.As(err, &se):
+		return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: ")), Err: err}
+	case errors.As(err, &te):
+		msg := fmt.Sprintf("must be %s, not %s", kindName(te.Type), valueKind(te.Value))
+		return &vigil.Error{Code: vigil.CodeInvalid, Field: te.Field, Message: msg, Err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &vigil.Error{Code: vigil.CodeInvalid, Message: "malformed JSON: unexpected end of input", Err: err}
+	}
+	// Errors of UnmarshalJSON methods (severities) carry their own text
+	// and no field.
+	return &vigil.Error{Code: vigil.CodeInvalid, Message: "invalid JSON value: " + strings.TrimPrefix(err.Error(), "json: "), Err: err}
+}
+
+// valueKind shortens encoding/json's value description ("number 1e999")
+// so huge or long input is not echoed back.
+func valueKind(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	return kind
+}
+
+func kindName(t reflect.Type) string {
+	if t == nil {
+		return "a valid value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number in range"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a valid value"
 }

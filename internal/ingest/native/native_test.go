@@ -1,4 +1,4 @@
-package api
+package native
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-func TestDecodeNativeEvents(t *testing.T) {
+func TestDecodeEvents(t *testing.T) {
 	labels := func(n int) string {
 		var b strings.Builder
 		b.WriteString("{")
@@ -85,7 +85,7 @@ func TestDecodeNativeEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, errs, batch, err := DecodeNativeEvents([]byte(tt.body))
+			events, errs, batch, err := DecodeEvents([]byte(tt.body))
 			if batch != tt.wantBatch {
 				t.Errorf("isBatch = %v, want %v", batch, tt.wantBatch)
 			}
@@ -122,8 +122,8 @@ func TestDecodeNativeEvents(t *testing.T) {
 	}
 }
 
-func TestDecodeNativeBatchItems(t *testing.T) {
-	events, errs, _, err := DecodeNativeEvents([]byte(`[{"summary":"a"},{"summary":"b","severity":"nope"},7]`))
+func TestDecodeBatchItems(t *testing.T) {
+	events, errs, _, err := DecodeEvents([]byte(`[{"summary":"a"},{"summary":"b","severity":"nope"},7]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func FuzzDecodeNative(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		events, errs, _, err := DecodeNativeEvents(body)
+		events, errs, _, err := DecodeEvents(body)
 		if err != nil {
 			if vigil.ErrorCode(err) != vigil.CodeInvalid {
 				t.Fatalf("body error with code %s: %v", vigil.ErrorCode(err), err)
@@ -179,7 +179,7 @@ func FuzzDecodeNative(f *testing.F) {
 		if err := enc.Encode(accepted); err != nil {
 			t.Fatalf("encode: %v", err)
 		}
-		again, errs2, _, err := DecodeNativeEvents(buf.Bytes())
+		again, errs2, _, err := DecodeEvents(buf.Bytes())
 		if err != nil {
 			t.Fatalf("re-decode of %s: %v", buf.Bytes(), err)
 		}
