@@ -34,6 +34,7 @@ Connection: --url / VIGIL_URL and --token / VIGIL_TOKEN.`,
 		newIncidentTransitionCmd(e, o, "reopen", "Reopen a resolved incident", nil, (*client.Client).ReopenIncident, "reopened"),
 		newIncidentNoteCmd(e, o),
 		newIncidentDeclareCmd(e, o),
+		newIncidentChangesCmd(e, o),
 	)
 	return cmd
 }

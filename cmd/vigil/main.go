@@ -58,6 +58,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newAlertCmd(e),
 		newServiceCmd(e),
 		newIntegrationKeyCmd(e),
+		newChangeCmd(e),
+		newHeartbeatCmd(e),
 	)
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,8 @@ func newServeCmd(e *env) *cobra.Command {
 		logLevel  string
 		logFormat string
 		rateLimit string
+		resolveTO string
+		retention string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -49,15 +52,25 @@ share one PostgreSQL database.`,
 			if err != nil || limit < 0 {
 				return fmt.Errorf("--ingest-rate-limit: want a number of requests per second (0 for no limit), not %q", rateLimit)
 			}
+			resolveTimeout, err := time.ParseDuration(resolveTO)
+			if err != nil || resolveTimeout <= 0 {
+				return fmt.Errorf("--resolve-timeout: want a positive duration like 5m, not %q", resolveTO)
+			}
+			keep, err := parseAgo(strings.TrimSpace(retention))
+			if err != nil || keep <= 0 {
+				return fmt.Errorf("--ingest-request-retention: want a duration like 7d or 36h, not %q", retention)
+			}
 			a, err := app.New(cmd.Context(), app.Config{
-				Addr:            addr,
-				DataDir:         db.dataDir,
-				DatabaseURL:     db.databaseURL,
-				AdminToken:      e.getenv("VIGIL_ADMIN_TOKEN"),
-				PublicURL:       publicURL,
-				IngestRateLimit: limit,
-				Logger:          logger,
-				Out:             e.stdout,
+				Addr:                   addr,
+				DataDir:                db.dataDir,
+				DatabaseURL:            db.databaseURL,
+				AdminToken:             e.getenv("VIGIL_ADMIN_TOKEN"),
+				PublicURL:              publicURL,
+				IngestRateLimit:        limit,
+				ResolveTimeout:         resolveTimeout,
+				IngestRequestRetention: keep,
+				Logger:                 logger,
+				Out:                    e.stdout,
 			})
 			if err != nil {
 				return err
@@ -70,6 +83,10 @@ share one PostgreSQL database.`,
 	cmd.Flags().StringVar(&publicURL, "public-url", e.getenv("VIGIL_PUBLIC_URL"), "URL users reach this server at, for links (env VIGIL_PUBLIC_URL)")
 	cmd.Flags().StringVar(&rateLimit, "ingest-rate-limit", envOr(e, "VIGIL_INGEST_RATE_LIMIT", "1000"),
 		"requests per second each integration key may send, in bursts of two seconds' worth; 0 for no limit (env VIGIL_INGEST_RATE_LIMIT)")
+	cmd.Flags().StringVar(&resolveTO, "resolve-timeout", envOr(e, "VIGIL_RESOLVE_TIMEOUT", "5m"),
+		"how long an alert posted to the Alertmanager API without endsAt fires unless re-sent (env VIGIL_RESOLVE_TIMEOUT)")
+	cmd.Flags().StringVar(&retention, "ingest-request-retention", envOr(e, "VIGIL_INGEST_REQUEST_RETENTION", "7d"),
+		"how long the outcomes of Opsgenie requests (GET /v2/alerts/requests/{id}) are kept (env VIGIL_INGEST_REQUEST_RETENTION)")
 	cmd.Flags().StringVar(&logLevel, "log-level", envOr(e, "VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	cmd.Flags().StringVar(&logFormat, "log-format", envOr(e, "VIGIL_LOG_FORMAT", "text"), "text or json (env VIGIL_LOG_FORMAT)")
 	return cmd

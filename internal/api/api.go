@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
+	"github.com/vigil-oss/vigil/internal/ingest/alertmanager"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -16,7 +18,11 @@ import (
 const (
 	AuthToken       = "token"       // an API token (or the web session), checked by internal/auth
 	AuthIntegration = "integration" // an integration key, checked by (*API).IntegrationAuth
-	AuthNone        = "none"
+	// AuthTokenOrIntegration takes either: an integration key (vgi_...)
+	// sees its own service, an API token everything. Alertmanager-style
+	// readers send either as a bearer token or a basic-auth password.
+	AuthTokenOrIntegration = "token-or-integration"
+	AuthNone               = "none"
 )
 
 // Deps are what the API needs.
@@ -28,6 +34,9 @@ type Deps struct {
 	// IngestRateLimit is the requests per second each integration key may
 	// send (bursts of two seconds' worth); 0 means no limit.
 	IngestRateLimit float64
+	// ResolveTimeout is how long an alert posted to the Alertmanager API
+	// without endsAt fires without a re-send (default 5 minutes).
+	ResolveTimeout time.Duration
 }
 
 // API serves the JSON API.
@@ -37,6 +46,10 @@ type API struct {
 	log     *slog.Logger
 	metrics *Metrics
 	limiter *keyLimiter
+	rules   ruleCache // compiled mapping rules per integration key
+	// resolveTimeout and started serve the Alertmanager API.
+	resolveTimeout time.Duration
+	started        time.Time
 
 	routes  []Route
 	docOnce sync.Once
@@ -52,6 +65,10 @@ func New(d Deps) *API {
 	}
 	if a.log == nil {
 		a.log = discardLogger
+	}
+	a.resolveTimeout, a.started = d.ResolveTimeout, a.clock.Now()
+	if a.resolveTimeout <= 0 {
+		a.resolveTimeout = alertmanager.DefaultResolveTimeout
 	}
 	a.routes = a.buildRoutes()
 	return a
@@ -71,7 +88,7 @@ type Param struct {
 type Route struct {
 	Method  string
 	Pattern string // "/api/v1/incidents/{id}"
-	Auth    string // AuthToken, AuthIntegration or AuthNone
+	Auth    string // AuthToken, AuthIntegration, AuthTokenOrIntegration or AuthNone
 	Summary string
 	// Request is the zero value of the body type, or nil for no body.
 	Request any
@@ -156,6 +173,9 @@ func (a *API) buildRoutes() []Route {
 		tok("GET", "/api/v1/services/{id}/integration-keys", "List a service's integration keys (without secrets)",
 			nil, Items[*vigil.IntegrationKey]{}, 200, a.listIntegrationKeys),
 		tok("DELETE", "/api/v1/services/{id}/integration-keys/{key_id}", "Revoke an integration key", nil, nil, 204, a.revokeIntegrationKey),
+		tok("GET", "/api/v1/integration-keys/{id}/rules", "An integration key's mapping rules", nil, MappingRules{}, 200, a.getMappingRules),
+		tok("PUT", "/api/v1/integration-keys/{id}/rules", "Replace an integration key's mapping rules (checked first; [] removes them)",
+			MappingRulesUpdate{}, MappingRules{}, 200, a.setMappingRules),
 
 		tok("GET", "/api/v1/incidents", "List incidents, newest first", nil, List[*vigil.Incident]{}, 200, a.listIncidents,
 			withPage(
@@ -200,5 +220,8 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.pagerdutyRoutes()...)
 	routes = append(routes, a.pagerdutyChangeRoutes()...)
 	routes = append(routes, a.opsgenieRoutes()...)
+	routes = append(routes, a.alertmanagerAPIRoutes()...)
+	routes = append(routes, a.changeRoutes()...)
+	routes = append(routes, a.heartbeatRoutes()...)
 	return routes
 }

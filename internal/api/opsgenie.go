@@ -161,6 +161,7 @@ func (a *API) opsgenieCreate(w http.ResponseWriter, r *http.Request, c *opsgenie
 		return err
 	}
 	e.ServiceID, e.IntegrationKeyID = c.key.ServiceID, &c.key.ID
+	a.mapEvents(r.Context(), c.key, FormatOpsgenie, []*vigil.Event{e})
 	res, err := a.process(r.Context(), e)
 	if err != nil {
 		return err

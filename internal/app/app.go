@@ -42,6 +42,12 @@ type Config struct {
 	// IngestRateLimit is the requests per second each integration key may
 	// send to this process (bursts of two seconds' worth); 0 means none.
 	IngestRateLimit float64
+	// ResolveTimeout is how long an alert posted to the Alertmanager API
+	// without endsAt stays firing unless re-sent (default 5 minutes).
+	ResolveTimeout time.Duration
+	// IngestRequestRetention is how long the outcomes of Opsgenie requests
+	// (GET /v2/alerts/requests/{id}) are kept; default 7 days.
+	IngestRequestRetention time.Duration
 	// Clock defaults to the system clock.
 	Clock vigil.Clock
 	// SweepTick is how often (by the wall clock) the housekeeping loop
@@ -83,6 +89,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.SweepTick <= 0 {
 		cfg.SweepTick = time.Second
+	}
+	if cfg.IngestRequestRetention <= 0 {
+		cfg.IngestRequestRetention = DefaultIngestRequestRetention
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
@@ -167,6 +176,7 @@ func (a *App) Start() error {
 		Registry:        prometheus.NewRegistry(),
 		UI:              ui,
 		IngestRateLimit: a.cfg.IngestRateLimit,
+		ResolveTimeout:  a.cfg.ResolveTimeout,
 	})
 	a.http = server.HTTPServer(ln.Addr().String(), a.server.Handler())
 	a.served = make(chan error, 1)

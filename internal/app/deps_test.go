@@ -17,11 +17,14 @@ var allowed = map[string][]string{
 	"auth":      {"vigil"},
 	"store":     {"vigil", "triage"},
 	"ingest":    {"vigil", "triage"},
-	"api":       {"vigil", "triage", "auth", "ingest"},
+	"mapping":   {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
+	"matcher":   {},
+	"sweep":     {"vigil"},
+	"api":       {"vigil", "triage", "auth", "ingest", "matcher", "mapping"},
 	"server":    {"vigil", "api", "auth"},
-	"web":       {"vigil", "auth"},
+	"web":       {"vigil", "auth", "mapping"},
 	"client":    {"vigil", "auth"},
-	"app":       {"vigil", "store", "server", "web", "auth", "api"},
+	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep"},
 	"storetest": {"vigil", "triage"},
 }
 

@@ -71,6 +71,35 @@ func (db *DB) CreateChangeEvent(ctx context.Context, c *vigil.ChangeEvent) error
 // FindChangeEvents returns the matching change events, newest first by
 // timestamp (then id).
 func (db *DB) FindChangeEvents(ctx context.Context, f vigil.ChangeEventFilter) ([]*vigil.ChangeEvent, error) {
+	w := changeEventWhere(f)
+	list := []*vigil.ChangeEvent{}
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		list, err = queryAll(ctx, q, scanChangeEvent, "SELECT "+changeEventCols+" FROM change_events"+w.sql()+
+			" ORDER BY timestamp DESC, id DESC"+w.page(f.Offset, f.Limit), w.args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// CountChangeEvents counts the change events f selects (capped at
+// vigil.MaxCountedTotal+1).
+func (db *DB) CountChangeEvents(ctx context.Context, f vigil.ChangeEventFilter) (int, error) {
+	w := changeEventWhere(f)
+	var total int
+	err := db.read(ctx, func(q querier) error {
+		return q.queryRow(ctx, countCapped("change_events"+w.sql()), w.args...).Scan(&total)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+func changeEventWhere(f vigil.ChangeEventFilter) *where {
 	var w where
 	if f.ServiceID != nil {
 		w.add("service_id = ?", *f.ServiceID)
@@ -81,17 +110,7 @@ func (db *DB) FindChangeEvents(ctx context.Context, f vigil.ChangeEventFilter) (
 	if f.Until != nil {
 		w.add("timestamp < ?", micros(*f.Until))
 	}
-	list := []*vigil.ChangeEvent{}
-	err := db.read(ctx, func(q querier) error {
-		var err error
-		list, err = queryAll(ctx, q, scanChangeEvent, "SELECT "+changeEventCols+" FROM change_events"+w.sql()+
-			" ORDER BY timestamp DESC, id DESC"+w.page(0, f.Limit), w.args...)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return list, nil
+	return &w
 }
 
 func scanChangeEvent(row row) (*vigil.ChangeEvent, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,4 +92,36 @@ func (db *DB) FindIngestRequest(ctx context.Context, id string, integrationKeyID
 	}
 	r.ProcessedAt = fromMicros(at)
 	return &r, nil
+}
+
+// pruneBatch is how many ingest request records one prune transaction
+// deletes: small enough that the single SQLite writer is held for a few
+// milliseconds, so ingest queued behind it barely notices.
+const pruneBatch = 1000
+
+// PruneIngestRequests deletes the records processed before before, a
+// batch per transaction, and returns how many it deleted. Replicas may run
+// it at once: a row deleted by one is simply not deleted by the other.
+func (db *DB) PruneIngestRequests(ctx context.Context, before time.Time) (int64, error) {
+	cutoff := micros(before)
+	var total int64
+	for {
+		var n int64
+		err := db.write(ctx, func(q querier, _ time.Time) error {
+			var err error
+			n, err = q.exec(ctx, `DELETE FROM ingest_requests WHERE id IN (
+				SELECT id FROM ingest_requests WHERE processed_at < $1 ORDER BY processed_at LIMIT `+strconv.Itoa(pruneBatch)+`)`, cutoff)
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < pruneBatch {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, unavailable(err)
+		}
+	}
 }

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Services", testServices},
 		{"ServiceDelete", testServiceDelete},
 		{"IntegrationKeys", testIntegrationKeys},
+		{"MappingRules", testMappingRules},
 		{"APITokens", testAPITokens},
 		{"TriggerNewAlert", testTriggerNewAlert},
 		{"RepeatTrigger", testRepeatTrigger},
@@ -59,6 +60,11 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"PingAndCounts", testPingAndCounts},
 		{"IngestRequests", testIngestRequests},
 		{"ChangeEvents", testChangeEvents},
+		{"IngestRequestPrune", testIngestRequestPrune},
+		{"Heartbeats", testHeartbeats},
+		{"AlertExpiry", testAlertExpiry},
+		{"AlertExpiryConcurrent", testAlertExpiryConcurrent},
+		{"FindFiringAlerts", testFindFiringAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

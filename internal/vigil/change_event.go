@@ -31,7 +31,23 @@ type ChangeEventFilter struct {
 	ServiceID *int64
 	Since     *time.Time
 	Until     *time.Time
+	Offset    int
 	Limit     int // 0 means DefaultPageSize; capped at MaxPageSize
+}
+
+// The changes shown with an incident are its service's from
+// IncidentChangeWindow before the incident was created to
+// IncidentChangeSkew after: the hour before it, plus a minute for a
+// sender whose clock runs a little ahead.
+const (
+	IncidentChangeWindow = time.Hour
+	IncidentChangeSkew   = time.Minute
+)
+
+// IncidentChangeFilter selects the change events shown with inc.
+func IncidentChangeFilter(inc *Incident) ChangeEventFilter {
+	since, until := inc.CreatedAt.Add(-IncidentChangeWindow), inc.CreatedAt.Add(IncidentChangeSkew)
+	return ChangeEventFilter{ServiceID: &inc.ServiceID, Since: &since, Until: &until}
 }
 
 // ChangeEventService keeps change events.
@@ -43,6 +59,9 @@ type ChangeEventService interface {
 	// FindChangeEvents returns the matching change events, newest first by
 	// Timestamp.
 	FindChangeEvents(ctx context.Context, f ChangeEventFilter) ([]*ChangeEvent, error)
+	// CountChangeEvents counts the change events f selects, ignoring its
+	// Offset and Limit (capped: see MaxCountedTotal).
+	CountChangeEvents(ctx context.Context, f ChangeEventFilter) (int, error)
 }
 
 // Validate checks a change event from outside.

@@ -15,7 +15,8 @@ const (
 // IngestRequest is the recorded outcome of one request of an asynchronous
 // wire format (Opsgenie's Alert API answers 202 with a request id and lets
 // the sender ask later what became of it). Records are kept in the database
-// so any replica can answer; old ones may be pruned (not done yet).
+// so any replica can answer; records older than the retention are pruned
+// (PruneIngestRequests, run by a housekeeping job).
 type IngestRequest struct {
 	// ID is the request id handed to the sender (a random UUID v4).
 	ID               string `json:"id"`
@@ -40,4 +41,9 @@ type IngestRequestService interface {
 	// integration key; CodeNotFound when there is none (another key's
 	// request is not found either).
 	FindIngestRequest(ctx context.Context, id string, integrationKeyID int64) (*IngestRequest, error)
+	// PruneIngestRequests deletes the records processed before before, in
+	// bounded batches (each its own short transaction, so ingest never
+	// waits long behind it), and returns how many it deleted. Safe to run
+	// on several replicas at once.
+	PruneIngestRequests(ctx context.Context, before time.Time) (int64, error)
 }

@@ -7,12 +7,14 @@ import "context"
 type Store interface {
 	ServiceService
 	IntegrationKeyService
+	MappingRuleService
 	EventService
 	AlertService
 	IncidentService
 	TokenService
 	IngestRequestService
 	ChangeEventService
+	HeartbeatService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

@@ -14,10 +14,14 @@ type serviceShowPage struct {
 	OpenCount int
 	// Changes are the service's latest change events, newest first.
 	Changes []changeView
-	KeyForm keyForm
+	// Heartbeats are the service's heartbeats with their state.
+	Heartbeats []heartbeatView
+	KeyForm    keyForm
 	// NewKey is set only on the answer to creating a key: the one time
 	// its secret is shown.
 	NewKey *newKeyView
+	// Mappings are the active keys' rules and payload test panels.
+	Mappings []keyMappingView
 }
 
 // keyForm is the "New integration key" form.
@@ -72,12 +76,18 @@ func (u *UI) serviceShowModel(w http.ResponseWriter, r *http.Request, id int64) 
 	if err != nil {
 		return serviceShowPage{}, err
 	}
+	heartbeats, err := u.serviceHeartbeats(ctx, id)
+	if err != nil {
+		return serviceShowPage{}, err
+	}
 	return serviceShowPage{
-		layout:    u.layout(w, r, "Service "+s.Name, "services"),
-		Service:   s,
-		Keys:      keys,
-		OpenCount: open,
-		Changes:   newChangeViews(changes),
+		layout:     u.layout(w, r, "Service "+s.Name, "services"),
+		Service:    s,
+		Keys:       keys,
+		OpenCount:  open,
+		Changes:    newChangeViews(changes),
+		Heartbeats: heartbeats,
+		Mappings:   keyMappingViews(keys),
 	}, nil
 }
 

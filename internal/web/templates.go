@@ -34,7 +34,7 @@ func (u *UI) parsePages() (map[string]*page, error) {
 		if name == "layout.html" {
 			continue
 		}
-		t, err := template.New(name).Funcs(u.funcs()).ParseFS(templateFS, "templates/layout.html", f)
+		t, err := template.New(name).Funcs(u.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", name, err)
 		}
