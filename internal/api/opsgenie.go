@@ -162,21 +162,30 @@ func (a *API) opsgenieCreate(w http.ResponseWriter, r *http.Request, c *opsgenie
 	}
 	e.ServiceID, e.IntegrationKeyID = c.key.ServiceID, &c.key.ID
 	a.mapEvents(r.Context(), c.key, FormatOpsgenie, []*vigil.Event{e})
-	res, err := a.process(r.Context(), e)
-	if err != nil {
-		return err
-	}
-	status := "Created alert"
-	if !res.AlertNew {
-		status = "Alert deduplicated"
-	}
 	alias := in.Alias
 	if strings.TrimSpace(alias) == "" {
 		alias = e.DedupKey
 	}
-	rec := &vigil.IngestRequest{ID: c.id, IntegrationKeyID: c.key.ID, Action: opsgenieCreate,
-		Success: true, Status: status, AlertID: &res.AlertID, Alias: alias}
-	return a.opsgenieAccepted(w, r, c, rec)
+	// The alert and the request's outcome commit together: one commit per
+	// create, and no alert without its request status.
+	results, err := a.store.ProcessEventsRecorded(r.Context(), []*vigil.Event{e}, func(res []vigil.EventResult) *vigil.IngestRequest {
+		status := "Created alert"
+		if !res[0].AlertNew {
+			status = "Alert deduplicated"
+		}
+		id := res[0].AlertID
+		return &vigil.IngestRequest{ID: c.id, IntegrationKeyID: c.key.ID, Action: opsgenieCreate,
+			Success: true, Status: status, AlertID: &id, Alias: alias}
+	})
+	if err == nil && len(results) != 1 {
+		err = vigil.Errorf(vigil.CodeInternal, "store answered %d results for 1 event", len(results))
+	}
+	if err != nil {
+		return err
+	}
+	a.metrics.CountAlerts(results)
+	WriteJSON(w, http.StatusAccepted, OpsgenieResponse{Result: "Request will be processed", Took: c.took(), RequestID: c.id})
+	return nil
 }
 
 // opsgenieAct closes or acknowledges the alert named by the path, by

@@ -33,7 +33,10 @@ type request struct {
 	// record, when set, is written in the same transaction (the outcome of
 	// an ingest request, for senders that ask for it later).
 	record *vigil.IngestRequest
-	err    error
+	// complete, when set, makes the record from the events' results,
+	// inside the transaction (and again if the request re-runs alone).
+	complete func([]vigil.EventResult) *vigil.IngestRequest
+	err      error
 	done   chan struct{} // closed when res or err is set
 }
 
@@ -58,7 +61,7 @@ func newBatcher(db *DB, writers int) *batcher {
 
 // size is what a request weighs in a batch: its events, and its record.
 func (r *request) size() int {
-	if r.record != nil {
+	if r.record != nil || r.complete != nil {
 		return len(r.events) + 1
 	}
 	return len(r.events)

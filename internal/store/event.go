@@ -23,6 +23,22 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 	if len(events) == 0 {
 		return []vigil.EventResult{}, nil
 	}
+	return db.processEvents(ctx, events, nil)
+}
+
+// ProcessEventsRecorded is ProcessEvents plus, in the same transaction, the
+// ingest request record that complete makes from the results (so a sender's
+// create and its request status cost one commit, not two). complete runs
+// on the writer: it must be quick and only read its argument. A record it
+// makes that is invalid, or whose id is taken, fails this request alone.
+func (db *DB) ProcessEventsRecorded(ctx context.Context, events []*vigil.Event, complete func([]vigil.EventResult) *vigil.IngestRequest) ([]vigil.EventResult, error) {
+	if len(events) == 0 || complete == nil {
+		return nil, vigil.Errorf(vigil.CodeInvalid, "events and a record are required")
+	}
+	return db.processEvents(ctx, events, complete)
+}
+
+func (db *DB) processEvents(ctx context.Context, events []*vigil.Event, complete func([]vigil.EventResult) *vigil.IngestRequest) ([]vigil.EventResult, error) {
 	data := make([]eventData, len(events))
 	for i, e := range events {
 		if e == nil {
@@ -47,7 +63,7 @@ func (db *DB) ProcessEvents(ctx context.Context, events []*vigil.Event) ([]vigil
 	// writer skips the request if it has not started it yet.
 	ctx, cancel := context.WithTimeout(ctx, maxEventWait)
 	defer cancel()
-	r := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), events: events, data: data, done: make(chan struct{})}
+	r := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), events: events, data: data, complete: complete, done: make(chan struct{})}
 	if err := db.batch.submit(ctx, r); err != nil {
 		return nil, err
 	}
@@ -121,6 +137,12 @@ func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*
 				err = vigil.FieldError("action", "must be one of trigger, acknowledge, resolve")
 			}
 			if err != nil {
+				return err
+			}
+		}
+		if r.complete != nil {
+			r.record = r.complete(r.res)
+			if err := validateIngestRequest(r.record); err != nil {
 				return err
 			}
 		}

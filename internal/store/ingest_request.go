@@ -14,6 +14,30 @@ import (
 // RecordIngestRequest stores r, stamping r.ProcessedAt with the
 // transaction's now. CodeInvalid, CodeConflict (id taken).
 func (db *DB) RecordIngestRequest(ctx context.Context, r *vigil.IngestRequest) error {
+	if err := validateIngestRequest(r); err != nil {
+		return err
+	}
+	// Through the group-commit batcher: a sender's create and its record
+	// share fsyncs with every other request in flight.
+	ctx, cancel := context.WithTimeout(ctx, maxEventWait)
+	defer cancel()
+	req := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), record: r, done: make(chan struct{})}
+	if err := db.batch.submit(ctx, req); err != nil {
+		return err
+	}
+	select {
+	case <-req.done:
+		return req.err
+	case <-ctx.Done():
+		return unavailable(ctx.Err())
+	}
+}
+
+// validateIngestRequest checks a record's fields against their limits.
+func validateIngestRequest(r *vigil.IngestRequest) error {
+	if r == nil {
+		return vigil.Errorf(vigil.CodeInvalid, "ingest request record is missing")
+	}
 	if strings.TrimSpace(r.ID) == "" {
 		return vigil.FieldError("id", "is required")
 	}
@@ -33,20 +57,7 @@ func (db *DB) RecordIngestRequest(ctx context.Context, r *vigil.IngestRequest) e
 			return err
 		}
 	}
-	// Through the group-commit batcher: a sender's create and its record
-	// share fsyncs with every other request in flight.
-	ctx, cancel := context.WithTimeout(ctx, maxEventWait)
-	defer cancel()
-	req := &request{ctx: ctx, actor: vigil.ActorFromContext(ctx), record: r, done: make(chan struct{})}
-	if err := db.batch.submit(ctx, req); err != nil {
-		return err
-	}
-	select {
-	case <-req.done:
-		return req.err
-	case <-ctx.Done():
-		return unavailable(ctx.Err())
-	}
+	return nil
 }
 
 // insertIngestRequest writes r inside a batch transaction stamped now.

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"ChangeEvents", testChangeEvents},
 		{"IngestRequestPrune", testIngestRequestPrune},
 		{"Heartbeats", testHeartbeats},
+		{"ProcessEventsRecorded", testProcessEventsRecorded},
 		{"AlertExpiry", testAlertExpiry},
 		{"AlertExpiryConcurrent", testAlertExpiryConcurrent},
 		{"FindFiringAlerts", testFindFiringAlerts},

@@ -37,6 +37,10 @@ type IngestRequestService interface {
 	// RecordIngestRequest stores r and sets r.ProcessedAt. CodeInvalid
 	// (id, action, status, alias), CodeConflict when the id is taken.
 	RecordIngestRequest(ctx context.Context, r *IngestRequest) error
+	// ProcessEventsRecorded applies events as ProcessEvents does and, in
+	// the same transaction, stores the record complete makes from their
+	// results (complete must be quick and pure: it runs inside the write).
+	ProcessEventsRecorded(ctx context.Context, events []*Event, complete func([]EventResult) *IngestRequest) ([]EventResult, error)
 	// FindIngestRequest returns the request with id recorded for the
 	// integration key; CodeNotFound when there is none (another key's
 	// request is not found either).

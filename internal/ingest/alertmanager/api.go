@@ -76,7 +76,7 @@ func DecodePostableAlerts(body []byte, now time.Time, resolveTimeout time.Durati
 
 func decodePostable(hook *Webhook, raw []byte, field string, now time.Time, resolveTimeout time.Duration) (*vigil.Event, error) {
 	var p PostableAlert
-	if err := unmarshalObject(raw, &p, field); err != nil {
+	if err := unmarshalValid(raw, &p, field); err != nil { // the array was valid JSON
 		return nil, err
 	}
 	if !utf8.Valid(raw) {
