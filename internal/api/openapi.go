@@ -34,7 +34,7 @@ func (a *API) openAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+var pathParamRE = regexp.MustCompile(`\{([A-Za-z_]+)\}`)
 
 // BuildOpenAPI builds the document of routes as JSON-ready maps.
 func BuildOpenAPI(routes []Route) map[string]any {
@@ -47,10 +47,13 @@ func BuildOpenAPI(routes []Route) map[string]any {
 		}
 		var params []any
 		for _, m := range pathParamRE.FindAllStringSubmatch(rt.Pattern, -1) {
-			params = append(params, map[string]any{
-				"name": m[1], "in": "path", "required": true,
-				"schema": map[string]any{"type": "integer", "format": "int64", "minimum": 1},
-			})
+			// Vigil's ids are integers; the drop-in formats' identifiers
+			// (an Opsgenie alias, a heartbeat name, a request id) are text.
+			schema := map[string]any{"type": "string"}
+			if m[1] == "id" || strings.HasSuffix(m[1], "_id") {
+				schema = map[string]any{"type": "integer", "format": "int64", "minimum": 1}
+			}
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 		}
 		for _, q := range rt.Query {
 			s := map[string]any{"type": "string"}

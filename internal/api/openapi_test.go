@@ -83,6 +83,9 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		if op.Responses[strconv.Itoa(status)] == nil || op.Responses["default"] == nil {
 			t.Errorf("%s %s: responses %v", rt.Method, rt.Pattern, op.Responses)
 		}
+		if got, want := len(pathParamRE.FindAllStringSubmatch(rt.Pattern, -1)), strings.Count(rt.Pattern, "{"); got != want {
+			t.Errorf("%s %s: %d of %d path parameters recognised", rt.Method, rt.Pattern, got, want)
+		}
 		for _, m := range pathParamRE.FindAllStringSubmatch(rt.Pattern, -1) {
 			found := false
 			for _, p := range op.Parameters {

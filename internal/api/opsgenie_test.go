@@ -29,6 +29,19 @@ func (s *ogStore) RecordIngestRequest(_ context.Context, r *vigil.IngestRequest)
 	return nil
 }
 
+// ProcessEventsRecorded is ProcessEvents then the record, failing whole
+// when either fails (as the store's one transaction does).
+func (s *ogStore) ProcessEventsRecorded(ctx context.Context, events []*vigil.Event, complete func([]vigil.EventResult) *vigil.IngestRequest) ([]vigil.EventResult, error) {
+	res, err := s.ProcessEvents(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.RecordIngestRequest(ctx, complete(res)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 func TestGenieKey(t *testing.T) {
 	for h, want := range map[string]string{
 		"GenieKey abc":      "abc",
