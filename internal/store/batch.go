@@ -37,7 +37,7 @@ type request struct {
 	// inside the transaction (and again if the request re-runs alone).
 	complete func([]vigil.EventResult) *vigil.IngestRequest
 	err      error
-	done   chan struct{} // closed when res or err is set
+	done     chan struct{} // closed when res or err is set
 }
 
 type batcher struct {
