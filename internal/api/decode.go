@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"reflect"
-	"strings"
 
+	"github.com/vigil-oss/vigil/internal/ingest/jsonerr"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -110,70 +109,12 @@ func unmarshalStrict(body []byte, v any) error {
 }
 
 // jsonError turns an encoding/json error into a CodeInvalid error that
-// names the field when the decoder knows it.
+// names the field when the decoder knows it; a body over the limit is
+// CodeTooLarge.
 func jsonError(err error) error {
-	if err == nil {
-		return vigil.Errorf(vigil.CodeInvalid, "malformed JSON")
-	}
-	var (
-		ve  *vigil.Error
-		se  *json.SyntaxError
-		te  *json.UnmarshalTypeError
-		mbe *http.MaxBytesError
-	)
-	switch {
-	case errors.As(err, &ve):
-		return ve
-	case errors.As(err, &mbe):
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
 		return errBodyTooLarge
-	case errors.As(err, &se):
-		return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: ")), Err: err}
-	case errors.As(err, &te):
-		if te.Field == "" {
-			return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("must be %s, not %s", kindName(te.Type), valueKind(te.Value)), Err: err}
-		}
-		return &vigil.Error{Code: vigil.CodeInvalid, Field: te.Field, Message: fmt.Sprintf("must be %s, not %s", kindName(te.Type), valueKind(te.Value)), Err: err}
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return &vigil.Error{Code: vigil.CodeInvalid, Message: "malformed JSON: unexpected end of input", Err: err}
 	}
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return vigil.FieldError(name, "is not a known field")
-	}
-	// Errors of UnmarshalJSON methods (durations, severities) carry their
-	// own text and no field.
-	return &vigil.Error{Code: vigil.CodeInvalid, Message: "invalid JSON value: " + strings.TrimPrefix(msg, "json: "), Err: err}
-}
-
-// valueKind shortens encoding/json's value description ("number 1e999")
-// so huge or long input is not echoed back.
-func valueKind(v string) string {
-	kind, _, _ := strings.Cut(v, " ")
-	return kind
-}
-
-func kindName(t reflect.Type) string {
-	if t == nil {
-		return "a valid value"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer in range"
-	case reflect.Float32, reflect.Float64:
-		return "a number in range"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a valid value"
+	return jsonerr.Translate(err)
 }

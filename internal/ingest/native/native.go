@@ -5,13 +5,11 @@ package native
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"reflect"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/vigil-oss/vigil/internal/ingest/jsonerr"
 	"github.com/vigil-oss/vigil/internal/triage"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -77,7 +75,7 @@ func DecodeEvents(body []byte) (events []*vigil.Event, itemErrs []error, isBatch
 		return nil, nil, false, vigil.Errorf(vigil.CodeInvalid, "request body is empty; a JSON object or array is required")
 	}
 	if !json.Valid(body) {
-		return nil, nil, false, jsonError(json.Unmarshal(body, new(any)))
+		return nil, nil, false, jsonerr.Translate(json.Unmarshal(body, new(any)))
 	}
 	switch body[0] {
 	case '{':
@@ -89,7 +87,7 @@ func DecodeEvents(body []byte) (events []*vigil.Event, itemErrs []error, isBatch
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(body, &items); err != nil {
-		return nil, nil, true, jsonError(err)
+		return nil, nil, true, jsonerr.Translate(err)
 	}
 	if len(items) == 0 {
 		return nil, nil, true, vigil.Errorf(vigil.CodeInvalid, "the batch is empty")
@@ -112,7 +110,7 @@ func decodeEvent(raw []byte) (*vigil.Event, error) {
 	}
 	var n Event
 	if err := json.Unmarshal(raw, &n); err != nil {
-		return nil, jsonError(err)
+		return nil, jsonerr.Translate(err)
 	}
 	e := &vigil.Event{
 		Action:   n.Action,
@@ -235,64 +233,4 @@ func checkNUL(e *vigil.Event) error {
 		}
 	}
 	return nil
-}
-
-// jsonError turns an encoding/json error into a CodeInvalid error that
-// names the field when the decoder knows it. Its messages are the API's
-// (internal/api decodes management bodies the same way).
-func jsonError(err error) error {
-	if err == nil {
-		return vigil.Errorf(vigil.CodeInvalid, "malformed JSON")
-	}
-	var (
-		ve *vigil.Error
-		se *json.SyntaxError
-		te *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &ve):
-		return ve
-	case errors.As(err, &se):
-		return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: ")), Err: err}
-	case errors.As(err, &te):
-		msg := fmt.Sprintf("must be %s, not %s", kindName(te.Type), valueKind(te.Value))
-		return &vigil.Error{Code: vigil.CodeInvalid, Field: te.Field, Message: msg, Err: err}
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return &vigil.Error{Code: vigil.CodeInvalid, Message: "malformed JSON: unexpected end of input", Err: err}
-	}
-	// Errors of UnmarshalJSON methods (severities) carry their own text
-	// and no field.
-	return &vigil.Error{Code: vigil.CodeInvalid, Message: "invalid JSON value: " + strings.TrimPrefix(err.Error(), "json: "), Err: err}
-}
-
-// valueKind shortens encoding/json's value description ("number 1e999")
-// so huge or long input is not echoed back.
-func valueKind(v string) string {
-	kind, _, _ := strings.Cut(v, " ")
-	return kind
-}
-
-func kindName(t reflect.Type) string {
-	if t == nil {
-		return "a valid value"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer in range"
-	case reflect.Float32, reflect.Float64:
-		return "a number in range"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a valid value"
 }
