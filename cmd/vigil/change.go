@@ -45,15 +45,8 @@ func newChangeListCmd(e *env, o *clientOpts) *cobra.Command {
 			}
 			ctx, now := cmd.Context(), time.Now()
 			q := client.ChangeQuery{Offset: offset, Limit: limit}
-			if since != "" {
-				if q.Since, err = parseWhen("--since", since, now); err != nil {
-					return err
-				}
-			}
-			if until != "" {
-				if q.Until, err = parseWhen("--until", until, now); err != nil {
-					return err
-				}
+			if q.Since, q.Until, err = parseWindow(since, until, now); err != nil {
+				return err
 			}
 			if service != "" {
 				if q.ServiceID, err = resolveService(ctx, c, service); err != nil {

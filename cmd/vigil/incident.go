@@ -79,15 +79,8 @@ func newIncidentListCmd(e *env, o *clientOpts) *cobra.Command {
 					return err
 				}
 			}
-			if since != "" {
-				if q.Since, err = parseWhen("--since", since, now); err != nil {
-					return err
-				}
-			}
-			if until != "" {
-				if q.Until, err = parseWhen("--until", until, now); err != nil {
-					return err
-				}
+			if q.Since, q.Until, err = parseWindow(since, until, now); err != nil {
+				return err
 			}
 			if service != "" {
 				if q.ServiceID, err = resolveService(ctx, c, service); err != nil {
@@ -368,6 +361,20 @@ func parseSeverity(s string) (vigil.Severity, error) {
 
 // parseWhen reads a point in time: a duration back from now ("90s", "2h",
 // "7d", "1d12h") or an RFC 3339 time or date.
+// parseWindow reads --since and --until; an empty flag is the zero time
+// (no bound).
+func parseWindow(since, until string, now time.Time) (from, to time.Time, err error) {
+	if since != "" {
+		if from, err = parseWhen("--since", since, now); err != nil {
+			return
+		}
+	}
+	if until != "" {
+		to, err = parseWhen("--until", until, now)
+	}
+	return
+}
+
 func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
