@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -18,7 +17,7 @@ type incidentShowPage struct {
 	AlertsTotal int
 	Timeline    []*vigil.TimelineEntry
 	// Changes are the service's change events from an hour before the
-	// incident was created (see incidentChangeWindow), newest first.
+	// incident was created (see vigil.IncidentChangeFilter), newest first.
 	Changes        []changeView
 	CanAcknowledge bool
 	CanResolve     bool
@@ -79,8 +78,10 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
-	since, until := inc.CreatedAt.Add(-incidentChangeWindow), inc.CreatedAt.Add(incidentChangeSkew)
-	changes, err := u.store.FindChangeEvents(ctx, vigil.ChangeEventFilter{ServiceID: &inc.ServiceID, Since: &since, Until: &until})
+	// The same window as the API's incident changes: the hour before the
+	// incident, plus a minute for a sender's clock that runs ahead. At
+	// most vigil.DefaultPageSize are shown.
+	changes, err := u.store.FindChangeEvents(ctx, vigil.IncidentChangeFilter(inc))
 	if err != nil {
 		return incidentShowPage{}, err
 	}
@@ -130,16 +131,6 @@ func safeLink(href string) bool {
 	s := strings.ToLower(u.Scheme)
 	return s == "http" || s == "https"
 }
-
-// An incident page lists the changes of its service whose timestamp is in
-// [created-incidentChangeWindow, created+incidentChangeSkew): the hour
-// before the incident, plus a minute after it for a sender's clock that
-// runs a little ahead (a change reported "after" the incident opened is
-// still a likely cause). At most vigil.DefaultPageSize are shown.
-const (
-	incidentChangeWindow = time.Hour
-	incidentChangeSkew   = time.Minute
-)
 
 // incidentURL is where the actions on an incident send the browser back.
 func incidentURL(id int64) string { return "/incidents/" + itoa(id) }
