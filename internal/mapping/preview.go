@@ -80,22 +80,17 @@ func PreviewPayload(format string, payload []byte, now time.Time, rules *Rules, 
 				events = append(events, e)
 			}
 		}
-	case FormatAlertmanager:
-		_, decoded, itemErrs, err := alertmanager.DecodeWebhook(payload)
-		if err != nil {
-			fail(0, err)
-			break
+	case FormatAlertmanager, FormatAlertmanagerAPI:
+		var (
+			decoded  []*vigil.Event
+			itemErrs []alertmanager.ItemError
+			err      error
+		)
+		if format == FormatAlertmanager {
+			_, decoded, itemErrs, err = alertmanager.DecodeWebhook(payload)
+		} else {
+			decoded, itemErrs, err = alertmanager.DecodePostableAlerts(payload, now, 0)
 		}
-		for _, e := range decoded {
-			if e != nil {
-				events = append(events, e)
-			}
-		}
-		for _, ie := range itemErrs {
-			out.Errors = append(out.Errors, PreviewError{Index: ie.Index, Field: ie.Field, Message: ie.Message})
-		}
-	case FormatAlertmanagerAPI:
-		decoded, itemErrs, err := alertmanager.DecodePostableAlerts(payload, now, 0)
 		if err != nil {
 			fail(0, err)
 			break

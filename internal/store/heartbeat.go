@@ -182,10 +182,8 @@ func (db *DB) UpdateHeartbeat(ctx context.Context, id int64, u vigil.HeartbeatUp
 			return err
 		}
 		if restart {
-			if old.Expired {
-				if _, err := db.applyEvent(ctx, q, now, actor, old.ResolveEvent()); err != nil {
-					return err
-				}
+			if err := db.resolveExpired(ctx, q, now, actor, &old); err != nil {
+				return err
 			}
 			h.DueAt, h.Expired, h.ExpiredAt = now.Add(h.Period()), false, nil
 		}
@@ -207,6 +205,16 @@ func (db *DB) UpdateHeartbeat(ctx context.Context, id int64, u vigil.HeartbeatUp
 	return out, nil
 }
 
+// resolveExpired resolves the alert of h, inside the caller's transaction,
+// when h had expired.
+func (db *DB) resolveExpired(ctx context.Context, q querier, now time.Time, actor vigil.Actor, h *vigil.Heartbeat) error {
+	if !h.Expired {
+		return nil
+	}
+	_, err := db.applyEvent(ctx, q, now, actor, h.ResolveEvent())
+	return err
+}
+
 // DeleteHeartbeat removes a heartbeat and resolves its alert when it had
 // expired. CodeNotFound.
 func (db *DB) DeleteHeartbeat(ctx context.Context, id int64) error {
@@ -216,10 +224,8 @@ func (db *DB) DeleteHeartbeat(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if h.Expired {
-			if _, err := db.applyEvent(ctx, q, now, actor, h.ResolveEvent()); err != nil {
-				return err
-			}
+		if err := db.resolveExpired(ctx, q, now, actor, h); err != nil {
+			return err
 		}
 		_, err = q.exec(ctx, "DELETE FROM heartbeats WHERE id = $1", id)
 		return err
@@ -239,10 +245,8 @@ func (db *DB) PingHeartbeat(ctx context.Context, id int64) (*vigil.Heartbeat, er
 		if err != nil {
 			return err
 		}
-		if h.Expired {
-			if _, err := db.applyEvent(ctx, q, now, actor, h.ResolveEvent()); err != nil {
-				return err
-			}
+		if err := db.resolveExpired(ctx, q, now, actor, h); err != nil {
+			return err
 		}
 		h.LastPingAt, h.DueAt, h.Expired, h.ExpiredAt = &now, now.Add(h.Period()), false, nil
 		if _, err := q.exec(ctx, `UPDATE heartbeats SET last_ping_at = $1, due_at = $2, expired = $3, expired_at = NULL WHERE id = $4`,
