@@ -43,6 +43,7 @@ type options struct {
 	seed, listRequests           int
 	cpuProfile                   string
 	format                       string
+	randomKeys                   bool
 }
 
 func main() {
@@ -60,8 +61,17 @@ func main() {
 	flag.IntVar(&o.seed, "seed", 1000000, "with -list: alerts to store first")
 	flag.IntVar(&o.listRequests, "list-requests", 500, "with -list: list requests to time")
 	flag.StringVar(&o.format, "format", "native", "what to post: native, alertmanager (webhook; -batch alerts per group), prometheus (Alertmanager API v2 as Prometheus posts it), pagerduty (Events v2) or opsgenie (alert create); the last two one per request")
+	keys := flag.String("keys", "sequential", "dedup keys of native, PagerDuty, Opsgenie and webhook loads: sequential (each new key sorts after the last) or random (scattered like hashes; Prometheus' fingerprints always are)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Vigil load phase to this file")
 	flag.Parse()
+	switch *keys {
+	case "sequential":
+	case "random":
+		o.randomKeys = true
+	default:
+		fmt.Fprintln(os.Stderr, "loadgen: -keys must be sequential or random")
+		os.Exit(2)
+	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
@@ -115,7 +125,7 @@ func run(ctx context.Context, o options) error {
 	if o.list {
 		return runList(target, o)
 	}
-	fmt.Printf("load: %s format, %d clients, %d alerts/request, %s, rate %s\n", o.format, o.concurrency, o.batch, o.duration, rateText(o.rate))
+	fmt.Printf("load: %s format, %d clients, %d alerts/request, %s, rate %s, %s keys\n", o.format, o.concurrency, o.batch, o.duration, rateText(o.rate), keyText(o))
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -140,6 +150,13 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("%d requests failed", res.failed)
 	}
 	return nil
+}
+
+func keyText(o options) string {
+	if o.randomKeys || o.format == "prometheus" {
+		return "random"
+	}
+	return "sequential"
 }
 
 func rateText(r int) string {
@@ -244,7 +261,7 @@ func load(url string, o options, wf format) result {
 					}
 				}
 				buf.Reset()
-				wf.write(&buf, o.batch, &seq, o.key)
+				wf.write(&buf, o.batch, &seq, &o)
 				req, _ := http.NewRequest("POST", url, bytes.NewReader(buf.Bytes()))
 				req.Header.Set("Authorization", "Bearer "+o.key)
 				req.Header.Set("Content-Type", "application/json")
@@ -285,7 +302,7 @@ func load(url string, o options, wf format) result {
 // format is one wire format the load generator can post.
 type format struct {
 	path   string // appended to the base URL
-	write  func(buf *bytes.Buffer, n int, seq *atomic.Int64, key string)
+	write  func(buf *bytes.Buffer, n int, seq *atomic.Int64, o *options)
 	status int // the success status
 }
 
@@ -299,16 +316,16 @@ var formats = map[string]format{
 
 // writeOpsgenie writes one Opsgenie alert create (the key goes in the
 // Authorization header, which Vigil also takes as a bearer token).
-func writeOpsgenie(buf *bytes.Buffer, _ int, seq *atomic.Int64, _ string) {
+func writeOpsgenie(buf *bytes.Buffer, _ int, seq *atomic.Int64, o *options) {
 	id := seq.Add(1)
-	fmt.Fprintf(buf, `{"message":"disk usage high on host-%d","alias":"lg-%d-%d","priority":"P3","source":"loadgen",`+
-		`"tags":["storage"],"details":{"used_pct":"93"}}`, id%500, runID, id)
+	fmt.Fprintf(buf, `{"message":"disk usage high on host-%d","alias":%q,"priority":"P3","source":"loadgen",`+
+		`"tags":["storage"],"details":{"used_pct":"93"}}`, id%500, o.dedupKey(id))
 }
 
 // writeAlertmanager writes one webhook notification: n new alerts of one of
 // 50 groups (each group is an incident, as the native load's alerts share
 // one by time window).
-func writeAlertmanager(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
+func writeAlertmanager(buf *bytes.Buffer, n int, seq *atomic.Int64, o *options) {
 	group := seq.Load() % 50
 	fmt.Fprintf(buf, `{"version":"4","groupKey":"{}:{team=\"storage\",g=\"%d-%d\"}","truncatedAlerts":0,"status":"firing","receiver":"vigil",`+
 		`"groupLabels":{"team":"storage"},"commonLabels":{"team":"storage"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","alerts":[`, runID, group)
@@ -319,14 +336,14 @@ func writeAlertmanager(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
 		id := seq.Add(1)
 		fmt.Fprintf(buf, `{"status":"firing","labels":{"alertname":"DiskUsageHigh","host":"host-%d","team":"storage","severity":"warning"},`+
 			`"annotations":{"summary":"disk usage high on host-%d"},"startsAt":"2026-11-21T09:00:00Z","endsAt":"0001-01-01T00:00:00Z",`+
-			`"generatorURL":"http://prometheus:9090/graph","fingerprint":"%x%08x"}`, id%500, id%500, runID, id)
+			`"generatorURL":"http://prometheus:9090/graph","fingerprint":%q}`, id%500, id%500, o.dedupKey(id))
 	}
 	buf.WriteString(`]}`)
 }
 
 // writePrometheus writes n alerts as Prometheus posts them to
 // /api/v2/alerts: distinct label sets, endsAt a few minutes ahead.
-func writePrometheus(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
+func writePrometheus(buf *bytes.Buffer, n int, seq *atomic.Int64, _ *options) {
 	ends := time.Now().UTC().Add(10 * time.Minute).Format(time.RFC3339)
 	buf.WriteByte('[')
 	for i := 0; i < n; i++ {
@@ -342,17 +359,33 @@ func writePrometheus(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) {
 }
 
 // writePagerDuty writes one PagerDuty Events v2 trigger.
-func writePagerDuty(buf *bytes.Buffer, _ int, seq *atomic.Int64, key string) {
+func writePagerDuty(buf *bytes.Buffer, _ int, seq *atomic.Int64, o *options) {
 	id := seq.Add(1)
-	fmt.Fprintf(buf, `{"routing_key":%q,"event_action":"trigger","dedup_key":"lg-%d-%d","payload":{"summary":"disk usage high on host-%d",`+
-		`"source":"host-%d","severity":"warning","custom_details":{"used_pct":93}}}`, key, runID, id, id%500, id%500)
+	fmt.Fprintf(buf, `{"routing_key":%q,"event_action":"trigger","dedup_key":%q,"payload":{"summary":"disk usage high on host-%d",`+
+		`"source":"host-%d","severity":"warning","custom_details":{"used_pct":93}}}`, o.key, o.dedupKey(id), id%500, id%500)
 }
 
 // writeNative writes one event (batch 1) or an array of distinct events.
-func writeNative(buf *bytes.Buffer, n int, seq *atomic.Int64, _ string) { writeEvents(buf, n, seq) }
+func writeNative(buf *bytes.Buffer, n int, seq *atomic.Int64, o *options) {
+	writeEvents(buf, n, seq, o)
+}
+
+// dedupKey names alert id of this run. Sequential keys land at the end of
+// the dedup index; random ones (a mixed hash of the id, unique per id) land
+// anywhere in it, as real senders' hashes and fingerprints do, and cost the
+// store a page write each.
+func (o *options) dedupKey(id int64) string {
+	if o.randomKeys {
+		x := uint64(id) ^ uint64(runID)
+		x = (x ^ x>>30) * 0xbf58476d1ce4e5b9 // splitmix64 finaliser: a bijection
+		x = (x ^ x>>27) * 0x94d049bb133111eb
+		return fmt.Sprintf("%016x", x^x>>31)
+	}
+	return fmt.Sprintf("lg-%d-%09d", runID, id)
+}
 
 // writeEvents writes one event (batch 1) or an array of distinct events.
-func writeEvents(buf *bytes.Buffer, n int, seq *atomic.Int64) {
+func writeEvents(buf *bytes.Buffer, n int, seq *atomic.Int64, o *options) {
 	if n > 1 {
 		buf.WriteByte('[')
 	}
@@ -361,7 +394,7 @@ func writeEvents(buf *bytes.Buffer, n int, seq *atomic.Int64) {
 			buf.WriteByte(',')
 		}
 		id := seq.Add(1)
-		fmt.Fprintf(buf, `{"summary":"disk usage high on host-%d","dedup_key":"lg-%d-%d","severity":"warning","source":"loadgen","labels":{"host":"host-%d","team":"storage"},"details":{"used_pct":93}}`, id%500, runID, id, id%500)
+		fmt.Fprintf(buf, `{"summary":"disk usage high on host-%d","dedup_key":%q,"severity":"warning","source":"loadgen","labels":{"host":"host-%d","team":"storage"},"details":{"used_pct":93}}`, id%500, o.dedupKey(id), id%500)
 	}
 	if n > 1 {
 		buf.WriteByte(']')
@@ -408,7 +441,7 @@ func runList(base string, o options) error {
 	var buf bytes.Buffer
 	for sent := 0; sent < o.seed; sent += seedBatch {
 		buf.Reset()
-		writeEvents(&buf, min(seedBatch, o.seed-sent), &seq)
+		writeEvents(&buf, min(seedBatch, o.seed-sent), &seq, &o)
 		req, _ := http.NewRequest("POST", url, &buf)
 		req.Header.Set("Authorization", "Bearer "+o.key)
 		req.Header.Set("Content-Type", "application/json")
