@@ -55,6 +55,15 @@ func (d dialect) forUpdateOf(table string) string {
 	return ""
 }
 
+// skipLocked claims rows on PostgreSQL without waiting for rows another
+// replica holds: each replica takes different work.
+func (d dialect) skipLocked() string {
+	if d == postgresDialect {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // retryable reports whether a failed transaction may succeed when run again.
 func (d dialect) retryable(err error) bool {
 	if errors.Is(err, errRace) {

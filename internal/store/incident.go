@@ -179,9 +179,12 @@ func (db *DB) DeclareIncident(ctx context.Context, d vigil.IncidentDeclaration) 
 }
 
 const (
+	// A new incident of a service with an escalation policy is due for its
+	// first step at once: esc_next_at is the engine's durable timer.
 	sqlInsertIncident = `INSERT INTO incidents (service_id, title, description, severity, status, group_key, alert_count,
-		created_at, created_by, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id`
+		created_at, created_by, updated_at, esc_next_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8,
+		(SELECT CASE WHEN s.escalation_policy_id IS NULL THEN NULL ELSE CAST($8 AS BIGINT) END FROM services s WHERE s.id = $1)) RETURNING id`
 
 	sqlResolveIncident = `UPDATE incidents SET status = $1, resolved_at = $2, resolved_by = $3, updated_at = $2 WHERE id = $4`
 
@@ -238,6 +241,9 @@ func (db *DB) acknowledge(ctx context.Context, q querier, now time.Time, inc *vi
 		return err
 	}
 	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.UpdatedAt = vigil.IncidentAcknowledged, &now, actor.Name, now
+	if err := db.stopEscalation(ctx, q, now, inc.ID, kindAck); err != nil {
+		return err
+	}
 	return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryAcknowledged, "Acknowledged by "+by(actor), nil)
 }
 
@@ -269,6 +275,9 @@ func (db *DB) resolve(ctx context.Context, q querier, now time.Time, inc *vigil.
 		return err
 	}
 	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.UpdatedAt = vigil.IncidentResolved, &now, actor.Name, now
+	if err := db.stopEscalation(ctx, q, now, inc.ID, kindResolve); err != nil {
+		return err
+	}
 	return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryResolved, msg, nil)
 }
 
@@ -285,6 +294,9 @@ func (db *DB) ReopenIncident(ctx context.Context, id int64) (*vigil.Incident, er
 		}
 		inc.Status, inc.UpdatedAt = vigil.IncidentTriggered, now
 		inc.AcknowledgedAt, inc.AcknowledgedBy, inc.ResolvedAt, inc.ResolvedBy = nil, "", nil, ""
+		if err := db.restartEscalation(ctx, q, now, id); err != nil {
+			return err
+		}
 		return db.addEntry(ctx, q, id, now, actor, vigil.EntryReopened, "Reopened by "+by(actor), nil)
 	})
 }

@@ -11,17 +11,19 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-const serviceCols = "id, name, description, grouping_rule, auto_resolve, created_at, updated_at"
+const serviceCols = "id, name, description, grouping_rule, auto_resolve, created_at, updated_at, team_id, escalation_policy_id"
 
 func scanService(row row) (*vigil.Service, error) {
 	var (
 		s                vigil.Service
 		rule             string
 		created, updated int64
+		team, policy     sql.NullInt64
 	)
-	if err := row.Scan(&s.ID, &s.Name, &s.Description, &rule, &s.AutoResolve, &created, &updated); err != nil {
+	if err := row.Scan(&s.ID, &s.Name, &s.Description, &rule, &s.AutoResolve, &created, &updated, &team, &policy); err != nil {
 		return nil, err
 	}
+	s.TeamID, s.EscalationPolicyID = team.Int64, policy.Int64
 	if err := json.Unmarshal([]byte(rule), &s.Grouping); err != nil {
 		return nil, err
 	}
@@ -48,9 +50,12 @@ func (db *DB) CreateService(ctx context.Context, s *vigil.Service) error {
 		return db.mapErr(err)
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
-		err := q.queryRow(ctx, `INSERT INTO services (name, description, grouping_rule, auto_resolve, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-			s.Name, s.Description, string(rule), s.AutoResolve, micros(now)).Scan(&s.ID)
+		if err := checkServiceRefs(ctx, q, s); err != nil {
+			return err
+		}
+		err := q.queryRow(ctx, `INSERT INTO services (name, description, grouping_rule, auto_resolve, created_at, updated_at, team_id, escalation_policy_id)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`,
+			s.Name, s.Description, string(rule), s.AutoResolve, micros(now), nullID(s.TeamID), nullID(s.EscalationPolicyID)).Scan(&s.ID)
 		if uniqueViolation(err) {
 			return errNameTaken
 		}
@@ -129,15 +134,25 @@ func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpda
 		if upd.AutoResolve != nil {
 			s.AutoResolve = *upd.AutoResolve
 		}
+		if upd.TeamID != nil {
+			s.TeamID = *upd.TeamID
+		}
+		if upd.EscalationPolicyID != nil {
+			s.EscalationPolicyID = *upd.EscalationPolicyID
+		}
 		if err := checkService(s); err != nil {
+			return err
+		}
+		if err := checkServiceRefs(ctx, q, s); err != nil {
 			return err
 		}
 		rule, err := json.Marshal(s.Grouping)
 		if err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, `UPDATE services SET name = $1, description = $2, grouping_rule = $3, auto_resolve = $4, updated_at = $5
-			WHERE id = $6`, s.Name, s.Description, string(rule), s.AutoResolve, micros(now), id)
+		_, err = q.exec(ctx, `UPDATE services SET name = $1, description = $2, grouping_rule = $3, auto_resolve = $4, updated_at = $5,
+			team_id = $7, escalation_policy_id = $8 WHERE id = $6`, s.Name, s.Description, string(rule), s.AutoResolve, micros(now), id,
+			nullID(s.TeamID), nullID(s.EscalationPolicyID))
 		if uniqueViolation(err) {
 			return errNameTaken
 		}
@@ -181,4 +196,36 @@ func (db *DB) DeleteService(ctx context.Context, id int64) error {
 		db.keys.forget(func(k *vigil.IntegrationKey) bool { return k.ServiceID == id })
 	}
 	return err
+}
+
+// checkServiceRefs checks that the team and policy a service names exist.
+func checkServiceRefs(ctx context.Context, q querier, s *vigil.Service) error {
+	if s.TeamID < 0 || s.EscalationPolicyID < 0 {
+		return vigil.FieldError("team_id", "ids are positive (0 clears)")
+	}
+	if err := mustExist(ctx, q, "teams", s.TeamID, "team_id", "team"); err != nil {
+		return err
+	}
+	return mustExist(ctx, q, "escalation_policies", s.EscalationPolicyID, "escalation_policy_id", "escalation policy")
+}
+
+// mustExist returns a field error unless id is 0 or names a row of table.
+func mustExist(ctx context.Context, q querier, table string, id int64, field, what string) error {
+	if id == 0 {
+		return nil
+	}
+	var one int
+	err := q.queryRow(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return vigil.FieldError(field, "%s %d does not exist", what, id)
+	}
+	return err
+}
+
+// nullID stores 0 as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }

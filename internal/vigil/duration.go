@@ -3,6 +3,7 @@ package vigil
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -34,4 +35,16 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("duration must be a string like \"5m\" or a number of seconds")
 	}
 	return nil
+}
+
+// String writes the duration compactly for people: "2m", "1h30m", "45s".
+func (d Duration) String() string {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

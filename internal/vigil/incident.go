@@ -177,6 +177,8 @@ const (
 	EntryNote            = "note"
 	EntrySeverityChanged = "severity_changed"
 	EntryTitleChanged    = "title_changed"
+	EntryEscalation      = "escalation"   // a step fired, was skipped or reached no one
+	EntryNotification    = "notification" // a message was delivered or failed
 )
 
 // TimelineEntry is one line of an incident's append-only history.

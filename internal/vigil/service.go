@@ -60,8 +60,12 @@ type Service struct {
 	Description string       `json:"description"`
 	Grouping    GroupingRule `json:"grouping"`
 	// AutoResolve resolves an incident when all of its alerts have resolved.
-	AutoResolve bool      `json:"auto_resolve"`
-	CreatedAt   time.Time `json:"created_at"`
+	AutoResolve bool `json:"auto_resolve"`
+	// TeamID is the owning team and EscalationPolicyID the policy that
+	// pages for the service's incidents; 0 when unset (no one is paged).
+	TeamID             int64     `json:"team_id,omitempty"`
+	EscalationPolicyID int64     `json:"escalation_policy_id,omitempty"`
+	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
@@ -109,6 +113,9 @@ type ServiceUpdate struct {
 	Description *string       `json:"description,omitempty"`
 	Grouping    *GroupingRule `json:"grouping,omitempty"`
 	AutoResolve *bool         `json:"auto_resolve,omitempty"`
+	// TeamID and EscalationPolicyID: 0 clears them.
+	TeamID             *int64 `json:"team_id,omitempty"`
+	EscalationPolicyID *int64 `json:"escalation_policy_id,omitempty"`
 }
 
 // ServiceService manages services.

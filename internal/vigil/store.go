@@ -15,6 +15,11 @@ type Store interface {
 	IngestRequestService
 	ChangeEventService
 	HeartbeatService
+	UserService
+	TeamService
+	ScheduleService
+	EscalationPolicyService
+	EngineService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

@@ -2,6 +2,11 @@ package vigil
 
 import (
 	"context"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -98,4 +103,115 @@ type TeamService interface {
 	FindTeam(ctx context.Context, id int64) (*Team, error)
 	ListTeams(ctx context.Context) ([]*Team, error)
 	DeleteTeam(ctx context.Context, id int64) error
+}
+
+var (
+	e164Pattern    = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	slackIDPattern = regexp.MustCompile(`^[UWCGD][A-Z0-9]{2,20}$`)
+)
+
+// Validate checks a user; default time zone UTC.
+func (u *User) Validate() error {
+	u.Name, u.Email = strings.TrimSpace(u.Name), strings.TrimSpace(u.Email)
+	if u.Name == "" {
+		return FieldError("name", "is required")
+	}
+	if err := checkText("name", u.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > MaxNameLen {
+		return FieldError("email", "must be an e-mail address such as ana@example.com")
+	}
+	if u.TimeZone == "" {
+		u.TimeZone = "UTC"
+	}
+	if _, err := time.LoadLocation(u.TimeZone); err != nil {
+		return FieldError("time_zone", "unknown time zone %q (use an IANA name such as Europe/Berlin)", u.TimeZone)
+	}
+	return nil
+}
+
+// Validate checks a contact method's type and address.
+func (m *ContactMethod) Validate() error {
+	m.Name, m.Address = strings.TrimSpace(m.Name), strings.TrimSpace(m.Address)
+	if !slices.Contains(ContactTypes, m.Type) {
+		return FieldError("type", "must be one of %s", strings.Join(ContactTypes, ", "))
+	}
+	if m.Name == "" {
+		m.Name = m.Type
+	}
+	if err := checkText("name", m.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if len(m.Address) > 2048 {
+		return FieldError("address", "at most 2048 bytes")
+	}
+	switch m.Type {
+	case ContactEmail:
+		if a, err := mail.ParseAddress(m.Address); err != nil || a.Address != m.Address {
+			return FieldError("address", "must be an e-mail address")
+		}
+	case ContactSMS, ContactVoice, ContactSMSGateway:
+		if !e164Pattern.MatchString(m.Address) {
+			return FieldError("address", "must be a phone number in E.164 form, such as +4915112345678")
+		}
+	case ContactSlack:
+		if !slackIDPattern.MatchString(m.Address) {
+			return FieldError("address", "must be a Slack member or channel ID, such as U024BE7LH or C024BE91L")
+		}
+	case ContactTeams, ContactWebhook:
+		u, err := url.Parse(m.Address)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return FieldError("address", "must be an http or https URL")
+		}
+	}
+	return nil
+}
+
+// Validate checks a notification rule's delay.
+func (r *NotificationRule) Validate() error {
+	if r.ContactMethodID <= 0 {
+		return FieldError("contact_method_id", "is required")
+	}
+	if r.Delay < 0 || time.Duration(r.Delay) > 24*time.Hour {
+		return FieldError("delay", "must be between 0 and 24h")
+	}
+	return nil
+}
+
+// Validate checks a team.
+func (t *Team) Validate() error {
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" {
+		return FieldError("name", "is required")
+	}
+	if err := checkText("name", t.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText("description", t.Description, MaxDescriptionLen); err != nil {
+		return err
+	}
+	for _, id := range t.Members {
+		if id <= 0 {
+			return FieldError("members", "user ids are positive")
+		}
+	}
+	return nil
+}
+
+// MaskAddress shows enough of a destination to recognise it without
+// revealing a secret URL: the host of a URL, the last digits of a number.
+func MaskAddress(typ, addr string) string {
+	switch typ {
+	case ContactTeams, ContactWebhook:
+		if u, err := url.Parse(addr); err == nil {
+			return u.Scheme + "://" + u.Host + "/…"
+		}
+		return "…"
+	case ContactSMS, ContactVoice, ContactSMSGateway:
+		if len(addr) > 4 {
+			return strings.Repeat("•", len(addr)-4) + addr[len(addr)-4:]
+		}
+	}
+	return addr
 }
