@@ -12,24 +12,28 @@ import (
 // non-test code may import. Everything points at the domain (vigil); the
 // adapters never import each other; only app (and cmd) wire concrete types.
 var allowed = map[string][]string{
-	"vigil":     {},
-	"triage":    {"vigil"},
-	"auth":      {"vigil"},
-	"store":     {"vigil", "triage"},
-	"ingest":    {"vigil", "triage"},
-	"mapping":   {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
-	"matcher":   {},
-	"sweep":     {"vigil"},
-	"api":       {"vigil", "triage", "auth", "ingest", "matcher", "mapping"},
-	"server":    {"vigil", "api", "auth"},
-	"web":       {"vigil", "auth", "mapping"},
-	"client":    {"vigil", "auth"},
-	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep"},
-	"storetest": {"vigil", "triage"},
+	"vigil":      {},
+	"triage":     {"vigil"},
+	"auth":       {"vigil"},
+	"store":      {"vigil", "triage", "escalation", "oncall"}, // the pure decisions run inside its transactions
+	"ingest":     {"vigil", "triage"},
+	"mapping":    {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
+	"matcher":    {},
+	"sweep":      {"vigil"},
+	"oncall":     {"vigil"},           // who is on call: pure
+	"escalation": {"vigil"},           // which step is due: pure
+	"notify":     {"vigil", "notify"}, // the Sender contract and one package per channel
+	"engine":     {"vigil", "notify"},
+	"api":        {"vigil", "triage", "auth", "ingest", "matcher", "mapping"},
+	"server":     {"vigil", "api", "auth"},
+	"web":        {"vigil", "auth", "mapping"},
+	"client":     {"vigil", "auth"},
+	"app":        {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify"},
+	"storetest":  {"vigil", "triage"},
 }
 
 // pure packages use only the standard library (and the domain).
-var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true}
+var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true, "oncall": true, "escalation": true}
 
 func TestDependencyDirection(t *testing.T) {
 	if testing.Short() {

@@ -461,7 +461,9 @@ func (db *DB) FindNotifications(ctx context.Context, f vigil.NotificationFilter)
 	if f.UserID != nil {
 		w.add("n.user_id = ?", *f.UserID)
 	}
-	w.in("n.status", f.Statuses)
+	if len(f.Statuses) > 0 {
+		w.in("n.status", f.Statuses)
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200

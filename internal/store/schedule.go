@@ -242,5 +242,3 @@ func (db *DB) forgetTarget(ctx context.Context, q querier, now time.Time, typ st
 	}
 	return nil
 }
-
-

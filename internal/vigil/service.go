@@ -66,7 +66,7 @@ type Service struct {
 	TeamID             int64     `json:"team_id,omitempty"`
 	EscalationPolicyID int64     `json:"escalation_policy_id,omitempty"`
 	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Limits of service fields.

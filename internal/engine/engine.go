@@ -1,0 +1,274 @@
+// Package engine is Vigil's background loop: it fires due escalation steps
+// and delivers the notification outbox. The decisions live elsewhere (the
+// escalation package decides steps, the store claims work under locks);
+// the engine drives them on the injected clock and talks to the channels.
+//
+// Delivery guarantee: at-least-once. A notification is claimed under a
+// lease; if the replica holding it dies before recording the result, the
+// lease runs out and another replica sends it again. Every message carries
+// a stable id (notify.Message.ID) so receivers can drop the duplicate.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/notify"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Config configures an Engine. Zero values take the defaults noted.
+type Config struct {
+	Store  vigil.EngineService
+	Sender notify.Sender
+	Clock  vigil.Clock  // default vigil.SystemClock
+	Logger *slog.Logger // default discard
+	// Replica names this process in claims and attempts (default host-pid).
+	Replica string
+	// Interval is the longest wait between cycles (default 1s); Kick
+	// starts one at once.
+	Interval time.Duration
+	// Batch is how many notifications one claim takes (default 50), and
+	// Workers how many sends run at once (default 16).
+	Batch, Workers int
+	// SendTimeout bounds one send (default 10s); Lease is how long a claim
+	// holds (default 1m, longer than a send); a dead replica's messages are
+	// sent by another after at most Lease.
+	SendTimeout, Lease time.Duration
+	// MaxAge: a message still failing this long after it was due is given
+	// up, visibly (default 1h).
+	MaxAge time.Duration
+	// Links gives a message its incident, acknowledge and resolve URLs.
+	Links func(n *vigil.ClaimedNotification) (view, ack, resolve string)
+	// Jitter returns a number in [0,1) to spread retries (default rand).
+	Jitter func() float64
+}
+
+// Engine runs cycles. Safe for concurrent use; Cycle calls are serialized.
+type Engine struct {
+	cfg  Config
+	kick chan struct{}
+	mu   sync.Mutex // one cycle at a time in this process
+}
+
+// New returns an engine with defaults filled.
+func New(cfg Config) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = vigil.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Replica == "" {
+		host, _ := os.Hostname()
+		cfg.Replica = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.Interval, time.Second)
+	def(&cfg.SendTimeout, 10*time.Second)
+	def(&cfg.Lease, time.Minute)
+	def(&cfg.MaxAge, time.Hour)
+	if cfg.Batch <= 0 {
+		cfg.Batch = 50
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	return &Engine{cfg: cfg, kick: make(chan struct{}, 1)}
+}
+
+// Replica is the name this engine claims work under.
+func (e *Engine) Replica() string { return e.cfg.Replica }
+
+// Kick asks for a cycle now (new work arrived). It never blocks.
+func (e *Engine) Kick() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs cycles until ctx ends: after each cycle it waits for a Kick or
+// the interval. Sends in flight when ctx ends finish (bounded by
+// SendTimeout) so their results are recorded.
+func (e *Engine) Run(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.kick:
+		}
+		if _, err := e.Cycle(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Warn("engine cycle failed", "err", err)
+		}
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(e.cfg.Interval)
+	}
+}
+
+// Stats is what one cycle did.
+type Stats struct {
+	Reclaimed, Escalated, Sent, Retried, Failed, Lost int
+}
+
+// maxRounds bounds one cycle, so a huge backlog is worked through over
+// several cycles (each one short) instead of one endless one.
+const maxRounds = 20
+
+// Cycle runs one engine pass: take back expired leases, fire due
+// escalation steps, then claim and send due notifications, most urgent
+// first, until none are due or maxRounds batches went out.
+func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var st Stats
+	var err error
+	if st.Reclaimed, err = e.cfg.Store.ReclaimNotifications(ctx); err != nil {
+		return st, fmt.Errorf("reclaim: %w", err)
+	}
+	for round := 0; round < maxRounds; round++ {
+		n, err := e.cfg.Store.EscalateDue(ctx, 100)
+		st.Escalated += n
+		if err != nil {
+			return st, fmt.Errorf("escalate: %w", err)
+		}
+		if n < 100 {
+			break
+		}
+	}
+	for round := 0; round < maxRounds; round++ {
+		claimed, err := e.cfg.Store.ClaimNotifications(ctx, e.cfg.Replica, e.cfg.Batch, e.cfg.Lease)
+		if err != nil {
+			return st, fmt.Errorf("claim: %w", err)
+		}
+		e.sendAll(ctx, claimed, &st)
+		if len(claimed) < e.cfg.Batch {
+			break
+		}
+	}
+	return st, nil
+}
+
+// sendAll sends a claimed batch with at most Workers sends at once.
+func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotification, st *Stats) {
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		sem = make(chan struct{}, e.cfg.Workers)
+	)
+	for _, n := range claimed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			result := e.send(ctx, n)
+			mu.Lock()
+			defer mu.Unlock()
+			switch result {
+			case "sent":
+				st.Sent++
+			case "retry":
+				st.Retried++
+			case "failed":
+				st.Failed++
+			case "lost":
+				st.Lost++
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// send delivers one notification and records the attempt.
+func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) string {
+	msg := e.message(n)
+	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
+	started := time.Now()
+	rcpt, err := e.cfg.Sender.Send(sctx, notify.Destination{Type: n.DestType, Address: n.DestAddress}, msg)
+	cancel()
+	now := e.cfg.Clock.Now()
+	o := vigil.Outcome{Duration: time.Since(started), Late: msg.Late}
+	result := "sent"
+	switch {
+	case err == nil:
+		o.Sent, o.ProviderID = true, rcpt.ProviderID
+	case notify.IsPermanent(err):
+		result, o.Error = "failed", err.Error()
+	case now.Sub(n.DueAt) >= e.cfg.MaxAge:
+		result = "failed"
+		o.Error = fmt.Sprintf("gave up %s after it was due: %v", e.cfg.MaxAge, err)
+	default:
+		result, o.Error = "retry", err.Error()
+		wait := max(e.backoff(n.Attempts), notify.RetryAfterOf(err))
+		at := now.Add(wait)
+		o.RetryAt = &at
+	}
+	if err := e.cfg.Store.CompleteNotification(ctx, n.ID, e.cfg.Replica, o); err != nil {
+		// The lease ran out during the send and another replica took the
+		// message: it will be sent again (at-least-once).
+		e.cfg.Logger.Warn("could not record a send", "notification", n.ID, "err", err)
+		return "lost"
+	}
+	if result != "sent" {
+		e.cfg.Logger.Info("notification not delivered", "notification", n.ID, "type", n.DestType, "outcome", result, "err", o.Error)
+	}
+	return result
+}
+
+// backoff is the wait before attempt+1: 5s doubling to a 5-minute cap,
+// with ±20% jitter so many failed messages do not retry in step.
+func (e *Engine) backoff(attempt int) time.Duration {
+	d := 5 * time.Second
+	for i := 1; i < attempt && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	d = min(d, 5*time.Minute)
+	return time.Duration(float64(d) * (0.8 + 0.4*e.cfg.Jitter()))
+}
+
+// message renders a claimed notification for the channels.
+func (e *Engine) message(n *vigil.ClaimedNotification) notify.Message {
+	m := notify.Message{
+		ID:         "vigil-" + strconv.FormatInt(n.ID, 10),
+		Kind:       n.Kind,
+		IncidentID: n.IncidentID,
+		Title:      n.Title,
+		Body:       n.Body,
+		Severity:   string(n.IncidentSeverity),
+		Status:     n.IncidentStatus,
+		Service:    n.ServiceName,
+		CreatedAt:  n.DueAt,
+	}
+	if m.Title == "" {
+		m.Title = n.IncidentTitle
+	}
+	if late := e.cfg.Clock.Now().Sub(n.DueAt); late > 0 {
+		m.Late = late
+	}
+	if e.cfg.Links != nil && n.IncidentID != 0 {
+		m.URL, m.AckURL, m.ResolveURL = e.cfg.Links(n)
+	}
+	return m
+}
