@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +61,12 @@ share one PostgreSQL database.`,
 			if err != nil || keep <= 0 {
 				return fmt.Errorf("--ingest-request-retention: want a duration like 7d or 36h, not %q", retention)
 			}
+			channels, err := channelsFromEnv(e)
+			if err != nil {
+				return err
+			}
 			a, err := app.New(cmd.Context(), app.Config{
+				Channels:               channels,
 				Addr:                   addr,
 				DataDir:                db.dataDir,
 				DatabaseURL:            db.databaseURL,
@@ -112,4 +118,61 @@ func envOr(e *env, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// channelsFromEnv reads the notification channels' settings. Secrets come
+// only from the environment (or a file named by KEY_FILE), never from
+// flags, which other users of the machine can read in the process list.
+func channelsFromEnv(e *env) (app.Channels, error) {
+	c := app.Channels{
+		SlackBaseURL:     e.getenv("VIGIL_SLACK_API_URL"),
+		TwilioAccountSID: e.getenv("VIGIL_TWILIO_ACCOUNT_SID"),
+		TwilioFrom:       e.getenv("VIGIL_TWILIO_FROM"),
+		TwilioBaseURL:    e.getenv("VIGIL_TWILIO_API_URL"),
+		SMTPHost:         e.getenv("VIGIL_SMTP_HOST"),
+		SMTPUsername:     e.getenv("VIGIL_SMTP_USERNAME"),
+		SMTPFrom:         e.getenv("VIGIL_SMTP_FROM"),
+		SMTPTLS:          e.getenv("VIGIL_SMTP_TLS"),
+		SMSGatewayURL:    e.getenv("VIGIL_SMS_GATEWAY_URL"),
+		SMSGatewayBody:   e.getenv("VIGIL_SMS_GATEWAY_BODY"),
+	}
+	if p := e.getenv("VIGIL_SMTP_PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return c, fmt.Errorf("VIGIL_SMTP_PORT: want a port number, not %q", p)
+		}
+		c.SMTPPort = n
+	}
+	for _, s := range []struct {
+		key string
+		dst *string
+	}{
+		{"VIGIL_WEBHOOK_SECRET", &c.WebhookSecret},
+		{"VIGIL_SLACK_TOKEN", &c.SlackToken},
+		{"VIGIL_TWILIO_AUTH_TOKEN", &c.TwilioAuthToken},
+		{"VIGIL_SMTP_PASSWORD", &c.SMTPPassword},
+	} {
+		v, err := secretEnv(e, s.key)
+		if err != nil {
+			return c, err
+		}
+		*s.dst = v
+	}
+	return c, nil
+}
+
+// secretEnv reads KEY, or the file named by KEY_FILE (a mounted secret).
+func secretEnv(e *env, key string) (string, error) {
+	if v := e.getenv(key); v != "" {
+		return v, nil
+	}
+	path := e.getenv(key + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", key, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

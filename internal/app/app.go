@@ -12,11 +12,13 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/engine"
 	"github.com/vigil-oss/vigil/internal/server"
 	"github.com/vigil-oss/vigil/internal/store"
 	"github.com/vigil-oss/vigil/internal/sweep"
@@ -48,6 +50,12 @@ type Config struct {
 	// IngestRequestRetention is how long the outcomes of Opsgenie requests
 	// (GET /v2/alerts/requests/{id}) are kept; default 7 days.
 	IngestRequestRetention time.Duration
+	// Channels configures the notification channels.
+	Channels Channels
+	// EngineInterval is the longest wait between engine cycles (default
+	// 1s; new incidents wake it at once). Negative disables the background
+	// engine: tests with a manual clock call EngineCycle.
+	EngineInterval time.Duration
 	// Clock defaults to the system clock.
 	Clock vigil.Clock
 	// SweepTick is how often (by the wall clock) the housekeeping loop
@@ -73,6 +81,10 @@ type App struct {
 	sweep  *sweep.Runner
 	stop   context.CancelFunc // stops the housekeeping loop
 	swept  chan struct{}      // closed when the housekeeping loop returned
+	engine *engine.Engine
+	kick   atomic.Pointer[engine.Engine] // the engine that new work wakes, once running
+	estop  context.CancelFunc            // stops the engine loop
+	edone  chan struct{}                 // closed when the engine loop returned
 }
 
 // New opens (and migrates) the database, bootstraps the first admin token
@@ -99,11 +111,17 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.DatabaseURL == "" && cfg.DataDir == "" {
 		cfg.DataDir = "vigil-data"
 	}
-	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Clock: cfg.Clock, Logger: cfg.Logger})
+	a := &App{cfg: cfg, log: cfg.Logger}
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Clock: cfg.Clock, Logger: cfg.Logger,
+		OnWork: func() {
+			if e := a.kick.Load(); e != nil {
+				e.Kick()
+			}
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, store: db}
+	a.store = db
 	if err := a.bootstrap(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -111,6 +129,32 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.sweep = sweep.New(cfg.Clock, cfg.Logger, a.jobs()...)
 	return a, nil
 }
+
+// startEngine builds the notification engine once the public URL is known
+// (messages link to it) and runs it unless disabled.
+func (a *App) startEngine() error {
+	senders, err := a.cfg.Channels.senders()
+	if err != nil {
+		return err
+	}
+	a.engine = engine.New(engine.Config{Store: a.store, Sender: senders, Clock: a.cfg.Clock, Logger: a.log,
+		Interval: a.cfg.EngineInterval, Links: incidentLinks(a.cfg.PublicURL)})
+	if a.cfg.EngineInterval < 0 {
+		return nil
+	}
+	a.kick.Store(a.engine)
+	ctx, stop := context.WithCancel(context.Background())
+	a.estop, a.edone = stop, make(chan struct{})
+	go func() {
+		defer close(a.edone)
+		a.engine.Run(ctx)
+	}()
+	return nil
+}
+
+// EngineCycle runs one engine cycle now (tests move a manual clock and
+// call it).
+func (a *App) EngineCycle(ctx context.Context) (engine.Stats, error) { return a.engine.Cycle(ctx) }
 
 // bootstrap creates the first admin token on first start.
 func (a *App) bootstrap(ctx context.Context) error {
@@ -178,6 +222,10 @@ func (a *App) Start() error {
 		IngestRateLimit: a.cfg.IngestRateLimit,
 		ResolveTimeout:  a.cfg.ResolveTimeout,
 	})
+	if err := a.startEngine(); err != nil {
+		ln.Close()
+		return fmt.Errorf("notification channels: %w", err)
+	}
 	a.http = server.HTTPServer(ln.Addr().String(), a.server.Handler())
 	a.served = make(chan error, 1)
 	go func() {
@@ -234,6 +282,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 		if err := a.http.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if a.estop != nil {
+		a.estop() // a cycle in flight finishes its sends and records them
+		<-a.edone
 	}
 	if a.stop != nil {
 		a.stop()

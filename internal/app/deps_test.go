@@ -24,7 +24,7 @@ var allowed = map[string][]string{
 	"escalation": {"vigil"},           // which step is due: pure
 	"notify":     {"vigil", "notify"}, // the Sender contract and one package per channel
 	"engine":     {"vigil", "notify"},
-	"api":        {"vigil", "triage", "auth", "ingest", "matcher", "mapping"},
+	"api":        {"vigil", "triage", "auth", "ingest", "matcher", "mapping", "oncall"},
 	"server":     {"vigil", "api", "auth"},
 	"web":        {"vigil", "auth", "mapping"},
 	"client":     {"vigil", "auth"},

@@ -69,6 +69,14 @@ func (db *DB) processEvents(ctx context.Context, events []*vigil.Event, complete
 	}
 	select {
 	case <-r.done:
+		if r.err == nil {
+			for _, res := range r.res {
+				if res.IncidentNew || (res.Changed && res.Action != vigil.ActionTrigger) {
+					db.wake()
+					break
+				}
+			}
+		}
 		return r.res, r.err
 	case <-ctx.Done():
 		return nil, unavailable(ctx.Err())

@@ -218,6 +218,7 @@ func (db *DB) changeIncident(ctx context.Context, id int64, fn func(q querier, n
 	if err != nil {
 		return nil, err
 	}
+	db.wake()
 	return inc, nil
 }
 

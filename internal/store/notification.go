@@ -442,7 +442,7 @@ func (db *DB) CreateNotification(ctx context.Context, n *vigil.Notification) err
 	if n.DestType == "" || n.DestAddress == "" {
 		return vigil.FieldError("contact_method_id", "a destination is required")
 	}
-	return db.write(ctx, func(q querier, now time.Time) error {
+	err := db.write(ctx, func(q querier, now time.Time) error {
 		n.Status, n.CreatedAt, n.DueAt, n.NextAttemptAt = vigil.NotificationPending, now, now, now
 		return q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address, priority,
 			status, title, body, due_at, next_attempt_at, created_at, updated_at)
@@ -450,6 +450,10 @@ func (db *DB) CreateNotification(ctx context.Context, n *vigil.Notification) err
 			nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, n.DestAddress, n.Priority,
 			n.Title, n.Body, micros(now)).Scan(&n.ID)
 	})
+	if err == nil {
+		db.wake()
+	}
+	return err
 }
 
 // FindNotifications lists notifications, newest first.

@@ -29,6 +29,11 @@ type Config struct {
 	DataDir string       // SQLite: the database is DataDir/vigil.db (dir created 0700 if missing)
 	Clock   vigil.Clock  // nil means vigil.SystemClock{}
 	Logger  *slog.Logger // nil means discard
+	// OnWork is called (it must not block) after a commit that may have
+	// made engine work due: a new incident, an acknowledgement or
+	// resolution, a queued notification. The engine then runs at once
+	// instead of at its next tick.
+	OnWork func()
 }
 
 // DB is Vigil's storage. It is safe for concurrent use.
@@ -48,6 +53,8 @@ type DB struct {
 	keys   keyCache             // integration keys recently authenticated
 	rstmts map[string]*sql.Stmt // SQLite: prepared on the read pool (per connection, by database/sql)
 
+	onWork func()
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -58,7 +65,7 @@ var _ vigil.Store = (*DB)(nil)
 // store. CodeUnavailable when the database cannot be reached, CodeInvalid
 // for a bad configuration.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}}
+	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}, onWork: cfg.OnWork}
 	if db.clock == nil {
 		db.clock = vigil.SystemClock{}
 	}
@@ -254,4 +261,11 @@ func by(a vigil.Actor) string {
 		return a.Name
 	}
 	return a.Name + " via " + a.Source
+}
+
+// wake tells the engine (when one listens) that work may be due.
+func (db *DB) wake() {
+	if db.onWork != nil {
+		db.onWork()
+	}
 }

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vigil-oss/vigil/internal/notify"
+	"github.com/vigil-oss/vigil/internal/notify/email"
+	"github.com/vigil-oss/vigil/internal/notify/slack"
+	"github.com/vigil-oss/vigil/internal/notify/smsgateway"
+	"github.com/vigil-oss/vigil/internal/notify/teams"
+	"github.com/vigil-oss/vigil/internal/notify/twilio"
+	"github.com/vigil-oss/vigil/internal/notify/webhook"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Channels configures the notification channels. Webhooks and Microsoft
+// Teams need nothing (the contact method holds the URL); the others are
+// enabled by their credentials. Every vendor takes a base URL so it can be
+// pointed at a local fake (`vigil dev fake-vendors`, tests).
+type Channels struct {
+	// WebhookSecret signs outgoing webhooks (Vigil-Signature); empty
+	// sends them unsigned.
+	WebhookSecret string
+
+	SlackToken   string
+	SlackBaseURL string // default https://slack.com/api/
+
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioFrom       string // the E.164 number messages come from
+	TwilioBaseURL    string // default https://api.twilio.com
+
+	SMTPHost     string
+	SMTPPort     int // default 587
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string
+	SMTPTLS      string // mandatory (default), opportunistic or none
+
+	// SMSGatewayURL is a URL template ({{.To}}, {{.Text}}) of a generic
+	// HTTP SMS gateway; SMSGatewayBody an optional body template.
+	SMSGatewayURL  string
+	SMSGatewayBody string
+}
+
+// senders builds the registry of the configured channels. A contact type
+// without a configured channel still has an entry that fails visibly.
+func (c Channels) senders() (notify.Registry, error) {
+	reg := notify.Registry{
+		vigil.ContactWebhook: webhook.New(webhook.Config{Secret: c.WebhookSecret}),
+		vigil.ContactTeams:   teams.New(teams.Config{}),
+	}
+	notConfigured := func(what, how string) notify.Sender {
+		return notify.SenderFunc(func(_ context.Context, _ notify.Destination, _ notify.Message) (notify.Receipt, error) {
+			return notify.Receipt{}, notify.Permanent(fmt.Errorf("%s is not configured on this server (%s)", what, how))
+		})
+	}
+	if c.SlackToken != "" {
+		s, err := slack.New(slack.Config{Token: c.SlackToken, BaseURL: c.SlackBaseURL})
+		if err != nil {
+			return nil, fmt.Errorf("slack: %w", err)
+		}
+		reg[vigil.ContactSlack] = s
+	} else {
+		reg[vigil.ContactSlack] = notConfigured("Slack", "set VIGIL_SLACK_TOKEN")
+	}
+	if c.TwilioAccountSID != "" {
+		t, err := twilio.New(twilio.Config{AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom, BaseURL: c.TwilioBaseURL})
+		if err != nil {
+			return nil, fmt.Errorf("twilio: %w", err)
+		}
+		reg[vigil.ContactSMS], reg[vigil.ContactVoice] = t, t
+	} else {
+		reg[vigil.ContactSMS] = notConfigured("Twilio SMS", "set VIGIL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM")
+		reg[vigil.ContactVoice] = notConfigured("Twilio voice", "set VIGIL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM")
+	}
+	if c.SMTPHost != "" {
+		port := c.SMTPPort
+		if port == 0 {
+			port = 587
+		}
+		e, err := email.New(email.Config{Host: c.SMTPHost, Port: port, Username: c.SMTPUsername, Password: c.SMTPPassword,
+			From: c.SMTPFrom, TLS: email.TLSPolicy(strings.ToLower(c.SMTPTLS))})
+		if err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+		reg[vigil.ContactEmail] = e
+	} else {
+		reg[vigil.ContactEmail] = notConfigured("E-mail", "set VIGIL_SMTP_HOST and VIGIL_SMTP_FROM")
+	}
+	if c.SMSGatewayURL != "" {
+		g, err := smsgateway.New(smsgateway.Config{URLTemplate: c.SMSGatewayURL, BodyTemplate: c.SMSGatewayBody})
+		if err != nil {
+			return nil, fmt.Errorf("sms gateway: %w", err)
+		}
+		reg[vigil.ContactSMSGateway] = g
+	} else {
+		reg[vigil.ContactSMSGateway] = notConfigured("The SMS gateway", "set VIGIL_SMS_GATEWAY_URL")
+	}
+	return reg, nil
+}
+
+// incidentLinks gives messages the incident's page.
+func incidentLinks(publicURL string) func(n *vigil.ClaimedNotification) (string, string, string) {
+	base := strings.TrimRight(publicURL, "/")
+	return func(n *vigil.ClaimedNotification) (string, string, string) {
+		return base + "/incidents/" + strconv.FormatInt(n.IncidentID, 10), "", ""
+	}
+}
