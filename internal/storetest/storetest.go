@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"AlertExpiry", testAlertExpiry},
 		{"AlertExpiryConcurrent", testAlertExpiryConcurrent},
 		{"FindFiringAlerts", testFindFiringAlerts},
+		{"OnCallConfig", testOnCallConfig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
