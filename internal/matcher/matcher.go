@@ -72,6 +72,9 @@ func Parse(s string) (Matcher, error) {
 	if err != nil {
 		return Matcher{}, err
 	}
+	if m.Name == "" { // `""=x` parses, but no label has an empty name
+		return Matcher{}, fmt.Errorf("label name must not be empty")
+	}
 	return Matcher{m: m}, nil
 }
 
@@ -117,6 +120,9 @@ func ParseSet(s string) (Set, error) {
 	}
 	out := make(Set, len(ms))
 	for i, m := range ms {
+		if m.Name == "" {
+			return nil, fmt.Errorf("label name must not be empty")
+		}
 		out[i] = Matcher{m: m}
 	}
 	return out, nil
