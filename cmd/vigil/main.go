@@ -60,6 +60,12 @@ func newRootCmd(e *env) *cobra.Command {
 		newIntegrationKeyCmd(e),
 		newChangeCmd(e),
 		newHeartbeatCmd(e),
+		newUserCmd(e),
+		newTeamCmd(e),
+		newScheduleCmd(e),
+		newPolicyCmd(e),
+		newOnCallCmd(e),
+		newPageCmd(e),
 	)
 	return root
 }

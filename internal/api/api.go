@@ -223,5 +223,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.alertmanagerAPIRoutes()...)
 	routes = append(routes, a.changeRoutes()...)
 	routes = append(routes, a.heartbeatRoutes()...)
+	routes = append(routes, a.oncallRoutes()...)
 	return routes
 }

@@ -159,6 +159,7 @@ var (
 	rawType      = reflect.TypeFor[json.RawMessage]()
 	durationType = reflect.TypeFor[vigil.Duration]()
 	severityType = reflect.TypeFor[vigil.Severity]()
+	clockType    = reflect.TypeFor[vigil.ClockTime]()
 )
 
 func (g *schemaGen) schema(v any) map[string]any {
@@ -183,6 +184,8 @@ func (g *schemaGen) typeSchema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "object", "description": "any JSON object"}
 	case durationType:
 		return map[string]any{"type": "string", "description": "a Go duration like \"5m\" (a number of seconds is accepted too)"}
+	case clockType:
+		return map[string]any{"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]$", "description": "a time of day, \"HH:MM\""}
 	case severityType:
 		sev := make([]any, len(vigil.Severities))
 		for i, s := range vigil.Severities {

@@ -13,6 +13,9 @@ type ServiceCreate struct {
 	Grouping    vigil.GroupingRule `json:"grouping"`
 	// AutoResolve defaults to true when absent.
 	AutoResolve *bool `json:"auto_resolve,omitempty"`
+	// TeamID owns the service; EscalationPolicyID pages for its incidents.
+	TeamID             int64 `json:"team_id,omitempty"`
+	EscalationPolicyID int64 `json:"escalation_policy_id,omitempty"`
 }
 
 func (a *API) listServices(w http.ResponseWriter, r *http.Request) error {
@@ -35,7 +38,8 @@ func (a *API) createService(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeStrict(w, r, &in); err != nil {
 		return err
 	}
-	s := &vigil.Service{Name: in.Name, Description: in.Description, Grouping: in.Grouping, AutoResolve: true}
+	s := &vigil.Service{Name: in.Name, Description: in.Description, Grouping: in.Grouping, AutoResolve: true,
+		TeamID: in.TeamID, EscalationPolicyID: in.EscalationPolicyID}
 	if in.AutoResolve != nil {
 		s.AutoResolve = *in.AutoResolve
 	}
