@@ -231,10 +231,10 @@ func (a *API) oncallRoutes() []Route {
 	return []Route{
 		tok("GET", "/api/v1/users", "List users by name", nil, Items[*vigil.User]{}, http.StatusOK, a.listUsers),
 		tok("POST", "/api/v1/users", "Create a user", UserInput{}, &vigil.User{}, http.StatusCreated, a.createUser),
-		tok("GET", user, "Get a user", nil, &vigil.User{}, http.StatusOK, a.getUser),
+		tok("GET", user, "Get a user", nil, &vigil.User{}, http.StatusOK, getByID(a, (vigil.Store).FindUser)),
 		tok("PUT", user, "Replace a user's name, e-mail and time zone", UserInput{}, &vigil.User{}, http.StatusOK, a.updateUser),
 		tok("DELETE", user, "Delete a user with their contact methods, rules, memberships and overrides", nil, nil,
-			http.StatusNoContent, a.deleteUser),
+			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteUser)),
 
 		tok("GET", user+"/contact-methods", "List a user's contact methods (addresses masked)", nil,
 			Items[ContactMethodView]{}, http.StatusOK, a.listContactMethods),
@@ -255,18 +255,18 @@ func (a *API) oncallRoutes() []Route {
 
 		tok("GET", "/api/v1/teams", "List teams by name with their members", nil, Items[*vigil.Team]{}, http.StatusOK, a.listTeams),
 		tok("POST", "/api/v1/teams", "Create a team", TeamInput{}, &vigil.Team{}, http.StatusCreated, a.createTeam),
-		tok("GET", "/api/v1/teams/{id}", "Get a team", nil, &vigil.Team{}, http.StatusOK, a.getTeam),
+		tok("GET", "/api/v1/teams/{id}", "Get a team", nil, &vigil.Team{}, http.StatusOK, getByID(a, (vigil.Store).FindTeam)),
 		tok("PUT", "/api/v1/teams/{id}", "Replace a team's name, description and members", TeamInput{}, &vigil.Team{},
 			http.StatusOK, a.updateTeam),
 		tok("DELETE", "/api/v1/teams/{id}", "Delete a team (what it owned keeps working without an owner)", nil, nil,
-			http.StatusNoContent, a.deleteTeam),
+			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteTeam)),
 
 		tok("GET", "/api/v1/schedules", "List schedules by name", nil, Items[*vigil.Schedule]{}, http.StatusOK, a.listSchedules),
 		tok("POST", "/api/v1/schedules", "Create a schedule", ScheduleInput{}, &vigil.Schedule{}, http.StatusCreated, a.createSchedule),
-		tok("GET", schedule, "Get a schedule", nil, &vigil.Schedule{}, http.StatusOK, a.getSchedule),
+		tok("GET", schedule, "Get a schedule", nil, &vigil.Schedule{}, http.StatusOK, getByID(a, (vigil.Store).FindSchedule)),
 		tok("PUT", schedule, "Replace a schedule", ScheduleInput{}, &vigil.Schedule{}, http.StatusOK, a.updateSchedule),
 		tok("DELETE", schedule, "Delete a schedule and its overrides (refused while an escalation policy pages it)", nil, nil,
-			http.StatusNoContent, a.deleteSchedule),
+			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteSchedule)),
 		tok("GET", schedule+"/on-call", "Who is on call on a schedule, their shift and the next one", nil, ScheduleOnCall{},
 			http.StatusOK, a.scheduleOnCall, at),
 		tok("GET", schedule+"/shifts", "A schedule's shifts in a window (default the next 14 days, at most 366 days)", nil,
@@ -286,11 +286,11 @@ func (a *API) oncallRoutes() []Route {
 			http.StatusOK, a.listPolicies),
 		tok("POST", "/api/v1/escalation-policies", "Create an escalation policy", EscalationPolicyInput{}, &vigil.EscalationPolicy{},
 			http.StatusCreated, a.createPolicy),
-		tok("GET", policy, "Get an escalation policy", nil, &vigil.EscalationPolicy{}, http.StatusOK, a.getPolicy),
+		tok("GET", policy, "Get an escalation policy", nil, &vigil.EscalationPolicy{}, http.StatusOK, getByID(a, (vigil.Store).FindEscalationPolicy)),
 		tok("PUT", policy, "Replace an escalation policy (running escalations continue at the same step index)",
 			EscalationPolicyInput{}, &vigil.EscalationPolicy{}, http.StatusOK, a.updatePolicy),
 		tok("DELETE", policy, "Delete an escalation policy (refused while a service uses it)", nil, nil,
-			http.StatusNoContent, a.deletePolicy),
+			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteEscalationPolicy)),
 
 		tok("GET", "/api/v1/incidents/{id}/notifications", "An incident's message log, newest first (addresses masked)", nil,
 			Items[NotificationView]{}, http.StatusOK, a.incidentNotifications,
@@ -348,19 +348,6 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	u, err := a.store.FindUser(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, u)
-	return nil
-}
-
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -375,18 +362,6 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, u)
-	return nil
-}
-
-func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.store.DeleteUser(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -603,19 +578,6 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) getTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := a.store.FindTeam(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, t)
-	return nil
-}
-
 func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -631,18 +593,6 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, t)
-	return nil
-}
-
-func (a *API) deleteTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.store.DeleteTeam(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -675,19 +625,6 @@ func (a *API) createSchedule(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) getSchedule(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	s, err := a.store.FindSchedule(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, s)
-	return nil
-}
-
 func (a *API) updateSchedule(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -703,18 +640,6 @@ func (a *API) updateSchedule(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, s)
-	return nil
-}
-
-func (a *API) deleteSchedule(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.store.DeleteSchedule(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -1131,19 +1056,6 @@ func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := a.store.FindEscalationPolicy(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, p)
-	return nil
-}
-
 func (a *API) updatePolicy(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -1162,18 +1074,6 @@ func (a *API) updatePolicy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, p)
-	return nil
-}
-
-func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.store.DeleteEscalationPolicy(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -1309,4 +1209,35 @@ func (a *API) manualPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	WriteJSON(w, http.StatusAccepted, itemsOf(out))
 	return nil
+}
+
+// getByID answers GET …/{id} with the resource find returns.
+func getByID[T any](a *API, find func(vigil.Store, context.Context, int64) (T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		v, err := find(a.store, r.Context(), id)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// deleteByID answers DELETE …/{id} with 204 once del succeeds.
+func deleteByID(a *API, del func(vigil.Store, context.Context, int64) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := del(a.store, r.Context(), id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 }
