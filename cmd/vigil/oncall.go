@@ -646,8 +646,8 @@ hour, day or week.
 --from, --to, --start and --end take an ` + timeHelp + `.`,
 	}
 	o := addClientFlags(cmd, e)
-	cmd.AddCommand(newScheduleListCmd(e, o), newScheduleShowCmd(e, o), newScheduleCreateCmd(e, o, false),
-		newScheduleCreateCmd(e, o, true),
+	cmd.AddCommand(newScheduleListCmd(e, o), newScheduleShowCmd(e, o), newSpecCmd(e, o, scheduleSpec, false),
+		newSpecCmd(e, o, scheduleSpec, true),
 		deleteByIDCmd(e, o, "schedule", " and its overrides (refused while an escalation policy pages it)",
 			func(ctx context.Context, c *client.Client, id int64) error { return c.DeleteSchedule(ctx, id) }),
 		newScheduleShiftsCmd(e, o), newScheduleOverrideCmd(e, o))
@@ -784,56 +784,6 @@ func shiftText(sh client.Shift) string {
 		txt += " [override]"
 	}
 	return txt
-}
-
-// newScheduleCreateCmd is "create -f", or with update "update ID -f".
-func newScheduleCreateCmd(e *env, o *clientOpts, update bool) *cobra.Command {
-	var file string
-	use, short, args := "create", "Create a schedule from a JSON file (see `vigil schedule --help`)", cobra.PositionalArgs(cobra.NoArgs)
-	if update {
-		use, short, args = "update ID", "Replace a schedule with a JSON file", argsN(1, "one schedule ID")
-	}
-	cmd := &cobra.Command{
-		Use:     use,
-		Short:   short,
-		Example: "  vigil schedule create -f primary.json",
-		Args:    args,
-		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			var id int64
-			if update {
-				var err error
-				if id, err = parseID("schedule", args[0]); err != nil {
-					return err
-				}
-			}
-			var in client.ScheduleInput
-			if err := readSpec(e, file, &in); err != nil {
-				return err
-			}
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			var s *vigil.Schedule
-			verb := "Created"
-			if update {
-				s, err = c.UpdateSchedule(cmd.Context(), id, in)
-				verb = "Updated"
-			} else {
-				s, err = c.CreateSchedule(cmd.Context(), in)
-			}
-			if err != nil {
-				return err
-			}
-			if o.output == outputJSON {
-				return writeJSON(e.stdout, s)
-			}
-			fmt.Fprintf(e.stdout, "%s schedule %d: %s (%s, %s).\n", verb, s.ID, clean(s.Name), s.TimeZone, plural(len(s.Layers), "layer"))
-			return nil
-		}),
-	}
-	cmd.Flags().StringVarP(&file, "file", "f", "", "the schedule as JSON (- reads standard input); required")
-	return cmd
 }
 
 func newScheduleShiftsCmd(e *env, o *clientOpts) *cobra.Command {
@@ -973,7 +923,7 @@ to a weekly window. A service uses a policy once it names it:
 PATCH /api/v1/services/{id} {"escalation_policy_id": ID}.`,
 	}
 	o := addClientFlags(cmd, e)
-	cmd.AddCommand(newPolicyListCmd(e, o), newPolicyShowCmd(e, o), newPolicyCreateCmd(e, o, false), newPolicyCreateCmd(e, o, true),
+	cmd.AddCommand(newPolicyListCmd(e, o), newPolicyShowCmd(e, o), newSpecCmd(e, o, policySpec, false), newSpecCmd(e, o, policySpec, true),
 		deleteByIDCmd(e, o, "policy", " (refused while a service uses it)",
 			func(ctx context.Context, c *client.Client, id int64) error { return c.DeleteEscalationPolicy(ctx, id) }))
 	return cmd
@@ -1083,26 +1033,35 @@ func conditionText(c *vigil.StepCondition) string {
 	return days + " " + hours + " " + tz
 }
 
-func newPolicyCreateCmd(e *env, o *clientOpts, update bool) *cobra.Command {
+// specCmd describes a resource created and replaced from a JSON file.
+type specCmd[In, Out any] struct {
+	noun, file, example string // "schedule", "a schedule", "primary.json"
+	create              func(c *client.Client, ctx context.Context, in In) (Out, error)
+	update              func(c *client.Client, ctx context.Context, id int64, in In) (Out, error)
+	summary             func(Out) string // "schedule 3: Primary (UTC, 1 layer)"
+}
+
+// newSpecCmd is "create -f FILE", or with update "update ID -f FILE".
+func newSpecCmd[In, Out any](e *env, o *clientOpts, sc specCmd[In, Out], update bool) *cobra.Command {
 	var file string
-	use, short, args := "create", "Create an escalation policy from a JSON file (see `vigil policy --help`)", cobra.PositionalArgs(cobra.NoArgs)
+	use, short, args := "create", fmt.Sprintf("Create %s from a JSON file (see `vigil %s --help`)", sc.file, sc.noun), cobra.PositionalArgs(cobra.NoArgs)
 	if update {
-		use, short, args = "update ID", "Replace an escalation policy with a JSON file", argsN(1, "one policy ID")
+		use, short, args = "update ID", fmt.Sprintf("Replace %s with a JSON file", sc.file), argsN(1, "one "+sc.noun+" ID")
 	}
 	cmd := &cobra.Command{
 		Use:     use,
 		Short:   short,
-		Example: "  vigil policy create -f payments.json",
+		Example: fmt.Sprintf("  vigil %s create -f %s", sc.noun, sc.example),
 		Args:    args,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			var id int64
 			if update {
 				var err error
-				if id, err = parseID("policy", args[0]); err != nil {
+				if id, err = parseID(sc.noun, args[0]); err != nil {
 					return err
 				}
 			}
-			var in client.EscalationPolicyInput
+			var in In
 			if err := readSpec(e, file, &in); err != nil {
 				return err
 			}
@@ -1110,26 +1069,42 @@ func newPolicyCreateCmd(e *env, o *clientOpts, update bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var p *vigil.EscalationPolicy
+			var out Out
 			verb := "Created"
 			if update {
-				p, err = c.UpdateEscalationPolicy(cmd.Context(), id, in)
+				out, err = sc.update(c, cmd.Context(), id, in)
 				verb = "Updated"
 			} else {
-				p, err = c.CreateEscalationPolicy(cmd.Context(), in)
+				out, err = sc.create(c, cmd.Context(), in)
 			}
 			if err != nil {
 				return err
 			}
 			if o.output == outputJSON {
-				return writeJSON(e.stdout, p)
+				return writeJSON(e.stdout, out)
 			}
-			fmt.Fprintf(e.stdout, "%s escalation policy %d: %s (%s).\n", verb, p.ID, clean(p.Name), plural(len(p.Steps), "step"))
+			fmt.Fprintf(e.stdout, "%s %s.\n", verb, sc.summary(out))
 			return nil
 		}),
 	}
-	cmd.Flags().StringVarP(&file, "file", "f", "", "the policy as JSON (- reads standard input); required")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the "+sc.noun+" as JSON (- reads standard input); required")
 	return cmd
+}
+
+var scheduleSpec = specCmd[client.ScheduleInput, *vigil.Schedule]{
+	noun: "schedule", file: "a schedule", example: "primary.json",
+	create: (*client.Client).CreateSchedule, update: (*client.Client).UpdateSchedule,
+	summary: func(s *vigil.Schedule) string {
+		return fmt.Sprintf("schedule %d: %s (%s, %s)", s.ID, clean(s.Name), s.TimeZone, plural(len(s.Layers), "layer"))
+	},
+}
+
+var policySpec = specCmd[client.EscalationPolicyInput, *vigil.EscalationPolicy]{
+	noun: "policy", file: "an escalation policy", example: "payments.json",
+	create: (*client.Client).CreateEscalationPolicy, update: (*client.Client).UpdateEscalationPolicy,
+	summary: func(p *vigil.EscalationPolicy) string {
+		return fmt.Sprintf("escalation policy %d: %s (%s)", p.ID, clean(p.Name), plural(len(p.Steps), "step"))
+	},
 }
 
 // Who is on call, and paging by hand.
