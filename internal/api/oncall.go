@@ -200,10 +200,6 @@ const (
 	maxPageMessage = 1024
 	// maxNotificationLog is the most notifications the message log shows.
 	maxNotificationLog = 1000
-	// Notification kinds of the hand-made messages (notify.KindTest and
-	// notify.KindManual; api does not import notify).
-	kindTest   = "test"
-	kindManual = "manual"
 	// testTitle is the title of a contact method's test notification.
 	testTitle = "Test notification from Vigil"
 )
@@ -486,7 +482,7 @@ func (a *API) testContactMethod(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n := &vigil.Notification{Kind: kindTest, Title: testTitle, UserID: m.UserID, ContactMethodID: m.ID,
+	n := &vigil.Notification{Kind: vigil.MessageTest, Title: testTitle, UserID: m.UserID, ContactMethodID: m.ID,
 		DestType: m.Type, DestAddress: m.Address, Priority: 0}
 	if err := a.store.CreateNotification(r.Context(), n); err != nil {
 		return err
@@ -1199,7 +1195,7 @@ func (a *API) manualPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]NotificationView, 0, len(dests))
 	for _, d := range dests {
-		n := &vigil.Notification{Kind: kindManual, Title: in.Message, Body: body, UserID: d.user.ID, ContactMethodID: d.method.ID,
+		n := &vigil.Notification{Kind: vigil.MessageManual, Title: in.Message, Body: body, UserID: d.user.ID, ContactMethodID: d.method.ID,
 			DestType: d.method.Type, DestAddress: d.method.Address, Priority: 0}
 		if err := a.store.CreateNotification(ctx, n); err != nil {
 			return err

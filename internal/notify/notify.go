@@ -12,17 +12,19 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-// Message kinds.
+// Message kinds (the domain's, under the names the channels use).
 const (
-	KindPage    = "page"    // an incident needs someone
-	KindAck     = "ack"     // it was acknowledged
-	KindResolve = "resolve" // it was resolved
-	KindTest    = "test"    // a test notification for a contact method
-	KindManual  = "manual"  // `vigil page`: a page sent by hand
-	KindBundle  = "bundle"  // several pages folded into one (throttling)
-	KindStatus  = "status"  // a status update for stakeholders
+	KindPage    = vigil.MessagePage
+	KindAck     = vigil.MessageAck
+	KindResolve = vigil.MessageResolve
+	KindTest    = vigil.MessageTest
+	KindManual  = vigil.MessageManual
+	KindBundle  = vigil.MessageBundle
+	KindStatus  = vigil.MessageStatus
 )
 
 // Message is what a channel renders and sends. Every text field is plain

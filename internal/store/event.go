@@ -494,7 +494,7 @@ func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.Even
 	}
 	res.Changed = true
 	p.entry(res.IncidentID, actor, vigil.EntryAcknowledged, "Acknowledged by "+by(actor), nil)
-	return p.db.stopEscalation(p.ctx, p.q, p.now, res.IncidentID, kindAck)
+	return p.db.stopEscalation(p.ctx, p.q, p.now, res.IncidentID, vigil.MessageAck)
 }
 
 func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
@@ -534,7 +534,7 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 		return err
 	}
 	p.entry(res.IncidentID, actor, vigil.EntryResolved, "Resolved automatically: all of its alerts are resolved", nil)
-	if err := p.db.stopEscalation(p.ctx, p.q, p.now, res.IncidentID, kindResolve); err != nil {
+	if err := p.db.stopEscalation(p.ctx, p.q, p.now, res.IncidentID, vigil.MessageResolve); err != nil {
 		return err
 	}
 	for k, inc := range p.groups { // a resolved incident is joined no more

@@ -242,7 +242,7 @@ func (db *DB) acknowledge(ctx context.Context, q querier, now time.Time, inc *vi
 		return err
 	}
 	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.UpdatedAt = vigil.IncidentAcknowledged, &now, actor.Name, now
-	if err := db.stopEscalation(ctx, q, now, inc.ID, kindAck); err != nil {
+	if err := db.stopEscalation(ctx, q, now, inc.ID, vigil.MessageAck); err != nil {
 		return err
 	}
 	return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryAcknowledged, "Acknowledged by "+by(actor), nil)
@@ -276,7 +276,7 @@ func (db *DB) resolve(ctx context.Context, q querier, now time.Time, inc *vigil.
 		return err
 	}
 	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.UpdatedAt = vigil.IncidentResolved, &now, actor.Name, now
-	if err := db.stopEscalation(ctx, q, now, inc.ID, kindResolve); err != nil {
+	if err := db.stopEscalation(ctx, q, now, inc.ID, vigil.MessageResolve); err != nil {
 		return err
 	}
 	return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryResolved, msg, nil)

@@ -16,14 +16,6 @@ import (
 // escalationActor writes the engine's timeline entries.
 var escalationActor = vigil.Actor{Kind: vigil.ActorSystem, Name: "escalation", Source: vigil.SourceSystem}
 
-// Notification kinds as stored (the notify package's Kind* values; the
-// store does not import notify).
-const (
-	kindPage    = "page"
-	kindAck     = "ack"
-	kindResolve = "resolve"
-)
-
 // priorityOf orders the outbox: critical pages first (catalog C9).
 func priorityOf(sev vigil.Severity) int { return 4 - sev.Rank() }
 
@@ -85,7 +77,7 @@ func (e *escalator) escalate(d *dueIncident) error {
 		if err != nil {
 			return err
 		}
-		return e.entry(d.id, vigil.EntryEscalation, "No escalation policy on the service: no one was paged", "")
+		return e.entry(d.id, vigil.EntryEscalation, "No escalation policy on the service: no one was paged")
 	}
 	p, err := e.policy(d.policyID.Int64)
 	if err != nil {
@@ -93,7 +85,7 @@ func (e *escalator) escalate(d *dueIncident) error {
 	}
 	res := escalation.Run(p, escalation.State{Step: d.step, Loop: d.loop}, e.now, e.resolve)
 	for _, note := range res.Notes {
-		if err := e.entry(d.id, vigil.EntryEscalation, note, ""); err != nil {
+		if err := e.entry(d.id, vigil.EntryEscalation, note); err != nil {
 			return err
 		}
 	}
@@ -204,7 +196,7 @@ func (e *escalator) page(d *dueIncident, p *vigil.EscalationPolicy, pages []esca
 			}
 		}
 		if len(targets) == 0 {
-			if err := e.entry(d.id, vigil.EntryEscalation, fmt.Sprintf("%s has no enabled contact method: not notified", name), ""); err != nil {
+			if err := e.entry(d.id, vigil.EntryEscalation, fmt.Sprintf("%s has no enabled contact method: not notified", name)); err != nil {
 				return err
 			}
 			continue
@@ -235,7 +227,7 @@ func (e *escalator) page(d *dueIncident, p *vigil.EscalationPolicy, pages []esca
 	if pages[0].Loop > 0 {
 		msg += fmt.Sprintf(" (repeat %d)", pages[0].Loop)
 	}
-	return e.entry(d.id, vigil.EntryEscalation, msg, "")
+	return e.entry(d.id, vigil.EntryEscalation, msg)
 }
 
 func scanRuleTarget(r row) (ruleTarget, error) {
@@ -248,12 +240,8 @@ func scanRuleTarget(r row) (ruleTarget, error) {
 	return t, err
 }
 
-func (e *escalator) entry(incidentID int64, kind, msg, data string) error {
-	var raw []byte
-	if data != "" {
-		raw = []byte(data)
-	}
-	return e.db.addEntry(e.ctx, e.q, incidentID, e.now, escalationActor, kind, msg, raw)
+func (e *escalator) entry(incidentID int64, kind, msg string) error {
+	return e.db.addEntry(e.ctx, e.q, incidentID, e.now, escalationActor, kind, msg, nil)
 }
 
 // stopEscalation runs in the transaction that acknowledges or resolves an
@@ -370,15 +358,13 @@ func (db *DB) ClaimNotifications(ctx context.Context, replica string, limit int,
 // the lease.
 func (db *DB) CompleteNotification(ctx context.Context, id int64, replica string, o vigil.Outcome) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
-		n, err := scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+notificationFrom+" WHERE n.id = $1"+db.dialect.forUpdateOf("n"), id))
+		var claimedBy string
+		n, err := scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+", n.claimed_by"+notificationFrom+" WHERE n.id = $1"+
+			db.dialect.forUpdateOf("n"), id), &claimedBy)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("notification", id)
 		}
 		if err != nil {
-			return err
-		}
-		var claimedBy string
-		if err := q.queryRow(ctx, "SELECT claimed_by FROM notifications WHERE id = $1", id).Scan(&claimedBy); err != nil {
 			return err
 		}
 		if n.Status != vigil.NotificationSending || claimedBy != replica {
@@ -414,7 +400,7 @@ func (db *DB) CompleteNotification(ctx context.Context, id int64, replica string
 
 // deliveryText is the timeline line of a delivered or failed message.
 func deliveryText(n *vigil.Notification, outcome string, o vigil.Outcome) string {
-	what := map[string]string{kindPage: "Paged", kindAck: "Told", kindResolve: "Told"}[n.Kind]
+	what := map[string]string{vigil.MessagePage: "Paged", vigil.MessageAck: "Told", vigil.MessageResolve: "Told"}[n.Kind]
 	if what == "" {
 		what = "Notified"
 	}
@@ -422,10 +408,9 @@ func deliveryText(n *vigil.Notification, outcome string, o vigil.Outcome) string
 	if who == "" {
 		who = vigil.MaskAddress(n.DestType, n.DestAddress)
 	}
-	about := map[string]string{kindAck: " of the acknowledgement", kindResolve: " of the resolution"}[n.Kind]
+	about := map[string]string{vigil.MessageAck: " of the acknowledgement", vigil.MessageResolve: " of the resolution"}[n.Kind]
 	if outcome == "failed" {
-		msg := fmt.Sprintf("Could not notify %s by %s%s after %d attempt(s): %s", who, n.DestType, about, n.Attempts, o.Error)
-		return msg
+		return fmt.Sprintf("Could not notify %s by %s%s after %d attempt(s): %s", who, n.DestType, about, n.Attempts, o.Error)
 	}
 	msg := fmt.Sprintf("%s %s by %s%s", what, who, n.DestType, about)
 	if n.Attempts > 1 {

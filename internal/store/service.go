@@ -214,9 +214,8 @@ func mustExist(ctx context.Context, q querier, table string, id int64, field, wh
 	if id == 0 {
 		return nil
 	}
-	var one int
-	err := q.queryRow(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := exists(ctx, q, table, id, what)
+	if vigil.ErrorCode(err) == vigil.CodeNotFound {
 		return vigil.FieldError(field, "%s %d does not exist", what, id)
 	}
 	return err

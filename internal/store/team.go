@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -80,10 +81,7 @@ func setMembers(ctx context.Context, q querier, t *vigil.Team) error {
 			continue
 		}
 		seen[uid] = true
-		var one int
-		if err := q.queryRow(ctx, "SELECT 1 FROM users WHERE id = $1", uid).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-			return vigil.FieldError("members", "members[%d]: user %d does not exist", i, uid)
-		} else if err != nil {
+		if err := mustExist(ctx, q, "users", uid, "members", fmt.Sprintf("members[%d]: user", i)); err != nil {
 			return err
 		}
 		if _, err := q.exec(ctx, "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)", t.ID, uid); err != nil {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -12,24 +13,9 @@ import (
 func fieldIs(t *testing.T, what string, err error, code, field string) {
 	t.Helper()
 	var ve *vigil.Error
-	if !asVigil(err, &ve) || ve.Code != code || ve.Field != field {
+	if !errors.As(err, &ve) || ve.Code != code || ve.Field != field {
 		t.Errorf("%s: got %v, want %s on field %q", what, err, code, field)
 	}
-}
-
-func asVigil(err error, target **vigil.Error) bool {
-	for err != nil {
-		if e, ok := err.(*vigil.Error); ok {
-			*target = e
-			return true
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		err = u.Unwrap()
-	}
-	return false
 }
 
 // The on-call configuration: users, contact methods, rules, teams,

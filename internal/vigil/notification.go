@@ -14,11 +14,23 @@ const (
 	NotificationCancelled = "cancelled" // no longer needed (acknowledged, resolved)
 )
 
+// Notification kinds: what a message is about. The channels (package
+// notify) render each kind; the store decides which ones to queue.
+const (
+	MessagePage    = "page"    // an incident needs someone
+	MessageAck     = "ack"     // it was acknowledged
+	MessageResolve = "resolve" // it was resolved
+	MessageTest    = "test"    // a test notification for a contact method
+	MessageManual  = "manual"  // a page sent by hand
+	MessageBundle  = "bundle"  // several pages folded into one (throttling)
+	MessageStatus  = "status"  // a status update for stakeholders
+)
+
 // Notification is one message to one destination: a row of the outbox.
 type Notification struct {
 	ID              int64      `json:"id"`
 	IncidentID      int64      `json:"incident_id,omitempty"`
-	Kind            string     `json:"kind"` // notify.Kind*: page, ack, resolve, test, manual
+	Kind            string     `json:"kind"` // Message*: page, ack, resolve, test, manual
 	UserID          int64      `json:"user_id,omitempty"`
 	UserName        string     `json:"user_name,omitempty"`
 	ContactMethodID int64      `json:"contact_method_id,omitempty"`
