@@ -162,10 +162,12 @@ func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
 		if err != nil {
 			return st, fmt.Errorf("claim: %w", err)
 		}
-		e.sendAll(ctx, claimed, &st)
-		if len(claimed) < e.cfg.Batch {
+		if len(claimed) == 0 {
 			break
 		}
+		// Claim again even after a short batch: a message that waited
+		// behind one just sent (same destination, E7) is due now.
+		e.sendAll(ctx, claimed, &st)
 	}
 	return st, nil
 }

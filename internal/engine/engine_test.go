@@ -401,3 +401,59 @@ func TestConcurrentEnginesSendOnce(t *testing.T) {
 		}
 	})
 }
+
+// A message still failing MaxAge after it was due is given up, visibly.
+func TestGiveUpAfterMaxAge(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		ana := h.user("Ana")
+		var always []error
+		for range 100 {
+			always = append(always, errDown)
+		}
+		h.rec.fail[addr("Ana")] = always
+		svc, _ := h.policyService("api", 0, step(0, userT(ana)))
+		id := h.trigger(svc, "x", vigil.SeverityError)
+		for range 20 {
+			h.cycle()
+			h.advance(5 * time.Minute)
+		}
+		ns := h.notifications(id)
+		if len(ns) != 1 || ns[0].Status != vigil.NotificationFailed {
+			t.Fatalf("notifications %+v", ns)
+		}
+		if tl := h.timeline(id); !strings.Contains(tl, "Could not notify Ana by webhook") || !strings.Contains(tl, "gave up 1h0m0s after it was due") {
+			t.Errorf("timeline:\n%s", tl)
+		}
+	})
+}
+
+// An acknowledge event from the sender (the ingest path, not the API)
+// stops escalation like a person's acknowledgement; reopening starts the
+// policy again from step 1.
+func TestSenderAckAndReopen(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		ana, bo := h.user("Ana"), h.user("Bo")
+		svc, _ := h.policyService("api", 0, step(5*time.Minute, userT(ana)), step(5*time.Minute, userT(bo)))
+		id := h.trigger(svc, "disk", vigil.SeverityError)
+		h.cycle()
+		ctx := vigil.WithActor(context.Background(), vigil.Actor{Kind: vigil.ActorIntegration, ID: 1, Name: "prom", Source: vigil.SourceIntegration})
+		if _, err := h.st.ProcessEvents(ctx, []*vigil.Event{{ServiceID: svc.ID, Action: vigil.ActionAcknowledge, DedupKey: "disk", Severity: vigil.SeverityError}}); err != nil {
+			t.Fatal(err)
+		}
+		h.advance(10 * time.Minute)
+		h.cycle()
+		if got := h.rec.since(0); !slices.Equal(got, []string{"page:" + addr("Ana"), "ack:" + addr("Ana")}) {
+			t.Fatalf("after the sender's acknowledgement: %v (Bo must not be paged)", got)
+		}
+		if _, err := h.st.ResolveIncident(h.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.st.ReopenIncident(h.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		h.cycle()
+		if got := h.rec.since(2); !slices.Equal(got, []string{"resolve:" + addr("Ana"), "page:" + addr("Ana")}) {
+			t.Fatalf("after reopening: %v, want the resolution notice and step 1 again", got)
+		}
+	})
+}

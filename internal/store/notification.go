@@ -23,6 +23,7 @@ type dueIncident struct {
 	id, serviceID  int64
 	policyID       sql.NullInt64
 	step, loop     int
+	run            int
 	severity       vigil.Severity
 	title, service string
 }
@@ -37,9 +38,9 @@ func (db *DB) EscalateDue(ctx context.Context, limit int) (int, error) {
 		n = 0
 		due, err := queryAll(ctx, q, func(r row) (dueIncident, error) {
 			var d dueIncident
-			err := r.Scan(&d.id, &d.serviceID, &d.step, &d.loop, &d.severity, &d.title)
+			err := r.Scan(&d.id, &d.serviceID, &d.step, &d.loop, &d.run, &d.severity, &d.title)
 			return d, err
-		}, `SELECT id, service_id, esc_step, esc_loop, severity, title FROM incidents
+		}, `SELECT id, service_id, esc_step, esc_loop, esc_run, severity, title FROM incidents
 			WHERE esc_next_at <= $1 AND status = 'triggered' ORDER BY esc_next_at, id LIMIT $2`+db.dialect.skipLocked(), micros(now), limit)
 		if err != nil {
 			return err
@@ -204,7 +205,7 @@ func (e *escalator) page(d *dueIncident, p *vigil.EscalationPolicy, pages []esca
 		var how []string
 		for _, t := range targets {
 			due := e.now.Add(t.delay)
-			key := fmt.Sprintf("page:%d:%d:%d:%d:%d:%d", d.id, pg.Loop, pg.Step, pg.UserID, t.methodID, t.ruleID)
+			key := fmt.Sprintf("page:%d:%d:%d:%d:%d:%d:%d", d.id, d.run, pg.Loop, pg.Step, pg.UserID, t.methodID, t.ruleID)
 			if _, err := e.q.exec(e.ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address,
 				esc_step, esc_loop, dedup_key, priority, status, due_at, next_attempt_at, created_at, updated_at)
 				VALUES ($1, 'page', $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $11, $11) ON CONFLICT (dedup_key) DO NOTHING`,
@@ -270,7 +271,7 @@ func (db *DB) stopEscalation(ctx context.Context, q querier, now time.Time, inci
 // restartEscalation runs when an incident reopens: its policy starts again
 // from the first step.
 func (db *DB) restartEscalation(ctx context.Context, q querier, now time.Time, incidentID int64) error {
-	_, err := q.exec(ctx, `UPDATE incidents SET esc_step = 0, esc_loop = 0,
+	_, err := q.exec(ctx, `UPDATE incidents SET esc_step = 0, esc_loop = 0, esc_run = esc_run + 1,
 		esc_next_at = (SELECT CASE WHEN s.escalation_policy_id IS NULL THEN NULL ELSE CAST($1 AS BIGINT) END FROM services s WHERE s.id = incidents.service_id)
 		WHERE id = $2`, micros(now), incidentID)
 	return err

@@ -153,3 +153,13 @@ func TestManualClock(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestDurationString(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		2 * time.Minute: "2m", 90 * time.Minute: "1h30m", 3 * time.Hour: "3h", 45 * time.Second: "45s", 0: "0s", 61 * time.Second: "1m1s",
+	} {
+		if got := Duration(d).String(); got != want {
+			t.Errorf("Duration(%v).String() = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -92,14 +92,17 @@ ALTER TABLE services ADD COLUMN escalation_policy_id INTEGER REFERENCES escalati
 -- the engine claims.
 ALTER TABLE incidents ADD COLUMN esc_step INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN esc_loop INTEGER NOT NULL DEFAULT 0;
+-- esc_run counts escalations of the incident (a reopen starts a new one),
+-- so the pages of a new run are not mistaken for repeats of the old.
+ALTER TABLE incidents ADD COLUMN esc_run INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN esc_next_at INTEGER;
 CREATE INDEX incidents_escalation_due ON incidents (esc_next_at) WHERE esc_next_at IS NOT NULL;
 
 -- The outbox: one row per message to one destination. A state change
 -- inserts its rows in its own transaction; the engine claims due rows
 -- (pending, next_attempt_at passed), sends, and records the outcome.
--- dedup_key makes a page unique per (incident, pass, step, user, contact
--- method, rule), so a decision made twice still sends once.
+-- dedup_key makes a page unique per (incident, run, pass, step, user,
+-- contact method, rule), so a decision made twice still sends once.
 CREATE TABLE notifications (
     id                INTEGER PRIMARY KEY,
     incident_id       INTEGER,
