@@ -52,14 +52,12 @@ func VerifyRequest(signingSecret string, h http.Header, body []byte, now time.Ti
 	if !ok {
 		return ErrSignature
 	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return ErrSignature
-	}
 	mac := hmac.New(sha256.New, []byte(signingSecret))
 	mac.Write([]byte("v0:" + ts + ":"))
 	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	// Compared as text: Slack sends lower-case hex, and only the exact
+	// signature it sends is accepted (not every spelling of the same bytes).
+	if !hmac.Equal([]byte(sig), []byte(hex.EncodeToString(mac.Sum(nil)))) {
 		return ErrSignature
 	}
 	return nil
