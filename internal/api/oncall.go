@@ -232,8 +232,9 @@ func (a *API) oncallRoutes() []Route {
 		tok("DELETE", user, "Delete a user with their contact methods, rules, memberships and overrides", nil, nil,
 			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteUser)),
 
-		tok("GET", user+"/contact-methods", "List a user's contact methods (addresses masked)", nil,
-			Items[ContactMethodView]{}, http.StatusOK, a.listContactMethods),
+		tok("GET", user+"/contact-methods", "List a user's contact methods (addresses masked unless reveal=true)", nil,
+			Items[ContactMethodView]{}, http.StatusOK, a.listContactMethods,
+			Param{Name: "reveal", Type: "boolean", Description: "return full addresses (for vigil export)"}),
 		tok("POST", user+"/contact-methods", "Add a contact method to a user", ContactMethodCreate{}, ContactMethodView{},
 			http.StatusCreated, a.createContactMethod),
 		tok("PUT", method, "Change a contact method's name, address or disabled flag (absent fields stay)",
@@ -390,6 +391,11 @@ func (a *API) listContactMethods(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	q := newQuery(r)
+	reveal := q.boolean("reveal")
+	if q.err != nil {
+		return q.err
+	}
 	if _, err := a.store.FindUser(r.Context(), id); err != nil {
 		return err
 	}
@@ -399,7 +405,11 @@ func (a *API) listContactMethods(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]ContactMethodView, 0, len(list))
 	for _, m := range list {
-		out = append(out, contactView(m))
+		v := contactView(m)
+		if reveal {
+			v.Address = m.Address
+		}
+		out = append(out, v)
 	}
 	WriteJSON(w, http.StatusOK, itemsOf(out))
 	return nil

@@ -60,6 +60,8 @@ func BuildOpenAPI(routes []Route) map[string]any {
 			switch q.Type {
 			case "integer":
 				s = map[string]any{"type": "integer"}
+			case "boolean":
+				s = map[string]any{"type": "boolean"}
 			case "date-time":
 				s = map[string]any{"type": "string", "format": "date-time"}
 			}

@@ -111,6 +111,20 @@ func (q *query) severity(name string) *vigil.Severity {
 	return &sev
 }
 
+// boolean reads true/false (also 1/0); absent is false.
+func (q *query) boolean(name string) bool {
+	s := q.v.Get(name)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.fail(name, "must be true or false")
+		return false
+	}
+	return b
+}
+
 // page returns offset and the effective limit.
 func (q *query) page() (offset, limit int) {
 	offset = q.nonNegative("offset")
