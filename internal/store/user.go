@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -146,6 +147,25 @@ func (db *DB) FindContactMethod(ctx context.Context, id int64) (*vigil.ContactMe
 // ListContactMethods lists a user's contact methods in creation order.
 func (db *DB) ListContactMethods(ctx context.Context, userID int64) ([]*vigil.ContactMethod, error) {
 	return listAll(ctx, db, scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE user_id = $1 ORDER BY id", userID)
+}
+
+// FindContactMethodsByAddress lists enabled contact methods of the given
+// types with exactly this address, oldest first.
+func (db *DB) FindContactMethodsByAddress(ctx context.Context, address string, types ...string) ([]*vigil.ContactMethod, error) {
+	if len(types) == 0 {
+		types = vigil.ContactTypes
+	}
+	args := []any{address}
+	in := ""
+	for i, t := range types {
+		if i > 0 {
+			in += ", "
+		}
+		args = append(args, t)
+		in += fmt.Sprintf("$%d", len(args))
+	}
+	return listAll(ctx, db, scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE address = $1 AND NOT disabled AND type IN ("+
+		in+") ORDER BY id", args...)
 }
 
 // DeleteContactMethod removes it with the rules that use it.

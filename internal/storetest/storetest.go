@@ -67,6 +67,8 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"AlertExpiryConcurrent", testAlertExpiryConcurrent},
 		{"FindFiringAlerts", testFindFiringAlerts},
 		{"OnCallConfig", testOnCallConfig},
+		{"SigningKeys", testSigningKeys},
+		{"ContactMethodsByAddress", testContactMethodsByAddress},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

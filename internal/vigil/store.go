@@ -20,6 +20,7 @@ type Store interface {
 	ScheduleService
 	EscalationPolicyService
 	EngineService
+	SigningKeyService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

@@ -86,6 +86,10 @@ type UserService interface {
 	UpdateContactMethod(ctx context.Context, m *ContactMethod) error
 	FindContactMethod(ctx context.Context, id int64) (*ContactMethod, error)
 	ListContactMethods(ctx context.Context, userID int64) ([]*ContactMethod, error)
+	// FindContactMethodsByAddress lists the enabled contact methods of the
+	// given types with exactly this address (an inbound SMS's number, a
+	// Slack user ID), oldest first.
+	FindContactMethodsByAddress(ctx context.Context, address string, types ...string) ([]*ContactMethod, error)
 	DeleteContactMethod(ctx context.Context, userID, id int64) error
 
 	// CreateNotificationRule stores r; the contact method must be the user's.
