@@ -149,6 +149,7 @@ func channelsFromEnv(e *env) (app.Channels, error) {
 	}{
 		{"VIGIL_WEBHOOK_SECRET", &c.WebhookSecret},
 		{"VIGIL_SLACK_TOKEN", &c.SlackToken},
+		{"VIGIL_SLACK_SIGNING_SECRET", &c.SlackSigningSecret},
 		{"VIGIL_TWILIO_AUTH_TOKEN", &c.TwilioAuthToken},
 		{"VIGIL_SMTP_PASSWORD", &c.SMTPPassword},
 	} {

@@ -23,6 +23,9 @@ const (
 	// readers send either as a bearer token or a basic-auth password.
 	AuthTokenOrIntegration = "token-or-integration"
 	AuthNone               = "none"
+	// AuthSignature: the caller is a vendor (Slack, Twilio) calling back,
+	// and the handler checks the vendor's signature of the request.
+	AuthSignature = "signature"
 )
 
 // Deps are what the API needs.
@@ -37,6 +40,8 @@ type Deps struct {
 	// ResolveTimeout is how long an alert posted to the Alertmanager API
 	// without endsAt fires without a re-send (default 5 minutes).
 	ResolveTimeout time.Duration
+	// Inbound configures the vendor callbacks (replies to messages).
+	Inbound Inbound
 }
 
 // API serves the JSON API.
@@ -50,6 +55,7 @@ type API struct {
 	// resolveTimeout and started serve the Alertmanager API.
 	resolveTimeout time.Duration
 	started        time.Time
+	inbound        Inbound
 
 	routes  []Route
 	docOnce sync.Once
@@ -66,7 +72,7 @@ func New(d Deps) *API {
 	if a.log == nil {
 		a.log = discardLogger
 	}
-	a.resolveTimeout, a.started = d.ResolveTimeout, a.clock.Now()
+	a.resolveTimeout, a.started, a.inbound = d.ResolveTimeout, a.clock.Now(), d.Inbound
 	if a.resolveTimeout <= 0 {
 		a.resolveTimeout = alertmanager.DefaultResolveTimeout
 	}
@@ -224,5 +230,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.changeRoutes()...)
 	routes = append(routes, a.heartbeatRoutes()...)
 	routes = append(routes, a.oncallRoutes()...)
+	routes = append(routes, a.inboundRoutes()...)
 	return routes
 }

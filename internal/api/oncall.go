@@ -1113,11 +1113,14 @@ func (a *API) incidentNotifications(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// notificationAttempts lists a notification's attempts. The store has no
-// lookup of one notification, so an unknown ID answers an empty list.
+// notificationAttempts lists a notification's attempts; 404 for an
+// unknown notification.
 func (a *API) notificationAttempts(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := a.store.FindNotification(r.Context(), id); err != nil {
 		return err
 	}
 	list, err := a.store.FindNotificationAttempts(r.Context(), id)

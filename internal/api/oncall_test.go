@@ -470,6 +470,8 @@ func ocScenarios() []ocScenario {
 		{name: "notification attempts", method: "GET", path: "/api/v1/notifications/{n}/attempts", status: 200,
 			setup:    func(e *ocEnv) { e.create("n", "/api/v1/users/{ana}/contact-methods/{sms}/test", "", 202) },
 			contains: []string{`"items":[]`}},
+		{name: "attempts of unknown notification", method: "GET", path: "/api/v1/notifications/99999/attempts", status: 404,
+			contains: []string{`notification 99999`}},
 
 		// Manual pages.
 		{name: "page a user", method: "POST", path: "/api/v1/page", body: `{"user_id":{ana},"message":"Look at checkout"}`, status: 202,

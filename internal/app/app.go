@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/engine"
 	"github.com/vigil-oss/vigil/internal/server"
+	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/store"
 	"github.com/vigil-oss/vigil/internal/sweep"
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -52,6 +53,9 @@ type Config struct {
 	IngestRequestRetention time.Duration
 	// Channels configures the notification channels.
 	Channels Channels
+	// ActionLinkTTL is how long the acknowledge and resolve links in
+	// messages work (default signed.DefaultTTL, a day).
+	ActionLinkTTL time.Duration
 	// EngineInterval is the longest wait between engine cycles (default
 	// 1s; new incidents wake it at once). Negative disables the background
 	// engine: tests with a manual clock call EngineCycle.
@@ -85,6 +89,7 @@ type App struct {
 	kick   atomic.Pointer[engine.Engine] // the engine that new work wakes, once running
 	estop  context.CancelFunc            // stops the engine loop
 	edone  chan struct{}                 // closed when the engine loop returned
+	links  links                         // the URLs messages carry
 }
 
 // New opens (and migrates) the database, bootstraps the first admin token
@@ -133,12 +138,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // startEngine builds the notification engine once the public URL is known
 // (messages link to it) and runs it unless disabled.
 func (a *App) startEngine() error {
-	senders, err := a.cfg.Channels.senders()
+	senders, err := a.cfg.Channels.senders(a.cfg.PublicURL)
 	if err != nil {
 		return err
 	}
 	a.engine = engine.New(engine.Config{Store: a.store, Sender: senders, Clock: a.cfg.Clock, Logger: a.log,
-		Interval: a.cfg.EngineInterval, Links: incidentLinks(a.cfg.PublicURL)})
+		Interval: a.cfg.EngineInterval, Links: a.links.of})
 	if a.cfg.EngineInterval < 0 {
 		return nil
 	}
@@ -199,6 +204,18 @@ func (a *App) Start() error {
 	if a.cfg.PublicURL == "" {
 		a.cfg.PublicURL = "http://" + browsable(ln.Addr().String())
 	}
+	kctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	key, err := a.store.SigningKey(kctx, vigil.KeyActionLinks)
+	cancel()
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("action link key: %w", err)
+	}
+	ttl := a.cfg.ActionLinkTTL
+	if ttl <= 0 {
+		ttl = signed.DefaultTTL
+	}
+	a.links = links{base: strings.TrimRight(a.cfg.PublicURL, "/"), signer: signed.New(key), clock: a.cfg.Clock, ttl: ttl}
 	ui, err := web.New(web.Deps{
 		Store:     a.store,
 		Auth:      &auth.Authenticator{Tokens: a.store},
@@ -221,6 +238,7 @@ func (a *App) Start() error {
 		UI:              ui,
 		IngestRateLimit: a.cfg.IngestRateLimit,
 		ResolveTimeout:  a.cfg.ResolveTimeout,
+		Inbound:         a.cfg.Channels.inbound(strings.TrimRight(a.cfg.PublicURL, "/")),
 	})
 	if err := a.startEngine(); err != nil {
 		ln.Close()

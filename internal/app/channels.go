@@ -3,8 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/api"
 
 	"github.com/vigil-oss/vigil/internal/notify"
 	"github.com/vigil-oss/vigil/internal/notify/email"
@@ -13,6 +17,7 @@ import (
 	"github.com/vigil-oss/vigil/internal/notify/teams"
 	"github.com/vigil-oss/vigil/internal/notify/twilio"
 	"github.com/vigil-oss/vigil/internal/notify/webhook"
+	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -27,6 +32,9 @@ type Channels struct {
 
 	SlackToken   string
 	SlackBaseURL string // default https://slack.com/api/
+	// SlackSigningSecret verifies the Acknowledge/Resolve button clicks
+	// Slack posts to /api/v1/inbound/slack/actions; empty refuses them.
+	SlackSigningSecret string
 
 	TwilioAccountSID string
 	TwilioAuthToken  string
@@ -48,7 +56,8 @@ type Channels struct {
 
 // senders builds the registry of the configured channels. A contact type
 // without a configured channel still has an entry that fails visibly.
-func (c Channels) senders() (notify.Registry, error) {
+// publicURL is where vendors call back (Twilio's key presses).
+func (c Channels) senders(publicURL string) (notify.Registry, error) {
 	reg := notify.Registry{
 		vigil.ContactWebhook: webhook.New(webhook.Config{Secret: c.WebhookSecret}),
 		vigil.ContactTeams:   teams.New(teams.Config{}),
@@ -68,7 +77,9 @@ func (c Channels) senders() (notify.Registry, error) {
 		reg[vigil.ContactSlack] = notConfigured("Slack", "set VIGIL_SLACK_TOKEN")
 	}
 	if c.TwilioAccountSID != "" {
-		t, err := twilio.New(twilio.Config{AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom, BaseURL: c.TwilioBaseURL})
+		gather := strings.TrimRight(publicURL, "/") + api.TwilioVoicePath + "?message="
+		t, err := twilio.New(twilio.Config{AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom,
+			BaseURL: c.TwilioBaseURL, GatherURL: func(m notify.Message) string { return gather + url.QueryEscape(m.ID) }})
 		if err != nil {
 			return nil, fmt.Errorf("twilio: %w", err)
 		}
@@ -103,10 +114,33 @@ func (c Channels) senders() (notify.Registry, error) {
 	return reg, nil
 }
 
-// incidentLinks gives messages the incident's page.
-func incidentLinks(publicURL string) func(n *vigil.ClaimedNotification) (string, string, string) {
-	base := strings.TrimRight(publicURL, "/")
-	return func(n *vigil.ClaimedNotification) (string, string, string) {
-		return base + "/incidents/" + strconv.FormatInt(n.IncidentID, 10), "", ""
+// inbound is what the API needs to verify vendor callbacks.
+func (c Channels) inbound(publicURL string) api.Inbound {
+	return api.Inbound{SlackSigningSecret: c.SlackSigningSecret, TwilioAuthToken: c.TwilioAuthToken, PublicURL: publicURL}
+}
+
+// links gives messages the incident's page and, for messages to a person
+// about an open incident, signed links that acknowledge or resolve it as
+// that person without signing in (valid for ttl).
+type links struct {
+	base   string
+	signer *signed.Signer
+	clock  vigil.Clock
+	ttl    time.Duration
+}
+
+func (l links) of(n *vigil.ClaimedNotification) (view, ack, resolve string) {
+	view = l.base + "/incidents/" + strconv.FormatInt(n.IncidentID, 10)
+	if l.signer == nil || n.UserID == 0 || n.IncidentStatus == vigil.IncidentResolved {
+		return view, "", ""
 	}
+	action := signed.Action{IncidentID: n.IncidentID, UserID: n.UserID, Channel: n.DestType,
+		Expires: l.clock.Now().Add(l.ttl).Truncate(time.Second)}
+	if n.IncidentStatus == vigil.IncidentTriggered {
+		action.Kind = vigil.MessageAck
+		ack = l.base + signed.ActionPath + l.signer.SignAction(action)
+	}
+	action.Kind = vigil.MessageResolve
+	resolve = l.base + signed.ActionPath + l.signer.SignAction(action)
+	return view, ack, resolve
 }

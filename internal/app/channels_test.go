@@ -13,7 +13,7 @@ import (
 // fails permanently and says which setting is missing, so the timeline
 // shows why (never a silent drop).
 func TestUnconfiguredChannelsFailVisibly(t *testing.T) {
-	reg, err := Channels{}.senders()
+	reg, err := Channels{}.senders("http://vigil.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestUnconfiguredChannelsFailVisibly(t *testing.T) {
 			t.Errorf("%s: %v", typ, err)
 		}
 	}
-	if _, err := (Channels{SMSGatewayURL: "ftp://{{.To}}"}).senders(); err == nil {
+	if _, err := (Channels{SMSGatewayURL: "ftp://{{.To}}"}).senders("http://vigil.example"); err == nil {
 		t.Error("a bad SMS gateway template must stop the start")
 	}
 }

@@ -36,6 +36,9 @@ type Deps struct {
 	// ResolveTimeout is passed to the API: how long an alert posted to the
 	// Alertmanager API without endsAt fires without a re-send.
 	ResolveTimeout time.Duration
+	// Inbound is passed to the API: the secrets that verify Slack's and
+	// Twilio's callbacks, and the public URL Twilio signs.
+	Inbound api.Inbound
 }
 
 // Server is Vigil's HTTP handler.
@@ -71,7 +74,7 @@ func New(d Deps) *Server {
 	}
 	d.Registry.MustRegister(openIncidentsGauge(d.Store, d.Logger))
 	s.api = api.New(api.Deps{Store: d.Store, Clock: d.Clock, Logger: d.Logger, Metrics: s.metrics, IngestRateLimit: d.IngestRateLimit,
-		ResolveTimeout: d.ResolveTimeout})
+		ResolveTimeout: d.ResolveTimeout, Inbound: d.Inbound})
 	s.routes(d.UI)
 	s.handler = s.middleware(s.mux)
 	return s

@@ -175,6 +175,7 @@ func (db *DB) DeclareIncident(ctx context.Context, d vigil.IncidentDeclaration) 
 	if err != nil {
 		return nil, err
 	}
+	db.wake() // its first escalation step is due now
 	return inc, nil
 }
 

@@ -462,6 +462,12 @@ func (db *DB) FindNotifications(ctx context.Context, f vigil.NotificationFilter)
 		"SELECT "+notificationCols+notificationFrom+w.sql()+" ORDER BY n.id DESC"+w.page(0, limit), w.args...)
 }
 
+// FindNotification returns one notification; CodeNotFound.
+func (db *DB) FindNotification(ctx context.Context, id int64) (*vigil.Notification, error) {
+	return findOne(ctx, db, "notification", id, func(r row) (*vigil.Notification, error) { return scanNotification(r) },
+		"SELECT "+notificationCols+notificationFrom+" WHERE n.id = $1")
+}
+
 // FindNotificationAttempts lists a notification's attempts, oldest first.
 func (db *DB) FindNotificationAttempts(ctx context.Context, id int64) ([]*vigil.NotificationAttempt, error) {
 	return listAll(ctx, db, func(r row) (*vigil.NotificationAttempt, error) {

@@ -54,6 +54,7 @@ type DB struct {
 	rstmts map[string]*sql.Stmt // SQLite: prepared on the read pool (per connection, by database/sql)
 
 	onWork func()
+	wakeup *pgWake // PostgreSQL: NOTIFY/LISTEN between replicas
 
 	closeOnce sync.Once
 	closeErr  error
@@ -91,6 +92,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// gathers larger batches (measured: 1,900 against 1,300 alerts/s with 8
 	// clients). Replicas still write in parallel.
 	db.batch = newBatcher(db, 1)
+	if db.pg != nil {
+		db.startWake()
+	}
 	return db, nil
 }
 
@@ -104,6 +108,7 @@ func (db *DB) Close() error {
 		if db.batch != nil {
 			db.batch.close()
 		}
+		db.stopWake()
 		db.stmtMu.Lock()
 		for _, s := range db.stmts {
 			s.Close()
@@ -267,5 +272,8 @@ func by(a vigil.Actor) string {
 func (db *DB) wake() {
 	if db.onWork != nil {
 		db.onWork()
+	}
+	if db.wakeup != nil {
+		db.wakeup.notifyOthers()
 	}
 }

@@ -9,13 +9,23 @@ const (
 	SourceWeb         = "web"
 	SourceIntegration = "integration"
 	SourceSystem      = "system"
+	// Replies to messages: a Slack button, an SMS answer, a key pressed
+	// during a call. A signed link in a message is "<channel> link".
+	SourceSlack = "slack"
+	SourceSMS   = "sms"
+	SourceVoice = "voice"
 )
+
+// LinkSource is the source of an action taken through a signed link sent
+// on channel (a contact type): "email link", "sms link".
+func LinkSource(channel string) string { return channel + " link" }
 
 // Actor kinds.
 const (
 	ActorToken       = "token"       // an API token (later: a user's token)
 	ActorIntegration = "integration" // an integration key of a service
 	ActorSystem      = "system"      // Vigil itself (auto-resolve, timers)
+	ActorUser        = "user"        // a person (on-call user) answering a message
 )
 
 // Actor is who acts, carried in the request context and written on the

@@ -116,6 +116,8 @@ type EngineService interface {
 	CreateNotification(ctx context.Context, n *Notification) error
 	// FindNotifications lists notifications, newest first.
 	FindNotifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
+	// FindNotification returns one notification; CodeNotFound.
+	FindNotification(ctx context.Context, id int64) (*Notification, error)
 	// FindNotificationAttempts lists a notification's attempts, oldest first.
 	FindNotificationAttempts(ctx context.Context, id int64) ([]*NotificationAttempt, error)
 	// NextWakeup is the earliest time work becomes due (an escalation step
