@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -272,5 +273,23 @@ func (e *Engine) message(n *vigil.ClaimedNotification) notify.Message {
 	if e.cfg.Links != nil && n.IncidentID != 0 {
 		m.URL, m.AckURL, m.ResolveURL = e.cfg.Links(n)
 	}
+	if len(n.Bundle) > 0 {
+		// Throttled (E8): this message stands for several incidents. The
+		// title stays the first one's; the body names the others.
+		m.Kind, m.Bundled = notify.KindBundle, len(n.Bundle)
+		var b strings.Builder
+		b.WriteString("Also waiting:")
+		for i, p := range n.Bundle {
+			if i == maxBundleListed {
+				fmt.Fprintf(&b, " and %d more", len(n.Bundle)-i)
+				break
+			}
+			fmt.Fprintf(&b, " #%d %s;", p.IncidentID, notify.Truncate(p.Title, 60))
+		}
+		m.Body = strings.TrimSuffix(b.String(), ";")
+	}
 	return m
 }
+
+// maxBundleListed bounds the incidents a bundle's body names.
+const maxBundleListed = 10

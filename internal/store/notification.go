@@ -254,6 +254,14 @@ func (db *DB) stopEscalation(ctx context.Context, q querier, now time.Time, inci
 	if _, err := q.exec(ctx, "UPDATE incidents SET esc_next_at = NULL WHERE id = $1 AND esc_next_at IS NOT NULL", incidentID); err != nil {
 		return err
 	}
+	// A pending page may carry other incidents' pages (waiting for a
+	// retry): they go back to pending, to be sent on their own or in the
+	// next bundle, before it is cancelled.
+	if _, err := q.exec(ctx, `UPDATE notifications SET status = 'pending', bundled_into = NULL, updated_at = $1
+		WHERE status = 'bundled' AND bundled_into IN (SELECT id FROM notifications WHERE incident_id = $2 AND status = 'pending' AND kind = 'page')`,
+		micros(now), incidentID); err != nil {
+		return err
+	}
 	if _, err := q.exec(ctx, `UPDATE notifications SET status = 'cancelled', updated_at = $1
 		WHERE incident_id = $2 AND status = 'pending' AND kind = 'page'`, micros(now), incidentID); err != nil {
 		return err
@@ -262,7 +270,7 @@ func (db *DB) stopEscalation(ctx context.Context, q querier, now time.Time, inci
 		dedup_key, priority, status, due_at, next_attempt_at, created_at, updated_at)
 		SELECT $1, $2, user_id, contact_method_id, dest_type, dest_address,
 			$3 || CAST(contact_method_id AS TEXT), min(priority), 'pending', $4, $4, $4, $4
-		FROM notifications WHERE incident_id = $1 AND kind = 'page' AND status IN ('sent', 'sending')
+		FROM notifications WHERE incident_id = $1 AND kind = 'page' AND status IN ('sent', 'sending', 'bundled')
 		GROUP BY user_id, contact_method_id, dest_type, dest_address
 		ON CONFLICT (dedup_key) DO NOTHING`, incidentID, kind, fmt.Sprintf("%s:%d:%d:", kind, incidentID, micros(now)), micros(now))
 	return err
@@ -322,18 +330,27 @@ func (db *DB) ClaimNotifications(ctx context.Context, replica string, limit int,
 	var out []*vigil.ClaimedNotification
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		ids, err := queryAll(ctx, q, scanID, `SELECT n.id FROM notifications n
-			WHERE n.status = 'pending' AND n.next_attempt_at <= $1
-			AND NOT EXISTS (SELECT 1 FROM notifications p WHERE p.incident_id = n.incident_id AND p.contact_method_id = n.contact_method_id
-				AND p.id < n.id AND p.status IN ('pending', 'sending'))
+			WHERE n.status = 'pending' AND n.next_attempt_at <= $1 AND NOT EXISTS (`+sqlEarlierOpen+`)
 			ORDER BY n.priority, n.next_attempt_at, n.id LIMIT $2`+db.dialect.skipLocked(), micros(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		out = make([]*vigil.ClaimedNotification, 0, len(ids))
 		for _, id := range ids {
-			if _, err := q.exec(ctx, `UPDATE notifications SET status = 'sending', claimed_by = $1, lease_until = $2, attempts = attempts + 1,
-				updated_at = $3 WHERE id = $4`, replica, micros(now.Add(lease)), micros(now), id); err != nil {
+			ok, err := db.throttle(ctx, q, now, id)
+			if err != nil {
 				return err
+			}
+			if !ok {
+				continue
+			}
+			claimed, err := q.exec(ctx, `UPDATE notifications SET status = 'sending', claimed_by = $1, lease_until = $2, attempts = attempts + 1,
+				updated_at = $3 WHERE id = $4 AND status = 'pending'`, replica, micros(now.Add(lease)), micros(now), id)
+			if err != nil {
+				return err
+			}
+			if claimed == 0 {
+				continue // an earlier claim of this batch bundled it
 			}
 			c := &vigil.ClaimedNotification{}
 			var title, sev, status, service sql.NullString
@@ -345,6 +362,9 @@ func (db *DB) ClaimNotifications(ctx context.Context, replica string, limit int,
 			}
 			c.Notification = *n
 			c.IncidentTitle, c.IncidentSeverity, c.IncidentStatus, c.ServiceName = title.String, vigil.Severity(sev.String), status.String, service.String
+			if c.Bundle, err = db.bundle(ctx, q, now, n); err != nil {
+				return err
+			}
 			out = append(out, c)
 		}
 		return nil
@@ -353,6 +373,73 @@ func (db *DB) ClaimNotifications(ctx context.Context, replica string, limit int,
 		return nil, err
 	}
 	return out, nil
+}
+
+// sqlEarlierOpen finds an earlier message of the same incident to the same
+// contact method that is not finished: messages to one destination go out
+// in order (E7).
+const sqlEarlierOpen = `SELECT 1 FROM notifications p WHERE p.incident_id = n.incident_id AND p.contact_method_id = n.contact_method_id
+	AND p.id < n.id AND p.status IN ('pending', 'sending', 'bundled')`
+
+// throttle reports whether the pending notification id may go now. A page
+// to a throttled channel (vigil.ThrottleWindows) whose contact method had
+// a page within the window waits for the window's end instead.
+func (db *DB) throttle(ctx context.Context, q querier, now time.Time, id int64) (bool, error) {
+	var (
+		kind, dest string
+		cm         sql.NullInt64
+	)
+	if err := q.queryRow(ctx, "SELECT kind, dest_type, contact_method_id FROM notifications WHERE id = $1", id).Scan(&kind, &dest, &cm); err != nil {
+		return false, err
+	}
+	window := vigil.ThrottleWindows[dest]
+	if kind != vigil.MessagePage || window <= 0 || !cm.Valid {
+		return true, nil
+	}
+	var last sql.NullInt64
+	if err := q.queryRow(ctx, `SELECT MAX(CASE WHEN status = 'sending' THEN CAST($2 AS BIGINT) ELSE sent_at END) FROM notifications
+		WHERE contact_method_id = $1 AND kind = 'page' AND id <> $3
+		AND ((status = 'sent' AND sent_at > $4) OR status = 'sending')`,
+		cm.Int64, micros(now), id, micros(now.Add(-window))).Scan(&last); err != nil {
+		return false, err
+	}
+	if !last.Valid {
+		return true, nil
+	}
+	_, err := q.exec(ctx, "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2",
+		micros(fromMicros(last.Int64).Add(window)), id)
+	return false, err
+}
+
+// maxBundle bounds the pages one message carries.
+const maxBundle = 500
+
+// bundle folds every other due page to a throttled carrier's contact
+// method into it and returns the pages it carries (also those folded in
+// before a retry or a takeover).
+func (db *DB) bundle(ctx context.Context, q querier, now time.Time, carrier *vigil.Notification) ([]vigil.BundledPage, error) {
+	if carrier.Kind != vigil.MessagePage || vigil.ThrottleWindows[carrier.DestType] <= 0 || carrier.ContactMethodID == 0 {
+		return nil, nil
+	}
+	riders, err := queryAll(ctx, q, scanID, `SELECT n.id FROM notifications n
+		WHERE n.contact_method_id = $1 AND n.kind = 'page' AND n.status = 'pending' AND n.next_attempt_at <= $2 AND n.id <> $3
+		AND NOT EXISTS (`+sqlEarlierOpen+`) ORDER BY n.id LIMIT $4`+db.dialect.skipLocked(),
+		carrier.ContactMethodID, micros(now), carrier.ID, maxBundle)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range riders {
+		if _, err := q.exec(ctx, `UPDATE notifications SET status = 'bundled', bundled_into = $1, updated_at = $2
+			WHERE id = $3 AND status = 'pending'`, carrier.ID, micros(now), r); err != nil {
+			return nil, err
+		}
+	}
+	return queryAll(ctx, q, func(r row) (vigil.BundledPage, error) {
+		var b vigil.BundledPage
+		err := r.Scan(&b.NotificationID, &b.IncidentID, &b.Title)
+		return b, err
+	}, `SELECT n.id, n.incident_id, COALESCE(i.title, '') FROM notifications n LEFT JOIN incidents i ON i.id = n.incident_id
+		WHERE n.bundled_into = $1 AND n.status = 'bundled' ORDER BY n.id`, carrier.ID)
 }
 
 // CompleteNotification records an attempt; CodeConflict when replica lost
@@ -392,11 +479,44 @@ func (db *DB) CompleteNotification(ctx context.Context, id int64, replica string
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, micros(now), outcome, o.Error, replica, o.Duration.Microseconds()); err != nil {
 			return err
 		}
-		if n.IncidentID == 0 || outcome == "retry" {
+		if outcome == "retry" {
+			return nil
+		}
+		if err := db.completeRiders(ctx, q, now, n, outcome, o); err != nil {
+			return err
+		}
+		if n.IncidentID == 0 {
 			return nil
 		}
 		return db.addEntry(ctx, q, n.IncidentID, now, escalationActor, vigil.EntryNotification, deliveryText(n, outcome, o), nil)
 	})
+}
+
+// completeRiders gives the pages bundled into a sent or failed message the
+// same outcome, with a timeline line on each of their incidents.
+func (db *DB) completeRiders(ctx context.Context, q querier, now time.Time, carrier *vigil.Notification, outcome string, o vigil.Outcome) error {
+	riders, err := queryAll(ctx, q, func(r row) (*vigil.Notification, error) { return scanNotification(r) },
+		"SELECT "+notificationCols+notificationFrom+" WHERE n.bundled_into = $1 AND n.status = 'bundled' ORDER BY n.id", carrier.ID)
+	if err != nil || len(riders) == 0 {
+		return err
+	}
+	if outcome == "sent" {
+		_, err = q.exec(ctx, `UPDATE notifications SET status = 'sent', sent_at = $1, provider_id = $2, last_error = '', updated_at = $1
+			WHERE bundled_into = $3 AND status = 'bundled'`, micros(now), o.ProviderID, carrier.ID)
+	} else {
+		_, err = q.exec(ctx, `UPDATE notifications SET status = 'failed', last_error = $1, updated_at = $2
+			WHERE bundled_into = $3 AND status = 'bundled'`, o.Error, micros(now), carrier.ID)
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range riders {
+		text := deliveryText(r, outcome, o) + fmt.Sprintf(" (in one message with incident #%d)", carrier.IncidentID)
+		if err := db.addEntry(ctx, q, r.IncidentID, now, escalationActor, vigil.EntryNotification, text, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deliveryText is the timeline line of a delivered or failed message.

@@ -12,7 +12,27 @@ const (
 	NotificationSent      = "sent"      // the vendor accepted it
 	NotificationFailed    = "failed"    // given up: permanent error or too old
 	NotificationCancelled = "cancelled" // no longer needed (acknowledged, resolved)
+	NotificationBundled   = "bundled"   // riding in another page to the same destination (E8)
 )
+
+// ThrottleWindows is, per contact type, the least time between two pages
+// to one contact method. A page inside the window waits for its end and
+// then carries every page to that destination that is due by then, so 50
+// incidents in a minute make two text messages, not 50. The first page
+// always goes at once. Channels not listed are not throttled (chat and
+// e-mail are cheap to receive; webhooks go to machines).
+var ThrottleWindows = map[string]time.Duration{
+	ContactSMS:        time.Minute,
+	ContactSMSGateway: time.Minute,
+	ContactVoice:      2 * time.Minute,
+}
+
+// BundledPage is an incident whose page rides in another message.
+type BundledPage struct {
+	NotificationID int64
+	IncidentID     int64
+	Title          string
+}
 
 // Notification kinds: what a message is about. The channels (package
 // notify) render each kind; the store decides which ones to queue.
@@ -55,6 +75,9 @@ type Notification struct {
 // with what it needs to render the message.
 type ClaimedNotification struct {
 	Notification
+	// Bundle lists the other pages this message carries (E8), oldest
+	// first; empty for a plain message.
+	Bundle           []BundledPage
 	IncidentTitle    string
 	IncidentSeverity Severity
 	IncidentStatus   string
