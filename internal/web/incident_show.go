@@ -18,7 +18,9 @@ type incidentShowPage struct {
 	Timeline    []*vigil.TimelineEntry
 	// Changes are the service's change events from an hour before the
 	// incident was created (see vigil.IncidentChangeFilter), newest first.
-	Changes        []changeView
+	Changes []changeView
+	// Notifications is the incident's message log, newest first.
+	Notifications  []notificationView
 	CanAcknowledge bool
 	CanResolve     bool
 	CanReopen      bool
@@ -85,8 +87,13 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
+	notifications, err := u.incidentNotificationList(ctx, id)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
 	m := incidentShowPage{
 		Incident:       inc,
+		Notifications:  notifications,
 		AlertsTotal:    total,
 		Timeline:       timeline,
 		Changes:        newChangeViews(changes),

@@ -35,6 +35,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /incidents/{id}/resolve", change(u.incidentResolve))
 	mux.Handle("POST /incidents/{id}/reopen", change(u.incidentReopen))
 	mux.Handle("POST /incidents/{id}/notes", change(u.incidentNoteCreate))
+	mux.Handle("GET /incidents/{id}/notifications", signedIn(u.incidentNotifications))
 
 	mux.Handle("GET /services", signedIn(u.serviceList))
 	mux.Handle("POST /services", change(u.serviceCreate))
@@ -43,4 +44,18 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", change(u.integrationKeyRevoke))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", change(u.integrationKeyRules))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
+
+	mux.Handle("GET /schedules", signedIn(u.scheduleList))
+	mux.Handle("GET /schedules/{id}", signedIn(u.scheduleShow))
+	mux.Handle("POST /schedules/{id}/overrides", change(u.overrideCreate))
+	mux.Handle("POST /schedules/{id}/overrides/{override}/delete", change(u.overrideDelete))
+
+	mux.Handle("GET /escalation-policies", signedIn(u.policyList))
+	mux.Handle("POST /escalation-policies", change(u.policyCreate))
+	mux.Handle("GET /escalation-policies/{id}", signedIn(u.policyShow))
+	mux.Handle("POST /escalation-policies/{id}", change(u.policyUpdate))
+
+	mux.Handle("GET /users", signedIn(u.userList))
+	mux.Handle("GET /users/{id}", signedIn(u.userShow))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/test", change(u.testNotificationSend))
 }

@@ -43,7 +43,8 @@ func (u *UI) parsePages() (map[string]*page, error) {
 		}
 		pages[name] = &page{t: t}
 	}
-	for _, need := range []string{"login.html", "error.html", "incident_list.html", "incident_show.html", "service_list.html", "service_show.html"} {
+	for _, need := range []string{"login.html", "error.html", "incident_list.html", "incident_show.html", "service_list.html", "service_show.html",
+		"schedule_list.html", "schedule_show.html", "policy_list.html", "policy_show.html", "user_list.html", "user_show.html"} {
 		if pages[need] == nil {
 			return nil, fmt.Errorf("web: template %s is missing", need)
 		}
@@ -84,7 +85,7 @@ func (u *UI) ago(t time.Time) string {
 // embeds it.
 type layout struct {
 	Title    string
-	Nav      string // the highlighted menu entry: "incidents", "services"
+	Nav      string // the highlighted menu entry: "incidents", "services", "schedules", "policies", "users"
 	SignedIn bool
 	Actor    vigil.Actor
 	Flash    *flash

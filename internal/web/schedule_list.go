@@ -1,0 +1,64 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/oncall"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// scheduleListPage is the model of schedule_list.html.
+type scheduleListPage struct {
+	layout
+	Schedules []scheduleRow
+}
+
+// scheduleRow is one schedule with who is on call on it now.
+type scheduleRow struct {
+	*vigil.Schedule
+	Layers int
+	// OnCall is the name of whoever is on call now; empty when no one is.
+	OnCall   string
+	OnCallID int64
+	Override bool
+	// Error says why the schedule could not be evaluated.
+	Error string
+}
+
+// scheduleList answers GET /schedules.
+func (u *UI) scheduleList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	schedules, err := u.store.ListSchedules(ctx)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	names, err := u.userNames(ctx)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	now := u.clock.Now()
+	m := scheduleListPage{Schedules: make([]scheduleRow, 0, len(schedules))}
+	for _, s := range schedules {
+		row := scheduleRow{Schedule: s, Layers: len(s.Layers)}
+		// Only the overrides holding now matter to oncall.At.
+		ovs, err := u.overridesAround(ctx, s.ID, now, now.Add(time.Second))
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		// A one-second window: the shift holding now, with its override flag.
+		shifts, err := oncall.ShiftsBetween(*s, ovs, now, now.Add(time.Second))
+		switch {
+		case err != nil:
+			row.Error = vigil.ErrorMessage(err)
+		case len(shifts) > 0 && !shifts[0].Start.After(now):
+			row.OnCall, row.OnCallID, row.Override = nameOf(names, shifts[0].UserID), shifts[0].UserID, shifts[0].Override
+		}
+		m.Schedules = append(m.Schedules, row)
+	}
+	m.layout = u.layout(w, r, "Schedules", "schedules")
+	u.render(w, r, http.StatusOK, "schedule_list.html", m)
+}

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// userNotificationsShown is how many of a person's latest notifications
+// their page lists (test notifications included).
+const userNotificationsShown = 20
+
+// userShowPage is the model of user_show.html.
+type userShowPage struct {
+	layout
+	User          *vigil.User
+	Methods       []contactMethodView
+	Rules         []ruleView
+	Notifications []notificationView
+}
+
+// contactMethodView is a contact method with its address masked.
+type contactMethodView struct {
+	ID        int64
+	Name      string
+	Type      string
+	Address   string
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// ruleView is a notification rule with its contact method named.
+type ruleView struct {
+	Delay  string
+	Method string
+	Type   string
+}
+
+// userShow answers GET /users/{id}.
+func (u *UI) userShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		u.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	us, err := u.store.FindUser(ctx, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	methods, err := u.store.ListContactMethods(ctx, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	rules, err := u.store.ListNotificationRules(ctx, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	log, err := u.store.FindNotifications(ctx, vigil.NotificationFilter{UserID: &id, Limit: userNotificationsShown})
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	m := userShowPage{User: us, Notifications: newNotificationViews(log)}
+	byID := map[int64]*vigil.ContactMethod{}
+	for _, cm := range methods {
+		byID[cm.ID] = cm
+		m.Methods = append(m.Methods, contactMethodView{
+			ID: cm.ID, Name: cm.Name, Type: cm.Type, Address: vigil.MaskAddress(cm.Type, cm.Address),
+			Disabled: cm.Disabled, CreatedAt: cm.CreatedAt,
+		})
+	}
+	for _, rule := range rules {
+		v := ruleView{Delay: time.Duration(rule.Delay).String(), Method: "contact method #" + itoa(rule.ContactMethodID)}
+		if rule.Delay == 0 {
+			v.Delay = "at once"
+		} else {
+			v.Delay = "after " + v.Delay
+		}
+		if cm := byID[rule.ContactMethodID]; cm != nil {
+			v.Method, v.Type = cm.Name, cm.Type
+		}
+		m.Rules = append(m.Rules, v)
+	}
+	m.layout = u.layout(w, r, us.Name, "users")
+	u.render(w, r, http.StatusOK, "user_show.html", m)
+}
+
+// userURL is where the contact method buttons send the browser back.
+func userURL(id int64) string { return "/users/" + itoa(id) }
