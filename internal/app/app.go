@@ -217,11 +217,12 @@ func (a *App) Start() error {
 	}
 	a.links = links{base: strings.TrimRight(a.cfg.PublicURL, "/"), signer: signed.New(key), clock: a.cfg.Clock, ttl: ttl}
 	ui, err := web.New(web.Deps{
-		Store:     a.store,
-		Auth:      &auth.Authenticator{Tokens: a.store},
-		Clock:     a.cfg.Clock,
-		Logger:    a.log,
-		PublicURL: strings.TrimRight(a.cfg.PublicURL, "/"),
+		Store:       a.store,
+		Auth:        &auth.Authenticator{Tokens: a.store},
+		Clock:       a.cfg.Clock,
+		Logger:      a.log,
+		PublicURL:   strings.TrimRight(a.cfg.PublicURL, "/"),
+		ActionLinks: a.links.signer,
 		// People reach Vigil over TLS (a proxy in front, for now) exactly
 		// when its public URL says https: then the cookie is Secure.
 		SecureCookies: strings.HasPrefix(strings.ToLower(a.cfg.PublicURL), "https://"),

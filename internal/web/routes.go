@@ -26,6 +26,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /login", public(u.guardWrite(http.HandlerFunc(u.login))))
 	// Signing out works with an expired or revoked token too.
 	mux.Handle("POST /logout", public(u.guardWrite(http.HandlerFunc(u.logout))))
+	// Acknowledge/resolve links from messages: the signed token is the
+	// credential (see action_link.go).
+	u.registerActionLinks(mux)
 
 	mux.Handle("GET /incidents", signedIn(u.incidentList))
 	mux.Handle("POST /incidents", change(u.incidentCreate))

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -32,6 +33,9 @@ type Deps struct {
 	// curl examples (e.g. http://127.0.0.1:8080). Empty: taken from the
 	// request.
 	PublicURL string
+	// ActionLinks checks the acknowledge/resolve links in messages; nil
+	// turns them off (every link answers 404).
+	ActionLinks *signed.Signer
 }
 
 // UI serves the web pages. Build it with New and mount it with Register.
@@ -42,6 +46,7 @@ type UI struct {
 	log       *slog.Logger
 	secure    bool
 	publicURL string
+	actions   *signed.Signer
 
 	assets *assets
 	pages  map[string]*page
@@ -70,6 +75,7 @@ func New(d Deps) (*UI, error) {
 		log:       d.Logger,
 		secure:    d.SecureCookies,
 		publicURL: strings.TrimRight(d.PublicURL, "/"),
+		actions:   d.ActionLinks,
 	}
 	var err error
 	if u.assets, err = loadAssets(); err != nil {
