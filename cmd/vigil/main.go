@@ -66,6 +66,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newPolicyCmd(e),
 		newOnCallCmd(e),
 		newPageCmd(e),
+		newApplyCmd(e),
+		newExportCmd(e),
 	)
 	return root
 }

@@ -209,6 +209,13 @@ func (c *Client) ListContactMethods(ctx context.Context, userID int64) ([]*vigil
 	return getItems[*vigil.ContactMethod](ctx, c, userPath(userID)+"/contact-methods", nil)
 }
 
+// ListContactMethodsRevealed lists a user's contact methods with their
+// full addresses (reveal=true), for vigil export and vigil apply. A Teams
+// or webhook URL is a credential: do not log what this returns.
+func (c *Client) ListContactMethodsRevealed(ctx context.Context, userID int64) ([]*vigil.ContactMethod, error) {
+	return getItems[*vigil.ContactMethod](ctx, c, userPath(userID)+"/contact-methods", url.Values{"reveal": {"true"}})
+}
+
 // CreateContactMethod adds a contact method; the answer's address is masked.
 // CodeInvalid (field "address", "type"), CodeNotFound (user).
 func (c *Client) CreateContactMethod(ctx context.Context, userID int64, m ContactMethodCreate) (*vigil.ContactMethod, error) {
