@@ -25,6 +25,10 @@ func (f *dbFlags) register(cmd *cobra.Command, e *env) {
 	cmd.Flags().StringVar(&f.databaseURL, "database-url", e.getenv("VIGIL_DATABASE_URL"), "PostgreSQL URL, postgres://...; replaces SQLite (env VIGIL_DATABASE_URL)")
 }
 
+// minEngineLease keeps a lease longer than one send (the engine gives a
+// send 10 seconds), so a live replica never loses a message it is sending.
+const minEngineLease = 15 * time.Second
+
 func newServeCmd(e *env) *cobra.Command {
 	var (
 		db        dbFlags
@@ -35,6 +39,8 @@ func newServeCmd(e *env) *cobra.Command {
 		rateLimit string
 		resolveTO string
 		retention string
+		lease     string
+		linkTTL   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -61,6 +67,14 @@ share one PostgreSQL database.`,
 			if err != nil || keep <= 0 {
 				return fmt.Errorf("--ingest-request-retention: want a duration like 7d or 36h, not %q", retention)
 			}
+			engineLease, err := time.ParseDuration(lease)
+			if err != nil || engineLease < minEngineLease {
+				return fmt.Errorf("--engine-lease: want a duration of at least %s (longer than one send), not %q", minEngineLease, lease)
+			}
+			actionTTL, err := time.ParseDuration(linkTTL)
+			if err != nil || actionTTL < time.Minute {
+				return fmt.Errorf("--action-link-ttl: want a duration of at least 1m like 24h, not %q", linkTTL)
+			}
 			channels, err := channelsFromEnv(e)
 			if err != nil {
 				return err
@@ -75,6 +89,8 @@ share one PostgreSQL database.`,
 				IngestRateLimit:        limit,
 				ResolveTimeout:         resolveTimeout,
 				IngestRequestRetention: keep,
+				EngineLease:            engineLease,
+				ActionLinkTTL:          actionTTL,
 				Logger:                 logger,
 				Out:                    e.stdout,
 			})
@@ -93,6 +109,10 @@ share one PostgreSQL database.`,
 		"how long an alert posted to the Alertmanager API without endsAt fires unless re-sent (env VIGIL_RESOLVE_TIMEOUT)")
 	cmd.Flags().StringVar(&retention, "ingest-request-retention", envOr(e, "VIGIL_INGEST_REQUEST_RETENTION", "7d"),
 		"how long the outcomes of Opsgenie requests (GET /v2/alerts/requests/{id}) are kept (env VIGIL_INGEST_REQUEST_RETENTION)")
+	cmd.Flags().StringVar(&lease, "engine-lease", envOr(e, "VIGIL_ENGINE_LEASE", "1m"),
+		"how long a replica holds a message it is sending; if it dies, another sends the message after this (env VIGIL_ENGINE_LEASE)")
+	cmd.Flags().StringVar(&linkTTL, "action-link-ttl", envOr(e, "VIGIL_ACTION_LINK_TTL", "24h"),
+		"how long the acknowledge/resolve links in messages work (env VIGIL_ACTION_LINK_TTL)")
 	cmd.Flags().StringVar(&logLevel, "log-level", envOr(e, "VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	cmd.Flags().StringVar(&logFormat, "log-format", envOr(e, "VIGIL_LOG_FORMAT", "text"), "text or json (env VIGIL_LOG_FORMAT)")
 	return cmd

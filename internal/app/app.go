@@ -53,6 +53,10 @@ type Config struct {
 	IngestRequestRetention time.Duration
 	// Channels configures the notification channels.
 	Channels Channels
+	// EngineLease is how long a replica's claim on a message holds
+	// (default 1m): a replica that dies mid-send is covered by another
+	// after at most this.
+	EngineLease time.Duration
 	// ActionLinkTTL is how long the acknowledge and resolve links in
 	// messages work (default signed.DefaultTTL, a day).
 	ActionLinkTTL time.Duration
@@ -143,7 +147,7 @@ func (a *App) startEngine() error {
 		return err
 	}
 	a.engine = engine.New(engine.Config{Store: a.store, Sender: senders, Clock: a.cfg.Clock, Logger: a.log,
-		Interval: a.cfg.EngineInterval, Links: a.links.of})
+		Interval: a.cfg.EngineInterval, Lease: a.cfg.EngineLease, Links: a.links.of})
 	if a.cfg.EngineInterval < 0 {
 		return nil
 	}
