@@ -68,6 +68,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newPageCmd(e),
 		newApplyCmd(e),
 		newExportCmd(e),
+		newDevCmd(e),
 	)
 	return root
 }
