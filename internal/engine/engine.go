@@ -173,20 +173,20 @@ func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// sendAll sends a claimed batch with at most Workers sends at once.
+// sendAll sends a claimed batch with at most Workers sends at once. The
+// outcomes are recorded by one committer in group commits: whatever
+// finished while the previous commit ran goes into the next transaction.
 func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotification, st *Stats) {
 	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		sem = make(chan struct{}, e.cfg.Workers)
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		sem  = make(chan struct{}, e.cfg.Workers)
+		done = make(chan completion, len(claimed))
 	)
-	for _, n := range claimed {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			result := e.send(ctx, n)
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		e.commit(ctx, done, len(claimed), func(result string) {
 			mu.Lock()
 			defer mu.Unlock()
 			switch result {
@@ -199,13 +199,72 @@ func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotificati
 			case "lost":
 				st.Lost++
 			}
+		})
+	}()
+	for _, n := range claimed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			done <- e.send(ctx, n)
 		}()
 	}
 	wg.Wait()
+	<-committed
 }
 
-// send delivers one notification and records the attempt.
-func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) string {
+// completion is a finished send waiting to be recorded.
+type completion struct {
+	id     int64
+	result string // sent, retry or failed
+	o      vigil.Outcome
+	dest   string
+}
+
+// commit records n completions from done, batching those that are ready
+// together, and reports each final result (lost when the lease was gone).
+func (e *Engine) commit(ctx context.Context, done <-chan completion, n int, report func(string)) {
+	for n > 0 {
+		batch := []completion{<-done}
+	drain:
+		for len(batch) < n {
+			select {
+			case c := <-done:
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		n -= len(batch)
+		items := make([]vigil.Completion, len(batch))
+		for i, c := range batch {
+			items[i] = vigil.Completion{ID: c.id, Outcome: c.o}
+		}
+		errs, err := e.cfg.Store.CompleteNotifications(ctx, e.cfg.Replica, items)
+		for i, c := range batch {
+			cerr := err
+			if cerr == nil {
+				cerr = errs[i]
+			}
+			if cerr != nil {
+				// The lease ran out during the send and another replica
+				// took the message (or the database failed): it will be
+				// sent again (at-least-once).
+				e.cfg.Logger.Warn("could not record a send", "notification", c.id, "err", cerr)
+				report("lost")
+				continue
+			}
+			if c.result != "sent" {
+				e.cfg.Logger.Info("notification not delivered", "notification", c.id, "type", c.dest, "outcome", c.result, "err", c.o.Error)
+			}
+			report(c.result)
+		}
+	}
+}
+
+// send delivers one notification and returns the attempt to record.
+func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) completion {
 	msg := e.message(n)
 	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
 	started := time.Now()
@@ -228,16 +287,7 @@ func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) string 
 		at := now.Add(wait)
 		o.RetryAt = &at
 	}
-	if err := e.cfg.Store.CompleteNotification(ctx, n.ID, e.cfg.Replica, o); err != nil {
-		// The lease ran out during the send and another replica took the
-		// message: it will be sent again (at-least-once).
-		e.cfg.Logger.Warn("could not record a send", "notification", n.ID, "err", err)
-		return "lost"
-	}
-	if result != "sent" {
-		e.cfg.Logger.Info("notification not delivered", "notification", n.ID, "type", n.DestType, "outcome", result, "err", o.Error)
-	}
-	return result
+	return completion{id: n.ID, result: result, o: o, dest: n.DestType}
 }
 
 // backoff is the wait before attempt+1: 5s doubling to a 5-minute cap,

@@ -24,11 +24,11 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday
 
 type backend struct {
 	name string
-	open func(t *testing.T, clock vigil.Clock) *store.DB
+	open func(t testing.TB, clock vigil.Clock) *store.DB
 }
 
-func backends(t *testing.T) []backend {
-	list := []backend{{"sqlite", func(t *testing.T, clock vigil.Clock) *store.DB {
+func backends() []backend {
+	list := []backend{{"sqlite", func(t testing.TB, clock vigil.Clock) *store.DB {
 		db, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir(), Clock: clock})
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +36,7 @@ func backends(t *testing.T) []backend {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}}}
-	list = append(list, backend{"postgres", func(t *testing.T, clock vigil.Clock) *store.DB {
+	list = append(list, backend{"postgres", func(t testing.TB, clock vigil.Clock) *store.DB {
 		url := storetest.NewPostgresURL(t) // skips without the variable
 		db, err := store.Open(context.Background(), store.Config{URL: url, Clock: clock})
 		if err != nil {
@@ -50,7 +50,7 @@ func backends(t *testing.T) []backend {
 
 // eachBackend runs fn once per backend as a subtest.
 func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
-	for _, b := range backends(t) {
+	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			clock := vigil.NewManualClock(t0)
@@ -63,7 +63,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
 }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	clock *vigil.ManualClock
 	st    *store.DB
 	eng   *Engine

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/escalation"
@@ -446,50 +447,93 @@ func (db *DB) bundle(ctx context.Context, q querier, now time.Time, carrier *vig
 // the lease.
 func (db *DB) CompleteNotification(ctx context.Context, id int64, replica string, o vigil.Outcome) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
-		var claimedBy string
-		n, err := scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+", n.claimed_by"+notificationFrom+" WHERE n.id = $1"+
-			db.dialect.forUpdateOf("n"), id), &claimedBy)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("notification", id)
-		}
-		if err != nil {
-			return err
-		}
-		if n.Status != vigil.NotificationSending || claimedBy != replica {
-			return vigil.Errorf(vigil.CodeConflict, "notification %d is no longer claimed by %s", id, replica)
-		}
-		outcome := "sent"
-		switch {
-		case o.Sent:
-			_, err = q.exec(ctx, `UPDATE notifications SET status = 'sent', sent_at = $1, provider_id = $2, lease_until = NULL, last_error = '',
-				updated_at = $1 WHERE id = $3`, micros(now), o.ProviderID, id)
-		case o.RetryAt != nil:
-			outcome = "retry"
-			_, err = q.exec(ctx, `UPDATE notifications SET status = 'pending', next_attempt_at = $1, lease_until = NULL, claimed_by = '',
-				last_error = $2, updated_at = $3 WHERE id = $4`, micros(*o.RetryAt), o.Error, micros(now), id)
-		default:
-			outcome = "failed"
-			_, err = q.exec(ctx, `UPDATE notifications SET status = 'failed', lease_until = NULL, last_error = $1, updated_at = $2 WHERE id = $3`,
-				o.Error, micros(now), id)
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := q.exec(ctx, `INSERT INTO notification_attempts (notification_id, at, outcome, error, replica, duration_micros)
-			VALUES ($1, $2, $3, $4, $5, $6)`, id, micros(now), outcome, o.Error, replica, o.Duration.Microseconds()); err != nil {
-			return err
-		}
-		if outcome == "retry" {
-			return nil
-		}
-		if err := db.completeRiders(ctx, q, now, n, outcome, o); err != nil {
-			return err
-		}
-		if n.IncidentID == 0 {
-			return nil
-		}
-		return db.addEntry(ctx, q, n.IncidentID, now, escalationActor, vigil.EntryNotification, deliveryText(n, outcome, o), nil)
+		return db.complete(ctx, q, now, id, replica, o)
 	})
+}
+
+// CompleteNotifications records several attempts. On SQLite they share
+// one transaction: one fsync instead of one per message, which is what
+// bounds the send rate of a busy engine. A lost lease (CodeConflict) or a vanished
+// row (CodeNotFound) fails only its own item.
+func (db *DB) CompleteNotifications(ctx context.Context, replica string, items []vigil.Completion) ([]error, error) {
+	if db.pg != nil {
+		// PostgreSQL commits in parallel over the pool; one transaction
+		// would line the items' round trips up one after another
+		// (measured: 100 completions 0.3 s in parallel, 0.7 s in one).
+		errs := make([]error, len(items))
+		var wg sync.WaitGroup
+		for i, it := range items {
+			wg.Go(func() { errs[i] = db.CompleteNotification(ctx, it.ID, replica, it.Outcome) })
+		}
+		wg.Wait()
+		return errs, nil
+	}
+	var errs []error
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		errs = make([]error, len(items)) // a retried transaction starts over
+		for i, it := range items {
+			err := db.complete(ctx, q, now, it.ID, replica, it.Outcome)
+			if c := vigil.ErrorCode(err); c == vigil.CodeConflict || c == vigil.CodeNotFound {
+				errs[i] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// complete records one attempt inside a write transaction.
+func (db *DB) complete(ctx context.Context, q querier, now time.Time, id int64, replica string, o vigil.Outcome) error {
+	var claimedBy string
+	n, err := scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+", n.claimed_by"+notificationFrom+" WHERE n.id = $1"+
+		db.dialect.forUpdateOf("n"), id), &claimedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("notification", id)
+	}
+	if err != nil {
+		return err
+	}
+	if n.Status != vigil.NotificationSending || claimedBy != replica {
+		return vigil.Errorf(vigil.CodeConflict, "notification %d is no longer claimed by %s", id, replica)
+	}
+	outcome := "sent"
+	switch {
+	case o.Sent:
+		_, err = q.exec(ctx, `UPDATE notifications SET status = 'sent', sent_at = $1, provider_id = $2, lease_until = NULL, last_error = '',
+			updated_at = $1 WHERE id = $3`, micros(now), o.ProviderID, id)
+	case o.RetryAt != nil:
+		outcome = "retry"
+		_, err = q.exec(ctx, `UPDATE notifications SET status = 'pending', next_attempt_at = $1, lease_until = NULL, claimed_by = '',
+			last_error = $2, updated_at = $3 WHERE id = $4`, micros(*o.RetryAt), o.Error, micros(now), id)
+	default:
+		outcome = "failed"
+		_, err = q.exec(ctx, `UPDATE notifications SET status = 'failed', lease_until = NULL, last_error = $1, updated_at = $2 WHERE id = $3`,
+			o.Error, micros(now), id)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `INSERT INTO notification_attempts (notification_id, at, outcome, error, replica, duration_micros)
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, micros(now), outcome, o.Error, replica, o.Duration.Microseconds()); err != nil {
+		return err
+	}
+	if outcome == "retry" {
+		return nil
+	}
+	if err := db.completeRiders(ctx, q, now, n, outcome, o); err != nil {
+		return err
+	}
+	if n.IncidentID == 0 {
+		return nil
+	}
+	return db.addEntry(ctx, q, n.IncidentID, now, escalationActor, vigil.EntryNotification, deliveryText(n, outcome, o), nil)
 }
 
 // completeRiders gives the pages bundled into a sent or failed message the

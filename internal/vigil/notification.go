@@ -97,6 +97,12 @@ type Outcome struct {
 	Late time.Duration
 }
 
+// Completion is one attempt to record: the notification and its outcome.
+type Completion struct {
+	ID      int64
+	Outcome Outcome
+}
+
 // NotificationFilter selects notifications for the message log.
 type NotificationFilter struct {
 	IncidentID *int64
@@ -134,6 +140,10 @@ type EngineService interface {
 	// CompleteNotification records an attempt. CodeConflict when the
 	// replica no longer holds the lease (another replica took it over).
 	CompleteNotification(ctx context.Context, id int64, replica string, o Outcome) error
+	// CompleteNotifications records several attempts in one transaction
+	// (group commit) and returns one error per item, nil or CodeConflict;
+	// any other failure fails them all.
+	CompleteNotifications(ctx context.Context, replica string, items []Completion) ([]error, error)
 	// CreateNotification queues a message by hand (test notification,
 	// `vigil page`); dedup/escalation fields are ignored.
 	CreateNotification(ctx context.Context, n *Notification) error
