@@ -147,26 +147,6 @@ func readSpec(e *env, file string, v any) error {
 	return nil
 }
 
-// nameOf is a user's name from names, or "user N".
-func nameOf(names map[int64]string, id int64) string {
-	if n := names[id]; n != "" {
-		return n
-	}
-	return "user " + strconv.FormatInt(id, 10)
-}
-
-func userNamesOf(ctx context.Context, c *client.Client) (map[int64]string, error) {
-	users, err := c.ListUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[int64]string, len(users))
-	for _, u := range users {
-		names[u.ID] = u.Name
-	}
-	return names, nil
-}
-
 // deleteByIDCmd is "delete ID" for a resource with a delete call.
 func deleteByIDCmd(e *env, o *clientOpts, what, note string, del func(ctx context.Context, c *client.Client, id int64) error) *cobra.Command {
 	return &cobra.Command{
@@ -214,34 +194,64 @@ A USER argument is an ID, an e-mail address or an exact name.`,
 	return cmd
 }
 
-func newUserListCmd(e *env, o *clientOpts) *cobra.Command {
+// listSpec describes a `list` command: what to fetch, what to say when
+// there is nothing, and one table row per item (JSON with -o json).
+type listSpec[T any] struct {
+	short   string
+	empty   string // printed to stderr when the list is empty
+	fetch   func(*client.Client, context.Context) ([]T, error)
+	headers []string
+	// needNames fetches the users' names first, for rows that show people.
+	needNames bool
+	row       func(item T, names vigil.UserNames) []string
+}
+
+func newListCmd[T any](e *env, o *clientOpts, spec listSpec[T]) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List users",
+		Short: spec.short,
 		Args:  cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			c, err := o.client()
 			if err != nil {
 				return err
 			}
-			users, err := c.ListUsers(cmd.Context())
+			items, err := spec.fetch(c, cmd.Context())
 			if err != nil {
 				return err
 			}
 			if o.output == outputJSON {
-				return writeJSON(e.stdout, users)
+				return writeJSON(e.stdout, items)
 			}
-			if len(users) == 0 {
-				fmt.Fprintln(e.stderr, "No users yet. Create one with `vigil user create --name NAME --email ADDRESS`.")
+			if len(items) == 0 {
+				fmt.Fprintln(e.stderr, spec.empty)
 				return nil
 			}
-			t := newTable(e.stdout, "ID", "NAME", "EMAIL", "TIME ZONE")
-			for _, u := range users {
-				t.row(strconv.FormatInt(u.ID, 10), truncate(u.Name, 60), u.Email, u.TimeZone)
+			var names vigil.UserNames
+			if spec.needNames {
+				if names, err = vigil.LoadUserNames(cmd.Context(), c); err != nil {
+					return err
+				}
+			}
+			t := newTable(e.stdout, spec.headers...)
+			for _, it := range items {
+				t.row(spec.row(it, names)...)
 			}
 			return t.flush()
 		}),
 	}
+}
+
+func newUserListCmd(e *env, o *clientOpts) *cobra.Command {
+	return newListCmd(e, o, listSpec[*vigil.User]{
+		short:   "List users",
+		empty:   "No users yet. Create one with `vigil user create --name NAME --email ADDRESS`.",
+		fetch:   (*client.Client).ListUsers,
+		headers: []string{"ID", "NAME", "EMAIL", "TIME ZONE"},
+		row: func(u *vigil.User, _ vigil.UserNames) []string {
+			return []string{strconv.FormatInt(u.ID, 10), truncate(u.Name, 60), u.Email, u.TimeZone}
+		},
+	})
 }
 
 func newUserCreateCmd(e *env, o *clientOpts) *cobra.Command {
@@ -537,41 +547,20 @@ func newTeamCmd(e *env) *cobra.Command {
 }
 
 func newTeamListCmd(e *env, o *clientOpts) *cobra.Command {
-	return &cobra.Command{
-		Use:   "list",
-		Short: "List teams with their members",
-		Args:  cobra.NoArgs,
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
+	return newListCmd(e, o, listSpec[*vigil.Team]{
+		short:     "List teams with their members",
+		empty:     "No teams yet. Create one with `vigil team create --name NAME --member USER`.",
+		fetch:     (*client.Client).ListTeams,
+		headers:   []string{"ID", "NAME", "MEMBERS"},
+		needNames: true,
+		row: func(tm *vigil.Team, names vigil.UserNames) []string {
+			members := make([]string, len(tm.Members))
+			for i, uid := range tm.Members {
+				members[i] = names.Of(uid)
 			}
-			teams, err := c.ListTeams(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if o.output == outputJSON {
-				return writeJSON(e.stdout, teams)
-			}
-			if len(teams) == 0 {
-				fmt.Fprintln(e.stderr, "No teams yet. Create one with `vigil team create --name NAME --member USER`.")
-				return nil
-			}
-			names, err := userNamesOf(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			t := newTable(e.stdout, "ID", "NAME", "MEMBERS")
-			for _, tm := range teams {
-				members := make([]string, len(tm.Members))
-				for i, uid := range tm.Members {
-					members[i] = nameOf(names, uid)
-				}
-				t.row(strconv.FormatInt(tm.ID, 10), truncate(tm.Name, 60), truncate(strings.Join(members, ", "), 100))
-			}
-			return t.flush()
-		}),
-	}
+			return []string{strconv.FormatInt(tm.ID, 10), truncate(tm.Name, 60), truncate(strings.Join(members, ", "), 100)}
+		},
+	})
 }
 
 func newTeamCreateCmd(e *env, o *clientOpts) *cobra.Command {
@@ -655,33 +644,15 @@ hour, day or week.
 }
 
 func newScheduleListCmd(e *env, o *clientOpts) *cobra.Command {
-	return &cobra.Command{
-		Use:   "list",
-		Short: "List schedules",
-		Args:  cobra.NoArgs,
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			list, err := c.ListSchedules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if o.output == outputJSON {
-				return writeJSON(e.stdout, list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(e.stderr, "No schedules yet. Create one with `vigil schedule create -f schedule.json` (see --help).")
-				return nil
-			}
-			t := newTable(e.stdout, "ID", "NAME", "TIME ZONE", "LAYERS")
-			for _, s := range list {
-				t.row(strconv.FormatInt(s.ID, 10), truncate(s.Name, 60), s.TimeZone, strconv.Itoa(len(s.Layers)))
-			}
-			return t.flush()
-		}),
-	}
+	return newListCmd(e, o, listSpec[*vigil.Schedule]{
+		short:   "List schedules",
+		empty:   "No schedules yet. Create one with `vigil schedule create -f schedule.json` (see --help).",
+		fetch:   (*client.Client).ListSchedules,
+		headers: []string{"ID", "NAME", "TIME ZONE", "LAYERS"},
+		row: func(s *vigil.Schedule, _ vigil.UserNames) []string {
+			return []string{strconv.FormatInt(s.ID, 10), truncate(s.Name, 60), s.TimeZone, strconv.Itoa(len(s.Layers))}
+		},
+	})
 }
 
 func newScheduleShowCmd(e *env, o *clientOpts) *cobra.Command {
@@ -710,7 +681,7 @@ func newScheduleShowCmd(e *env, o *clientOpts) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names, err := userNamesOf(cmd.Context(), c)
+			names, err := vigil.LoadUserNames(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
@@ -736,7 +707,7 @@ func newScheduleShowCmd(e *env, o *clientOpts) *cobra.Command {
 				for i, l := range s.Layers {
 					members := make([]string, len(l.Members))
 					for j, uid := range l.Members {
-						members[j] = nameOf(names, uid)
+						members[j] = names.Of(uid)
 					}
 					lt.row(strconv.Itoa(i+1), l.Name, fmt.Sprintf("%d %s", l.TurnCount, l.TurnUnit), utc(l.Start),
 						truncate(strings.Join(members, ", "), 80), restrictionsText(l.Restrictions))
@@ -930,33 +901,15 @@ PATCH /api/v1/services/{id} {"escalation_policy_id": ID}.`,
 }
 
 func newPolicyListCmd(e *env, o *clientOpts) *cobra.Command {
-	return &cobra.Command{
-		Use:   "list",
-		Short: "List escalation policies",
-		Args:  cobra.NoArgs,
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			list, err := c.ListEscalationPolicies(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if o.output == outputJSON {
-				return writeJSON(e.stdout, list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(e.stderr, "No escalation policies yet. Create one with `vigil policy create -f policy.json` (see --help).")
-				return nil
-			}
-			t := newTable(e.stdout, "ID", "NAME", "STEPS", "REPEAT")
-			for _, p := range list {
-				t.row(strconv.FormatInt(p.ID, 10), truncate(p.Name, 60), strconv.Itoa(len(p.Steps)), strconv.Itoa(p.Repeat))
-			}
-			return t.flush()
-		}),
-	}
+	return newListCmd(e, o, listSpec[*vigil.EscalationPolicy]{
+		short:   "List escalation policies",
+		empty:   "No escalation policies yet. Create one with `vigil policy create -f policy.json` (see --help).",
+		fetch:   (*client.Client).ListEscalationPolicies,
+		headers: []string{"ID", "NAME", "STEPS", "REPEAT"},
+		row: func(p *vigil.EscalationPolicy, _ vigil.UserNames) []string {
+			return []string{strconv.FormatInt(p.ID, 10), truncate(p.Name, 60), strconv.Itoa(len(p.Steps)), strconv.Itoa(p.Repeat)}
+		},
+	})
 }
 
 func newPolicyShowCmd(e *env, o *clientOpts) *cobra.Command {
@@ -981,7 +934,7 @@ func newPolicyShowCmd(e *env, o *clientOpts) *cobra.Command {
 			if o.output == outputJSON {
 				return writeJSON(e.stdout, p)
 			}
-			names, err := userNamesOf(cmd.Context(), c)
+			names, err := vigil.LoadUserNames(cmd.Context(), c)
 			if err != nil {
 				return err
 			}

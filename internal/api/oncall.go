@@ -225,10 +225,12 @@ func (a *API) oncallRoutes() []Route {
 		policy   = "/api/v1/escalation-policies/{id}"
 	)
 	return []Route{
-		tok("GET", "/api/v1/users", "List users by name", nil, Items[*vigil.User]{}, http.StatusOK, a.listUsers),
-		tok("POST", "/api/v1/users", "Create a user", UserInput{}, &vigil.User{}, http.StatusCreated, a.createUser),
+		tok("GET", "/api/v1/users", "List users by name", nil, Items[*vigil.User]{}, http.StatusOK, listOf(a, (vigil.Store).ListUsers)),
+		tok("POST", "/api/v1/users", "Create a user", UserInput{}, &vigil.User{}, http.StatusCreated,
+			createFrom(a, userFrom, (vigil.Store).CreateUser)),
 		tok("GET", user, "Get a user", nil, &vigil.User{}, http.StatusOK, getByID(a, (vigil.Store).FindUser)),
-		tok("PUT", user, "Replace a user's name, e-mail and time zone", UserInput{}, &vigil.User{}, http.StatusOK, a.updateUser),
+		tok("PUT", user, "Replace a user's name, e-mail and time zone", UserInput{}, &vigil.User{}, http.StatusOK,
+			replaceByID(a, userFrom, (vigil.Store).UpdateUser)),
 		tok("DELETE", user, "Delete a user with their contact methods, rules, memberships and overrides", nil, nil,
 			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteUser)),
 
@@ -250,18 +252,21 @@ func (a *API) oncallRoutes() []Route {
 		tok("DELETE", user+"/notification-rules/{rule_id}", "Delete a notification rule", nil, nil,
 			http.StatusNoContent, a.deleteNotificationRule),
 
-		tok("GET", "/api/v1/teams", "List teams by name with their members", nil, Items[*vigil.Team]{}, http.StatusOK, a.listTeams),
-		tok("POST", "/api/v1/teams", "Create a team", TeamInput{}, &vigil.Team{}, http.StatusCreated, a.createTeam),
+		tok("GET", "/api/v1/teams", "List teams by name with their members", nil, Items[*vigil.Team]{}, http.StatusOK, listOf(a, (vigil.Store).ListTeams)),
+		tok("POST", "/api/v1/teams", "Create a team", TeamInput{}, &vigil.Team{}, http.StatusCreated,
+			createFrom(a, teamFrom, (vigil.Store).CreateTeam)),
 		tok("GET", "/api/v1/teams/{id}", "Get a team", nil, &vigil.Team{}, http.StatusOK, getByID(a, (vigil.Store).FindTeam)),
 		tok("PUT", "/api/v1/teams/{id}", "Replace a team's name, description and members", TeamInput{}, &vigil.Team{},
-			http.StatusOK, a.updateTeam),
+			http.StatusOK, replaceByID(a, teamFrom, (vigil.Store).UpdateTeam)),
 		tok("DELETE", "/api/v1/teams/{id}", "Delete a team (what it owned keeps working without an owner)", nil, nil,
 			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteTeam)),
 
-		tok("GET", "/api/v1/schedules", "List schedules by name", nil, Items[*vigil.Schedule]{}, http.StatusOK, a.listSchedules),
-		tok("POST", "/api/v1/schedules", "Create a schedule", ScheduleInput{}, &vigil.Schedule{}, http.StatusCreated, a.createSchedule),
+		tok("GET", "/api/v1/schedules", "List schedules by name", nil, Items[*vigil.Schedule]{}, http.StatusOK, listOf(a, (vigil.Store).ListSchedules)),
+		tok("POST", "/api/v1/schedules", "Create a schedule", ScheduleInput{}, &vigil.Schedule{}, http.StatusCreated,
+			createFrom(a, scheduleFrom, (vigil.Store).CreateSchedule)),
 		tok("GET", schedule, "Get a schedule", nil, &vigil.Schedule{}, http.StatusOK, getByID(a, (vigil.Store).FindSchedule)),
-		tok("PUT", schedule, "Replace a schedule", ScheduleInput{}, &vigil.Schedule{}, http.StatusOK, a.updateSchedule),
+		tok("PUT", schedule, "Replace a schedule", ScheduleInput{}, &vigil.Schedule{}, http.StatusOK,
+			replaceByID(a, scheduleFrom, (vigil.Store).UpdateSchedule)),
 		tok("DELETE", schedule, "Delete a schedule and its overrides (refused while an escalation policy pages it)", nil, nil,
 			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteSchedule)),
 		tok("GET", schedule+"/on-call", "Who is on call on a schedule, their shift and the next one", nil, ScheduleOnCall{},
@@ -280,12 +285,13 @@ func (a *API) oncallRoutes() []Route {
 			nil, OnCallNow{}, http.StatusOK, a.onCallNow, at),
 
 		tok("GET", "/api/v1/escalation-policies", "List escalation policies by name", nil, Items[*vigil.EscalationPolicy]{},
-			http.StatusOK, a.listPolicies),
+			http.StatusOK, listOf(a, (vigil.Store).ListEscalationPolicies)),
 		tok("POST", "/api/v1/escalation-policies", "Create an escalation policy", EscalationPolicyInput{}, &vigil.EscalationPolicy{},
-			http.StatusCreated, a.createPolicy),
+			http.StatusCreated, createFrom(a, policyFrom, (vigil.Store).CreateEscalationPolicy)),
 		tok("GET", policy, "Get an escalation policy", nil, &vigil.EscalationPolicy{}, http.StatusOK, getByID(a, (vigil.Store).FindEscalationPolicy)),
 		tok("PUT", policy, "Replace an escalation policy (running escalations continue at the same step index)",
-			EscalationPolicyInput{}, &vigil.EscalationPolicy{}, http.StatusOK, a.updatePolicy),
+			EscalationPolicyInput{}, &vigil.EscalationPolicy{}, http.StatusOK,
+			replaceByID(a, policyFrom, (vigil.Store).UpdateEscalationPolicy)),
 		tok("DELETE", policy, "Delete an escalation policy (refused while a service uses it)", nil, nil,
 			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteEscalationPolicy)),
 
@@ -323,43 +329,8 @@ func pathIDs(r *http.Request, names ...string) ([]int64, error) {
 
 // Users.
 
-func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.store.ListUsers(r.Context())
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, itemsOf(list))
-	return nil
-}
-
-func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
-	var in UserInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	u := &vigil.User{Name: in.Name, Email: in.Email, TimeZone: in.TimeZone}
-	if err := a.store.CreateUser(r.Context(), u); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, u)
-	return nil
-}
-
-func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in UserInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	u := &vigil.User{ID: id, Name: in.Name, Email: in.Email, TimeZone: in.TimeZone}
-	if err := a.store.UpdateUser(r.Context(), u); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, u)
-	return nil
+func userFrom(in UserInput, id int64) (*vigil.User, error) {
+	return &vigil.User{ID: id, Name: in.Name, Email: in.Email, TimeZone: in.TimeZone}, nil
 }
 
 // Contact methods.
@@ -554,129 +525,22 @@ func (a *API) deleteNotificationRule(w http.ResponseWriter, r *http.Request) err
 
 // Teams.
 
-func (a *API) listTeams(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.store.ListTeams(r.Context())
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, itemsOf(list))
-	return nil
-}
-
-func teamFrom(in TeamInput) *vigil.Team {
+func teamFrom(in TeamInput, id int64) (*vigil.Team, error) {
 	members := in.Members
 	if members == nil {
 		members = []int64{}
 	}
-	return &vigil.Team{Name: in.Name, Description: in.Description, Members: members}
-}
-
-func (a *API) createTeam(w http.ResponseWriter, r *http.Request) error {
-	var in TeamInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	t := teamFrom(in)
-	if err := a.store.CreateTeam(r.Context(), t); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, t)
-	return nil
-}
-
-func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in TeamInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	t := teamFrom(in)
-	t.ID = id
-	if err := a.store.UpdateTeam(r.Context(), t); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, t)
-	return nil
+	return &vigil.Team{ID: id, Name: in.Name, Description: in.Description, Members: members}, nil
 }
 
 // Schedules.
 
-func (a *API) listSchedules(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.store.ListSchedules(r.Context())
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, itemsOf(list))
-	return nil
+func scheduleFrom(in ScheduleInput, id int64) (*vigil.Schedule, error) {
+	return &vigil.Schedule{ID: id, Name: strings.TrimSpace(in.Name), Description: in.Description, TimeZone: in.TimeZone,
+		TeamID: in.TeamID, Layers: in.Layers}, nil
 }
 
-func scheduleFrom(in ScheduleInput) *vigil.Schedule {
-	return &vigil.Schedule{Name: strings.TrimSpace(in.Name), Description: in.Description, TimeZone: in.TimeZone,
-		TeamID: in.TeamID, Layers: in.Layers}
-}
-
-func (a *API) createSchedule(w http.ResponseWriter, r *http.Request) error {
-	var in ScheduleInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	s := scheduleFrom(in)
-	if err := a.store.CreateSchedule(r.Context(), s); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, s)
-	return nil
-}
-
-func (a *API) updateSchedule(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in ScheduleInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	s := scheduleFrom(in)
-	s.ID = id
-	if err := a.store.UpdateSchedule(r.Context(), s); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, s)
-	return nil
-}
-
-// userNames maps every user's ID to their name.
-func (a *API) userNames(ctx context.Context) (map[int64]string, error) {
-	users, err := a.store.ListUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[int64]string, len(users))
-	for _, u := range users {
-		names[u.ID] = u.Name
-	}
-	return names, nil
-}
-
-// overridesAround returns a schedule's overrides overlapping [from, to)
-// as the values package oncall takes.
-func (a *API) overridesAround(ctx context.Context, scheduleID int64, from, to time.Time) ([]vigil.Override, error) {
-	list, err := a.store.ListOverrides(ctx, scheduleID, from, to)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]vigil.Override, len(list))
-	for i, o := range list {
-		out[i] = *o
-	}
-	return out, nil
-}
-
-func shiftView(sh vigil.Shift, names map[int64]string) ShiftView {
+func shiftView(sh vigil.Shift, names vigil.UserNames) ShiftView {
 	return ShiftView{UserID: sh.UserID, UserName: names[sh.UserID], Start: sh.Start, End: sh.End, Override: sh.Override}
 }
 
@@ -711,10 +575,10 @@ func currentShift(s vigil.Schedule, ovs []vigil.Override, at time.Time) (sh vigi
 }
 
 // onCallAt says who is on call on s at at, their shift and the next one.
-func (a *API) onCallAt(ctx context.Context, s *vigil.Schedule, at time.Time, names map[int64]string) (ScheduleOnCall, error) {
+func (a *API) onCallAt(ctx context.Context, s *vigil.Schedule, at time.Time, names vigil.UserNames) (ScheduleOnCall, error) {
 	out := ScheduleOnCall{ScheduleID: s.ID, ScheduleName: s.Name, TimeZone: s.TimeZone, At: at}
 	// Next may follow a shift up to MaxWindow past at.
-	ovs, err := a.overridesAround(ctx, s.ID, at.Add(-oncall.MaxWindow), at.Add(2*oncall.MaxWindow))
+	ovs, err := vigil.LoadOverrides(ctx, a.store, s.ID, at.Add(-oncall.MaxWindow), at.Add(2*oncall.MaxWindow))
 	if err != nil {
 		return out, err
 	}
@@ -764,7 +628,7 @@ func (a *API) scheduleOnCall(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := a.userNames(r.Context())
+	names, err := vigil.LoadUserNames(r.Context(), a.store)
 	if err != nil {
 		return err
 	}
@@ -810,7 +674,7 @@ func (a *API) listShifts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ovs, err := a.overridesAround(r.Context(), id, from, to)
+	ovs, err := vigil.LoadOverrides(r.Context(), a.store, id, from, to)
 	if err != nil {
 		return err
 	}
@@ -818,7 +682,7 @@ func (a *API) listShifts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := a.userNames(r.Context())
+	names, err := vigil.LoadUserNames(r.Context(), a.store)
 	if err != nil {
 		return err
 	}
@@ -847,7 +711,7 @@ func (a *API) listOverrides(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := a.userNames(r.Context())
+	names, err := vigil.LoadUserNames(r.Context(), a.store)
 	if err != nil {
 		return err
 	}
@@ -908,7 +772,7 @@ func (a *API) scheduleICal(w http.ResponseWriter, r *http.Request) error {
 	now := a.clock.Now()
 	from := now.UTC().Truncate(24 * time.Hour)
 	to := from.Add(icalWindow)
-	ovs, err := a.overridesAround(r.Context(), id, from, to)
+	ovs, err := vigil.LoadOverrides(r.Context(), a.store, id, from, to)
 	if err != nil {
 		return err
 	}
@@ -916,7 +780,7 @@ func (a *API) scheduleICal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := a.userNames(r.Context())
+	names, err := vigil.LoadUserNames(r.Context(), a.store)
 	if err != nil {
 		return err
 	}
@@ -939,7 +803,7 @@ func (a *API) onCallNow(w http.ResponseWriter, r *http.Request) error {
 		return q.err
 	}
 	ctx := r.Context()
-	names, err := a.userNames(ctx)
+	names, err := vigil.LoadUserNames(ctx, a.store)
 	if err != nil {
 		return err
 	}
@@ -1019,68 +883,23 @@ func (a *API) teamsByID(ctx context.Context) (map[int64]*vigil.Team, error) {
 
 // Escalation policies.
 
-func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.store.ListEscalationPolicies(r.Context())
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, itemsOf(list))
-	return nil
-}
-
-func policyFrom(in EscalationPolicyInput) *vigil.EscalationPolicy {
+// policyFrom builds the policy and checks its free text, which
+// escalation.Validate (run by the store) bounds but does not check for
+// invalid UTF-8 or NUL.
+func policyFrom(in EscalationPolicyInput, id int64) (*vigil.EscalationPolicy, error) {
 	steps := in.Steps
 	if steps == nil {
 		steps = []vigil.EscalationStep{}
 	}
-	return &vigil.EscalationPolicy{Name: strings.TrimSpace(in.Name), Description: in.Description, TeamID: in.TeamID,
+	p := &vigil.EscalationPolicy{ID: id, Name: strings.TrimSpace(in.Name), Description: in.Description, TeamID: in.TeamID,
 		Repeat: in.Repeat, Steps: steps}
-}
-
-// checkPolicyText checks the policy's free text, which escalation.Validate
-// (run by the store) bounds but does not check for invalid UTF-8 or NUL.
-func checkPolicyText(p *vigil.EscalationPolicy) error {
 	if err := vigil.ValidateText("name", p.Name, vigil.MaxNameLen); err != nil {
-		return err
+		return nil, err
 	}
-	return vigil.ValidateText("description", p.Description, vigil.MaxDescriptionLen)
-}
-
-func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) error {
-	var in EscalationPolicyInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
+	if err := vigil.ValidateText("description", p.Description, vigil.MaxDescriptionLen); err != nil {
+		return nil, err
 	}
-	p := policyFrom(in)
-	if err := checkPolicyText(p); err != nil {
-		return err
-	}
-	if err := a.store.CreateEscalationPolicy(r.Context(), p); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, p)
-	return nil
-}
-
-func (a *API) updatePolicy(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in EscalationPolicyInput
-	if err := decodeStrict(w, r, &in); err != nil {
-		return err
-	}
-	p := policyFrom(in)
-	p.ID = id
-	if err := checkPolicyText(p); err != nil {
-		return err
-	}
-	if err := a.store.UpdateEscalationPolicy(r.Context(), p); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, p)
-	return nil
+	return p, nil
 }
 
 // Notifications.
@@ -1232,6 +1051,56 @@ func getByID[T any](a *API, find func(vigil.Store, context.Context, int64) (T, e
 			return err
 		}
 		WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// listOf answers GET of a collection with every item.
+func listOf[T any](a *API, list func(vigil.Store, context.Context) ([]T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		items, err := list(a.store, r.Context())
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, itemsOf(items))
+		return nil
+	}
+}
+
+// createFrom answers POST of a collection: the body (In) becomes a new
+// item through build, which save stores; 201 with the item.
+func createFrom[In, T any](a *API, build func(In, int64) (T, error), save func(vigil.Store, context.Context, T) error) handlerFunc {
+	return saveFrom(a, false, build, save)
+}
+
+// replaceByID answers PUT …/{id}: the body replaces the item; 200.
+func replaceByID[In, T any](a *API, build func(In, int64) (T, error), save func(vigil.Store, context.Context, T) error) handlerFunc {
+	return saveFrom(a, true, build, save)
+}
+
+func saveFrom[In, T any](a *API, byID bool, build func(In, int64) (T, error), save func(vigil.Store, context.Context, T) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var id int64
+		status := http.StatusCreated
+		if byID {
+			var err error
+			if id, err = pathID(r, "id"); err != nil {
+				return err
+			}
+			status = http.StatusOK
+		}
+		var in In
+		if err := decodeStrict(w, r, &in); err != nil {
+			return err
+		}
+		v, err := build(in, id)
+		if err != nil {
+			return err
+		}
+		if err := save(a.store, r.Context(), v); err != nil {
+			return err
+		}
+		WriteJSON(w, status, v)
 		return nil
 	}
 }

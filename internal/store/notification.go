@@ -150,11 +150,7 @@ func (e *escalator) resolve(t vigil.Target) ([]int64, string) {
 		if err != nil {
 			return nil, fmt.Sprintf("schedule %q could not be read", s.Name)
 		}
-		list := make([]vigil.Override, len(overrides))
-		for i, o := range overrides {
-			list[i] = *o
-		}
-		if uid, ok := oncall.At(*s, list, e.now); ok {
+		if uid, ok := oncall.At(*s, vigil.OverrideValues(overrides), e.now); ok {
 			return []int64{uid}, ""
 		}
 		return nil, fmt.Sprintf("no one is on call on schedule %q", s.Name)

@@ -80,6 +80,26 @@ type Override struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
+// OverrideValues copies overrides as stored (pointers) into the values
+// the on-call computation (package oncall) takes.
+func OverrideValues(list []*Override) []Override {
+	out := make([]Override, len(list))
+	for i, o := range list {
+		out[i] = *o
+	}
+	return out
+}
+
+// LoadOverrides returns a schedule's overrides overlapping [from, to) as
+// values, ready for package oncall.
+func LoadOverrides(ctx context.Context, s ScheduleService, scheduleID int64, from, to time.Time) ([]Override, error) {
+	list, err := s.ListOverrides(ctx, scheduleID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return OverrideValues(list), nil
+}
+
 // Shift is a span during which one user is on call for a schedule.
 type Shift struct {
 	UserID int64     `json:"user_id"`

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,6 +34,42 @@ type User struct {
 	TimeZone  string    `json:"time_zone"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// UserNames maps user IDs to names, for pages and tables that show people
+// by name. Indexing an unknown ID gives "".
+type UserNames map[int64]string
+
+// NewUserNames indexes users by ID.
+func NewUserNames(users []*User) UserNames {
+	names := make(UserNames, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	return names
+}
+
+// UserLister lists users: the store, or the API client.
+type UserLister interface {
+	ListUsers(ctx context.Context) ([]*User, error)
+}
+
+// LoadUserNames lists every user and indexes their names.
+func LoadUserNames(ctx context.Context, l UserLister) (UserNames, error) {
+	users, err := l.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewUserNames(users), nil
+}
+
+// Of is the user's name, or "user #N" for one not in the map (deleted
+// since it was referenced).
+func (n UserNames) Of(id int64) string {
+	if name, ok := n[id]; ok {
+		return name
+	}
+	return "user #" + strconv.FormatInt(id, 10)
 }
 
 // ContactMethod is one way to reach a user: an address on a channel.

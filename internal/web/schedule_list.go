@@ -34,7 +34,7 @@ func (u *UI) scheduleList(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	names, err := u.userNames(ctx)
+	names, err := vigil.LoadUserNames(ctx, u.store)
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -44,7 +44,7 @@ func (u *UI) scheduleList(w http.ResponseWriter, r *http.Request) {
 	for _, s := range schedules {
 		row := scheduleRow{Schedule: s, Layers: len(s.Layers)}
 		// Only the overrides holding now matter to oncall.At.
-		ovs, err := u.overridesAround(ctx, s.ID, now, now.Add(time.Second))
+		ovs, err := vigil.LoadOverrides(ctx, u.store, s.ID, now, now.Add(time.Second))
 		if err != nil {
 			u.fail(w, r, err)
 			return
@@ -55,7 +55,7 @@ func (u *UI) scheduleList(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			row.Error = vigil.ErrorMessage(err)
 		case len(shifts) > 0 && !shifts[0].Start.After(now):
-			row.OnCall, row.OnCallID, row.Override = nameOf(names, shifts[0].UserID), shifts[0].UserID, shifts[0].Override
+			row.OnCall, row.OnCallID, row.Override = names.Of(shifts[0].UserID), shifts[0].UserID, shifts[0].Override
 		}
 		m.Schedules = append(m.Schedules, row)
 	}

@@ -142,10 +142,7 @@ func (u *UI) scheduleShowModel(w http.ResponseWriter, r *http.Request, id int64,
 	if err != nil {
 		return scheduleShowPage{}, err
 	}
-	names := make(map[int64]string, len(users))
-	for _, us := range users {
-		names[us.ID] = us.Name
-	}
+	names := vigil.NewUserNames(users)
 	// The store validated the zone; UTC is the fallback for a row written
 	// by hand.
 	loc, err := time.LoadLocation(s.TimeZone)
@@ -165,7 +162,7 @@ func (u *UI) scheduleShowModel(w http.ResponseWriter, r *http.Request, id int64,
 
 	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	to := time.Date(now.Year(), now.Month(), now.Day()+timelineDays, 0, 0, 0, 0, loc)
-	ovs, err := u.overridesAround(ctx, id, from, to)
+	ovs, err := vigil.LoadOverrides(ctx, u.store, id, from, to)
 	if err != nil {
 		return scheduleShowPage{}, err
 	}
@@ -185,7 +182,7 @@ func (u *UI) scheduleShowModel(w http.ResponseWriter, r *http.Request, id int64,
 	slices.SortStableFunc(upcoming, func(a, b *vigil.Override) int { return a.Start.Compare(b.Start) })
 	for _, o := range upcoming {
 		m.Overrides = append(m.Overrides, overrideRow{
-			ID: o.ID, User: nameOf(names, o.UserID),
+			ID: o.ID, User: names.Of(o.UserID),
 			From: zoneTime(o.Start, loc), To: zoneTime(o.End, loc),
 			Active: !now.Before(o.Start) && now.Before(o.End),
 		})
@@ -207,21 +204,21 @@ func (u *UI) scheduleShowModel(w http.ResponseWriter, r *http.Request, id int64,
 
 // buildTimeline fills the day bars, the legend, the shift list and the
 // current and next shifts from the shifts of [from, to).
-func (m *scheduleShowPage) buildTimeline(shifts []vigil.Shift, names map[int64]string, loc *time.Location, now, from, to time.Time) {
+func (m *scheduleShowPage) buildTimeline(shifts []vigil.Shift, names vigil.UserNames, loc *time.Location, now, from, to time.Time) {
 	colors := map[int64]int{}
 	color := func(uid int64) int {
 		c, ok := colors[uid]
 		if !ok {
 			c = len(colors) % userColors
 			colors[uid] = c
-			m.Legend = append(m.Legend, legendEntry{User: nameOf(names, uid), Color: c})
+			m.Legend = append(m.Legend, legendEntry{User: names.Of(uid), Color: c})
 		}
 		return c
 	}
 	rows := make([]shiftRow, 0, len(shifts))
 	for _, sh := range shifts {
 		rows = append(rows, shiftRow{
-			UserID: sh.UserID, User: nameOf(names, sh.UserID),
+			UserID: sh.UserID, User: names.Of(sh.UserID),
 			Start: sh.Start, End: sh.End,
 			From: zoneTime(sh.Start, loc), To: zoneTime(sh.End, loc),
 			Override: sh.Override, Color: color(sh.UserID),
@@ -265,7 +262,7 @@ func (m *scheduleShowPage) buildTimeline(shifts []vigil.Shift, names map[int64]s
 	}
 }
 
-func newLayerView(i int, l vigil.Layer, names map[int64]string, loc *time.Location) layerView {
+func newLayerView(i int, l vigil.Layer, names vigil.UserNames, loc *time.Location) layerView {
 	v := layerView{Name: l.Name, Start: zoneTime(l.Start, loc)}
 	if v.Name == "" {
 		v.Name = fmt.Sprintf("Layer %d", i+1)
@@ -276,7 +273,7 @@ func newLayerView(i int, l vigil.Layer, names map[int64]string, loc *time.Locati
 	}
 	v.Turn = fmt.Sprintf("%d %s", l.TurnCount, unit)
 	for _, id := range l.Members {
-		v.Members = append(v.Members, nameOf(names, id))
+		v.Members = append(v.Members, names.Of(id))
 	}
 	for _, r := range l.Restrictions {
 		d := time.Duration(r.Duration).String()

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -34,39 +33,4 @@ func parseLocal(field, v string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, vigil.FieldError(field, "must be a date and time such as 2026-05-04T09:00")
-}
-
-// userNames maps every user's ID to their name.
-func (u *UI) userNames(ctx context.Context) (map[int64]string, error) {
-	users, err := u.store.ListUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[int64]string, len(users))
-	for _, us := range users {
-		names[us.ID] = us.Name
-	}
-	return names, nil
-}
-
-// nameOf is a user's name, or a placeholder for one deleted since.
-func nameOf(names map[int64]string, id int64) string {
-	if n, ok := names[id]; ok {
-		return n
-	}
-	return "user #" + itoa(id)
-}
-
-// overridesAround returns a schedule's overrides overlapping [from, to)
-// as the values package oncall takes.
-func (u *UI) overridesAround(ctx context.Context, scheduleID int64, from, to time.Time) ([]vigil.Override, error) {
-	list, err := u.store.ListOverrides(ctx, scheduleID, from, to)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]vigil.Override, len(list))
-	for i, o := range list {
-		out[i] = *o
-	}
-	return out, nil
 }
