@@ -326,15 +326,20 @@ func scanNotification(r row, extra ...any) (*vigil.Notification, error) {
 func (db *DB) ClaimNotifications(ctx context.Context, replica string, limit int, lease time.Duration) ([]*vigil.ClaimedNotification, error) {
 	var out []*vigil.ClaimedNotification
 	err := db.write(ctx, func(q querier, now time.Time) error {
-		ids, err := queryAll(ctx, q, scanID, `SELECT n.id FROM notifications n
+		cands, err := queryAll(ctx, q, func(r row) (claimCandidate, error) {
+			var c claimCandidate
+			err := r.Scan(&c.id, &c.kind, &c.dest, &c.contact)
+			return c, err
+		}, `SELECT n.id, n.kind, n.dest_type, n.contact_method_id FROM notifications n
 			WHERE n.status = 'pending' AND n.next_attempt_at <= $1 AND NOT EXISTS (`+sqlEarlierOpen+`)
 			ORDER BY n.priority, n.next_attempt_at, n.id LIMIT $2`+db.dialect.skipLocked(), micros(now), limit)
-		if err != nil || len(ids) == 0 {
+		if err != nil || len(cands) == 0 {
 			return err
 		}
-		out = make([]*vigil.ClaimedNotification, 0, len(ids))
-		for _, id := range ids {
-			ok, err := db.throttle(ctx, q, now, id)
+		out = make([]*vigil.ClaimedNotification, 0, len(cands))
+		for _, cand := range cands {
+			id := cand.id
+			ok, err := db.throttle(ctx, q, now, cand)
 			if err != nil {
 				return err
 			}
@@ -378,33 +383,33 @@ func (db *DB) ClaimNotifications(ctx context.Context, replica string, limit int,
 const sqlEarlierOpen = `SELECT 1 FROM notifications p WHERE p.incident_id = n.incident_id AND p.contact_method_id = n.contact_method_id
 	AND p.id < n.id AND p.status IN ('pending', 'sending', 'bundled')`
 
-// throttle reports whether the pending notification id may go now. A page
+// claimCandidate is a due notification a claim considers.
+type claimCandidate struct {
+	id         int64
+	kind, dest string
+	contact    sql.NullInt64
+}
+
+// throttle reports whether the pending notification may go now. A page
 // to a throttled channel (vigil.ThrottleWindows) whose contact method had
 // a page within the window waits for the window's end instead.
-func (db *DB) throttle(ctx context.Context, q querier, now time.Time, id int64) (bool, error) {
-	var (
-		kind, dest string
-		cm         sql.NullInt64
-	)
-	if err := q.queryRow(ctx, "SELECT kind, dest_type, contact_method_id FROM notifications WHERE id = $1", id).Scan(&kind, &dest, &cm); err != nil {
-		return false, err
-	}
-	window := vigil.ThrottleWindows[dest]
-	if kind != vigil.MessagePage || window <= 0 || !cm.Valid {
+func (db *DB) throttle(ctx context.Context, q querier, now time.Time, c claimCandidate) (bool, error) {
+	window := vigil.ThrottleWindows[c.dest]
+	if c.kind != vigil.MessagePage || window <= 0 || !c.contact.Valid {
 		return true, nil
 	}
 	var last sql.NullInt64
 	if err := q.queryRow(ctx, `SELECT MAX(CASE WHEN status = 'sending' THEN CAST($2 AS BIGINT) ELSE sent_at END) FROM notifications
 		WHERE contact_method_id = $1 AND kind = 'page' AND id <> $3
 		AND ((status = 'sent' AND sent_at > $4) OR status = 'sending')`,
-		cm.Int64, micros(now), id, micros(now.Add(-window))).Scan(&last); err != nil {
+		c.contact.Int64, micros(now), c.id, micros(now.Add(-window))).Scan(&last); err != nil {
 		return false, err
 	}
 	if !last.Valid {
 		return true, nil
 	}
 	_, err := q.exec(ctx, "UPDATE notifications SET next_attempt_at = $1 WHERE id = $2",
-		micros(fromMicros(last.Int64).Add(window)), id)
+		micros(fromMicros(last.Int64).Add(window)), c.id)
 	return false, err
 }
 
