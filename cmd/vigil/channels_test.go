@@ -15,18 +15,20 @@ func TestChannelsFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := map[string]string{
-		"VIGIL_WEBHOOK_SECRET":     "whsec",
-		"VIGIL_SLACK_TOKEN_FILE":   secretFile,
-		"VIGIL_TWILIO_ACCOUNT_SID": "AC123",
-		"VIGIL_SMTP_HOST":          "mail.example.com",
-		"VIGIL_SMTP_PORT":          "2525",
+		"VIGIL_WEBHOOK_SECRET":       "whsec",
+		"VIGIL_SLACK_TOKEN_FILE":     secretFile,
+		"VIGIL_TWILIO_ACCOUNT_SID":   "AC123",
+		"VIGIL_SMTP_HOST":            "mail.example.com",
+		"VIGIL_SMTP_PORT":            "2525",
+		"VIGIL_SLACK_SIGNING_SECRET": "slack-signing",
 	}
 	e := &env{getenv: func(k string) string { return vars[k] }}
 	c, err := channelsFromEnv(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.WebhookSecret != "whsec" || c.SlackToken != "xoxb-from-file" || c.TwilioAccountSID != "AC123" || c.SMTPHost != "mail.example.com" || c.SMTPPort != 2525 {
+	if c.WebhookSecret != "whsec" || c.SlackToken != "xoxb-from-file" || c.TwilioAccountSID != "AC123" || c.SMTPHost != "mail.example.com" || c.SMTPPort != 2525 ||
+		c.SlackSigningSecret != "slack-signing" {
 		t.Errorf("channels %+v", c)
 	}
 	vars["VIGIL_SMTP_PORT"] = "smtp"

@@ -124,10 +124,17 @@ func TestServeGeneratesAdminTokenOnFirstStart(t *testing.T) {
 	}
 }
 
-func TestServeRefusesBadRateLimit(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--ingest-rate-limit", "lots"}, getenvFrom(nil), nil, &out, &errOut)
-	if code == 0 || !strings.Contains(errOut.String(), "--ingest-rate-limit") {
-		t.Fatalf("exit %d, stderr %q: want a refusal naming the flag", code, errOut.String())
+func TestServeRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--ingest-rate-limit", "lots"},
+		{"--engine-lease", "5s"}, // shorter than a send may take
+		{"--engine-lease", "soon"},
+		{"--action-link-ttl", "10s"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"serve", "--data-dir", t.TempDir()}, args...), getenvFrom(nil), nil, &out, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), args[0]) {
+			t.Errorf("%v: exit %d, stderr %q: want a refusal naming the flag", args, code, errOut.String())
+		}
 	}
 }
