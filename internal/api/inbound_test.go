@@ -301,7 +301,7 @@ func TestTwilioVoice(t *testing.T) {
 	ctx := context.Background()
 	call := &vigil.Notification{Kind: vigil.MessagePage, IncidentID: e.incident.ID, UserID: e.ana.ID,
 		ContactMethodID: e.voice.ID, DestType: vigil.ContactVoice, DestAddress: anaPhone, Title: "checkout down"}
-	if err := e.db.CreateNotification(ctx, call); err != nil {
+	if err := e.db.CreateNotifications(ctx, call); err != nil {
 		t.Fatal(err)
 	}
 	path := api.TwilioVoicePath + "?message=vigil-" + strconv.FormatInt(call.ID, 10)
@@ -336,7 +336,7 @@ func TestTwilioVoice(t *testing.T) {
 	// A message that was not a voice page cannot be used.
 	test := &vigil.Notification{Kind: vigil.MessageTest, UserID: e.ana.ID, ContactMethodID: e.voice.ID,
 		DestType: vigil.ContactSMS, DestAddress: anaPhone, Title: "test"}
-	if err := e.db.CreateNotification(ctx, test); err != nil {
+	if err := e.db.CreateNotifications(ctx, test); err != nil {
 		t.Fatal(err)
 	}
 	other := api.TwilioVoicePath + "?message=vigil-" + strconv.FormatInt(test.ID, 10)

@@ -465,7 +465,7 @@ func (a *API) testContactMethod(w http.ResponseWriter, r *http.Request) error {
 	}
 	n := &vigil.Notification{Kind: vigil.MessageTest, Title: testTitle, UserID: m.UserID, ContactMethodID: m.ID,
 		DestType: m.Type, DestAddress: m.Address, Priority: 0}
-	if err := a.store.CreateNotification(r.Context(), n); err != nil {
+	if err := a.store.CreateNotifications(r.Context(), n); err != nil {
 		return err
 	}
 	n.UserName = u.Name
@@ -1025,15 +1025,19 @@ func (a *API) manualPage(w http.ResponseWriter, r *http.Request) error {
 	if actor := vigil.ActorFromContext(ctx); actor.Name != "" {
 		body = "Paged by " + actor.Name + "."
 	}
-	out := make([]NotificationView, 0, len(dests))
-	for _, d := range dests {
-		n := &vigil.Notification{Kind: vigil.MessageManual, Title: in.Message, Body: body, UserID: d.user.ID, ContactMethodID: d.method.ID,
-			DestType: d.method.Type, DestAddress: d.method.Address, Priority: 0}
-		if err := a.store.CreateNotification(ctx, n); err != nil {
-			return err
-		}
-		n.UserName = d.user.Name
-		out = append(out, notificationView(n))
+	ns := make([]*vigil.Notification, len(dests))
+	for i, d := range dests {
+		ns[i] = &vigil.Notification{Kind: vigil.MessageManual, Title: in.Message, Body: body, UserID: d.user.ID, ContactMethodID: d.method.ID,
+			DestType: d.method.Type, DestAddress: d.method.Address, Priority: 0, UserName: d.user.Name}
+	}
+	// One transaction: a team page reaches every member or, on failure,
+	// nobody, so that retrying it never pages anyone twice.
+	if err := a.store.CreateNotifications(ctx, ns...); err != nil {
+		return err
+	}
+	out := make([]NotificationView, len(ns))
+	for i, n := range ns {
+		out[i] = notificationView(n)
 	}
 	WriteJSON(w, http.StatusAccepted, itemsOf(out))
 	return nil

@@ -260,7 +260,7 @@ func TestCriticalOvertakesBacklog(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		ana := h.user("Ana")
 		for i := range 300 {
-			h.st.CreateNotification(h.ctx, &vigil.Notification{Kind: notify.KindManual, DestType: vigil.ContactWebhook,
+			h.st.CreateNotifications(h.ctx, &vigil.Notification{Kind: notify.KindManual, DestType: vigil.ContactWebhook,
 				DestAddress: addr("backlog"), Priority: 2, Title: "warning " + string(rune('a'+i%26))})
 		}
 		svc, _ := h.policyService("core", 0, step(0, userT(ana)))

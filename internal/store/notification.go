@@ -588,20 +588,28 @@ func deliveryText(n *vigil.Notification, outcome string, o vigil.Outcome) string
 	return msg
 }
 
-// CreateNotification queues a message by hand.
-func (db *DB) CreateNotification(ctx context.Context, n *vigil.Notification) error {
-	if n.DestType == "" || n.DestAddress == "" {
-		return vigil.FieldError("contact_method_id", "a destination is required")
+// CreateNotifications queues messages by hand, all in one transaction.
+func (db *DB) CreateNotifications(ctx context.Context, ns ...*vigil.Notification) error {
+	for _, n := range ns {
+		if n.DestType == "" || n.DestAddress == "" {
+			return vigil.FieldError("contact_method_id", "a destination is required")
+		}
 	}
 	err := db.write(ctx, func(q querier, now time.Time) error {
-		n.Status, n.CreatedAt, n.DueAt, n.NextAttemptAt = vigil.NotificationPending, now, now, now
-		return q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address, priority,
-			status, title, body, due_at, next_attempt_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $10, $10) RETURNING id`,
-			nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, n.DestAddress, n.Priority,
-			n.Title, n.Body, micros(now)).Scan(&n.ID)
+		for _, n := range ns {
+			n.Status, n.CreatedAt, n.DueAt, n.NextAttemptAt = vigil.NotificationPending, now, now, now
+			err := q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address, priority,
+				status, title, body, due_at, next_attempt_at, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $10, $10) RETURNING id`,
+				nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, n.DestAddress, n.Priority,
+				n.Title, n.Body, micros(now)).Scan(&n.ID)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	if err == nil {
+	if err == nil && len(ns) > 0 {
 		db.wake()
 	}
 	return err

@@ -151,3 +151,37 @@ func testOnCallConfig(t *testing.T, open OpenFunc) {
 		t.Errorf("service keeps a deleted team: %d", s.TeamID)
 	}
 }
+
+// testManualNotifications: messages queued by hand (a team page) are
+// stored all together or not at all.
+func testManualNotifications(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	ctx, st := e.ctx, e.st
+	ana := &vigil.User{Name: "Ana", Email: "ana@example.com"}
+	if err := st.CreateUser(ctx, ana); err != nil {
+		t.Fatal(err)
+	}
+	page := func(address string) *vigil.Notification {
+		return &vigil.Notification{Kind: vigil.MessageManual, Title: "db down", UserID: ana.ID,
+			DestType: vigil.ContactWebhook, DestAddress: address}
+	}
+	one, two := page("https://a.example/hook"), page("https://b.example/hook")
+	if err := st.CreateNotifications(ctx, one, two); err != nil {
+		t.Fatal(err)
+	}
+	if one.ID == 0 || two.ID == 0 || one.ID == two.ID || one.Status != vigil.NotificationPending || !one.DueAt.Equal(t0) {
+		t.Fatalf("created %+v and %+v", one, two)
+	}
+	fieldIs(t, "one of three without an address", st.CreateNotifications(ctx, page("https://c.example/hook"), page(""), page("https://d.example/hook")),
+		vigil.CodeInvalid, "contact_method_id")
+	got, err := st.FindNotifications(ctx, vigil.NotificationFilter{UserID: &ana.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("after a refused batch %d notifications are stored, want the first 2", len(got))
+	}
+	if err := st.CreateNotifications(ctx); err != nil {
+		t.Errorf("an empty batch: %v", err)
+	}
+}

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"AlertExpiryConcurrent", testAlertExpiryConcurrent},
 		{"FindFiringAlerts", testFindFiringAlerts},
 		{"OnCallConfig", testOnCallConfig},
+		{"ManualNotifications", testManualNotifications},
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
 	}

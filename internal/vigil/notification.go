@@ -144,9 +144,10 @@ type EngineService interface {
 	// (group commit) and returns one error per item, nil or CodeConflict;
 	// any other failure fails them all.
 	CompleteNotifications(ctx context.Context, replica string, items []Completion) ([]error, error)
-	// CreateNotification queues a message by hand (test notification,
-	// `vigil page`); dedup/escalation fields are ignored.
-	CreateNotification(ctx context.Context, n *Notification) error
+	// CreateNotifications queues messages by hand (test notification,
+	// `vigil page`) in one transaction: all of them or none;
+	// dedup/escalation fields are ignored.
+	CreateNotifications(ctx context.Context, ns ...*Notification) error
 	// FindNotifications lists notifications, newest first.
 	FindNotifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
 	// FindNotification returns one notification; CodeNotFound.

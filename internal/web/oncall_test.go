@@ -566,7 +566,7 @@ func TestIncidentNotificationLog(t *testing.T) {
 	queue := func(incidentID int64, typ, addr string) *vigil.Notification {
 		t.Helper()
 		n := &vigil.Notification{IncidentID: incidentID, Kind: vigil.MessagePage, UserID: ana.ID, DestType: typ, DestAddress: addr, Title: "checkout down"}
-		if err := h.db.CreateNotification(ctx, n); err != nil {
+		if err := h.db.CreateNotifications(ctx, n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -36,7 +36,7 @@ func (u *UI) testNotificationSend(w http.ResponseWriter, r *http.Request) {
 	}
 	n := &vigil.Notification{Kind: vigil.MessageTest, Title: testNotificationTitle, UserID: m.UserID, ContactMethodID: m.ID,
 		DestType: m.Type, DestAddress: m.Address, Priority: 0}
-	if err := u.store.CreateNotification(ctx, n); err != nil {
+	if err := u.store.CreateNotifications(ctx, n); err != nil {
 		u.fail(w, r, err)
 		return
 	}
