@@ -76,7 +76,9 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 	if strconv.FormatInt(ts, 10) != tsText {
 		return ErrNoTimestamp
 	}
-	want := mac(secret, ts, body)
+	// Compared as lower-case hex text, as Sign writes it: one spelling
+	// per signature, like every other token Vigil checks.
+	want := []byte(hex.EncodeToString(mac(secret, ts, body)))
 	size := 0
 	for _, v := range values {
 		size += len(v)
@@ -88,11 +90,7 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 			if !ok {
 				continue // another scheme version; not ours to judge
 			}
-			got, err := hex.DecodeString(hexSig)
-			if err != nil {
-				continue
-			}
-			if hmac.Equal(got, want) {
+			if hmac.Equal([]byte(hexSig), want) {
 				return nil
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func TestVerify(t *testing.T) {
 		{"missing timestamp", secret, hdr("Vigil-Signature", good), body, fixedNow, webhook.ErrNoTimestamp},
 		{"missing signature", secret, hdr("Vigil-Timestamp", tsText), body, fixedNow, webhook.ErrNoSignature},
 		{"other scheme only", secret, hdr("Vigil-Timestamp", tsText, "Vigil-Signature", "v0="+good[3:]), body, fixedNow, webhook.ErrBadSignature},
+		{"upper-case hex", secret, hdr("Vigil-Timestamp", tsText, "Vigil-Signature", "v1="+strings.ToUpper(good[3:])), body, fixedNow, webhook.ErrBadSignature},
 		{"not hex", secret, hdr("Vigil-Timestamp", tsText, "Vigil-Signature", "v1=zz"), body, fixedNow, webhook.ErrBadSignature},
 		{"truncated signature", secret, hdr("Vigil-Timestamp", tsText, "Vigil-Signature", good[:20]), body, fixedNow, webhook.ErrBadSignature},
 		{"no secret", "", hdr("Vigil-Timestamp", tsText, "Vigil-Signature", good), body, fixedNow, webhook.ErrNoSecret},
