@@ -66,6 +66,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newPolicyCmd(e),
 		newOnCallCmd(e),
 		newPageCmd(e),
+		newICalCmd(e),
 		newApplyCmd(e),
 		newExportCmd(e),
 		newDevCmd(e),

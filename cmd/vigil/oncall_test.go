@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -105,6 +107,30 @@ func TestOnCallAgainstRealServer(t *testing.T) {
 	shifts := cli("schedule", "shifts", "1", "--to", "+1d")
 	must(shifts, `(?m)^\S+\s+\S+\s+Bob \(2\)\s+yes$`)
 	must(shifts, `(?m)^\S+\s+\S+\s+Ana \(1\)\s+-$`)
+
+	// Calendar feeds, and a secret address a calendar app can read
+	// without a token until the addresses are rotated.
+	must(cli("ical", "schedule", "1"), `(?m)^SUMMARY:On call: Bob \(Primary\)\r$`)
+	must(cli("ical", "user", "bob@example.com"), `(?m)^X-WR-CALNAME:On call: Bob\r$`)
+	address := strings.TrimSpace(cli("ical", "user", "Bob", "--url"))
+	must(address, `^`+regexp.QuoteMeta(a.URL())+`/api/v1/feeds/user/2/[A-Za-z0-9_-]+\.ics$`)
+	fetch := func() (int, string) {
+		res, err := http.Get(address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := fetch(); code != 200 || !strings.Contains(body, "SUMMARY:On call: Bob (Primary)") {
+		t.Errorf("feed address without a token: %d %.300s", code, body)
+	}
+	must(cli("ical", "rotate"), `^Every calendar feed address is revoked`)
+	if code, _ := fetch(); code != 404 {
+		t.Errorf("feed address after rotation: %d, want 404", code)
+	}
+	fails("invalid schedule ID", "ical", "schedule", "Primary")
 
 	policy := filepath.Join(dir, "policy.json")
 	writeSpecFile(t, policy, `{"name": "Payments", "repeat": 0, "steps": [{"delay": "10m", "targets": [{"type": "schedule", "id": 1}]},

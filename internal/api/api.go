@@ -26,6 +26,10 @@ const (
 	// AuthSignature: the caller is a vendor (Slack, Twilio) calling back,
 	// and the handler checks the vendor's signature of the request.
 	AuthSignature = "signature"
+	// AuthURLSecret: the credential is a secret in the path (calendar
+	// feed URLs, which calendar apps fetch without headers), checked by
+	// the handler.
+	AuthURLSecret = "url-secret"
 )
 
 // Deps are what the API needs.
@@ -42,6 +46,9 @@ type Deps struct {
 	ResolveTimeout time.Duration
 	// Inbound configures the vendor callbacks (replies to messages).
 	Inbound Inbound
+	// PublicURL is the base URL people reach Vigil at, for the secret
+	// addresses the API hands out (calendar feeds).
+	PublicURL string
 }
 
 // API serves the JSON API.
@@ -56,6 +63,7 @@ type API struct {
 	resolveTimeout time.Duration
 	started        time.Time
 	inbound        Inbound
+	publicURL      string
 
 	routes  []Route
 	docOnce sync.Once
@@ -72,7 +80,7 @@ func New(d Deps) *API {
 	if a.log == nil {
 		a.log = discardLogger
 	}
-	a.resolveTimeout, a.started, a.inbound = d.ResolveTimeout, a.clock.Now(), d.Inbound
+	a.resolveTimeout, a.started, a.inbound, a.publicURL = d.ResolveTimeout, a.clock.Now(), d.Inbound, d.PublicURL
 	if a.resolveTimeout <= 0 {
 		a.resolveTimeout = alertmanager.DefaultResolveTimeout
 	}
@@ -231,5 +239,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.heartbeatRoutes()...)
 	routes = append(routes, a.oncallRoutes()...)
 	routes = append(routes, a.inboundRoutes()...)
+	routes = append(routes, a.feedRoutes()...)
 	return routes
 }

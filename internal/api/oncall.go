@@ -3,9 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -278,8 +276,6 @@ func (a *API) oncallRoutes() []Route {
 		tok("POST", schedule+"/overrides", "Put a user on call on a schedule for a time", OverrideCreate{}, &vigil.Override{},
 			http.StatusCreated, a.createOverride),
 		tok("DELETE", schedule+"/overrides/{override_id}", "Delete an override", nil, nil, http.StatusNoContent, a.deleteOverride),
-		tok("GET", schedule+"/ical", "The next 60 days of a schedule as an iCalendar feed (text/calendar, not JSON)", nil, "",
-			http.StatusOK, a.scheduleICal),
 
 		tok("GET", "/api/v1/on-call", "Who is on call now on every schedule, and whom each escalation policy's first step pages",
 			nil, OnCallNow{}, http.StatusOK, a.onCallNow, at),
@@ -749,47 +745,6 @@ func (a *API) deleteOverride(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// scheduleICal serves the next 60 days as an iCalendar feed. The window
-// starts at midnight UTC of today, so that refreshes during a day ask for
-// the same window and a shift cut by its start keeps its UID.
-//
-// Calendar apps subscribe to a URL and cannot send an Authorization
-// header; the feed takes the API token like every route for now, so a
-// subscription needs a proxy or an app that sends headers. A per-schedule
-// feed secret in the URL would be the way to open it to calendar apps.
-func (a *API) scheduleICal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	s, err := a.store.FindSchedule(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	now := a.clock.Now()
-	from := now.UTC().Truncate(24 * time.Hour)
-	to := from.Add(icalWindow)
-	ovs, err := vigil.LoadOverrides(r.Context(), a.store, id, from, to)
-	if err != nil {
-		return err
-	}
-	shifts, err := oncall.ShiftsBetween(*s, ovs, from, to)
-	if err != nil {
-		return err
-	}
-	names, err := vigil.LoadUserNames(r.Context(), a.store)
-	if err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/calendar; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Disposition", `inline; filename="schedule-`+strconv.FormatInt(s.ID, 10)+`.ics"`)
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.WriteString(w, oncall.ICal(*s, shifts, names, now))
 	return nil
 }
 

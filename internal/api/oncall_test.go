@@ -77,7 +77,7 @@ func newOCEnv(t *testing.T) *ocEnv {
 	if _, err := db.CreateAPIToken(context.Background(), "admin", vigil.RoleAdmin, e.token); err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(server.Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry()})
+	s := server.New(server.Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry(), PublicURL: feedBase})
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		e.srv.Close()
@@ -422,6 +422,18 @@ func ocScenarios() []ocScenario {
 			contains: []string{"BEGIN:VCALENDAR", "BEGIN:VEVENT", "SUMMARY:On call: Ana (Primary)", "SUMMARY:On call: Bob (Primary)",
 				"DTSTART:20260301T000000Z", "DTSTART:20260302T000000Z"}},
 		{name: "ical of unknown schedule", method: "GET", path: "/api/v1/schedules/9999/ical", status: 404},
+		{name: "personal ical feed", method: "GET", path: "/api/v1/users/{bob}/ical", status: 200, contentType: "text/calendar",
+			contains: []string{"X-WR-CALNAME:On call: Bob", "SUMMARY:On call: Bob (Primary)", "DTSTART:20260302T000000Z"},
+			absent:   []string{"Ana"}},
+		{name: "personal ical feed with an override", method: "GET", path: "/api/v1/users/{bob}/ical", setup: bobOverride, status: 200,
+			contentType: "text/calendar", contains: []string{"DTSTART:20260301T110000Z", "DESCRIPTION:Override"}},
+		{name: "ical of unknown user", method: "GET", path: "/api/v1/users/9999/ical", status: 404},
+		{name: "personal ical needs a token", method: "GET", path: "/api/v1/users/{ana}/ical", noAuth: true, status: 401, absent: []string{"VEVENT"}},
+		{name: "feed address needs a token", method: "GET", path: "/api/v1/users/{ana}/ical-url", noAuth: true, status: 401, absent: []string{"feeds"}},
+		{name: "feed address of unknown schedule", method: "GET", path: "/api/v1/schedules/9999/ical-url", status: 404},
+		{name: "feed address", method: "GET", path: "/api/v1/schedules/{sched}/ical-url", status: 200,
+			contains: []string{`"url":"` + feedBase + `/api/v1/feeds/schedule/{sched}/`, `.ics"`}},
+		{name: "feed rotation needs a token", method: "POST", path: "/api/v1/ical-urls/rotate", noAuth: true, status: 401},
 
 		// Escalation policies.
 		{name: "list policies", method: "GET", path: "/api/v1/escalation-policies", status: 200,

@@ -64,9 +64,10 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]string{AuthToken: "apiToken", AuthIntegration: "integrationKey"}[rt.Auth]
-		if (rt.Auth == AuthNone && rt.Format != "") || rt.Auth == AuthSignature {
+		if (rt.Auth == AuthNone && rt.Format != "") || rt.Auth == AuthSignature || rt.Auth == AuthURLSecret {
 			// Drop-in ingest formats carry their credential in the body;
-			// vendor callbacks are signed by the vendor.
+			// vendor callbacks are signed by the vendor; feeds carry a
+			// secret in their URL.
 			if len(op.Security) != 0 {
 				t.Errorf("%s %s: security %v, want none", rt.Method, rt.Pattern, op.Security)
 			}
@@ -119,7 +120,7 @@ func TestRouteTable(t *testing.T) {
 			// /api/v2/ is Alertmanager's API, served for its senders and readers.
 			t.Errorf("route %s outside /api/v1/", key)
 		}
-		if rt.Auth != AuthToken && rt.Auth != AuthIntegration && rt.Auth != AuthTokenOrIntegration && rt.Auth != AuthSignature {
+		if rt.Auth != AuthToken && rt.Auth != AuthIntegration && rt.Auth != AuthTokenOrIntegration && rt.Auth != AuthSignature && rt.Auth != AuthURLSecret {
 			t.Errorf("%s: auth %q; every API route needs a credential", key, rt.Auth)
 		}
 	}

@@ -244,6 +244,7 @@ func (a *App) Start() error {
 		IngestRateLimit: a.cfg.IngestRateLimit,
 		ResolveTimeout:  a.cfg.ResolveTimeout,
 		Inbound:         a.cfg.Channels.inbound(strings.TrimRight(a.cfg.PublicURL, "/")),
+		PublicURL:       strings.TrimRight(a.cfg.PublicURL, "/"),
 	})
 	if err := a.startEngine(); err != nil {
 		ln.Close()

@@ -360,7 +360,41 @@ const maxICal = 16 << 20
 
 // ScheduleICal returns the schedule's iCalendar feed (the next 60 days).
 func (c *Client) ScheduleICal(ctx context.Context, scheduleID int64) (string, error) {
-	path := schedulePath(scheduleID) + "/ical"
+	return c.ical(ctx, schedulePath(scheduleID)+"/ical")
+}
+
+// UserICal returns a person's iCalendar feed: their shifts on every
+// schedule in the next 60 days.
+func (c *Client) UserICal(ctx context.Context, userID int64) (string, error) {
+	return c.ical(ctx, userPath(userID)+"/ical")
+}
+
+// FeedURL is the secret address of a calendar feed.
+type FeedURL struct {
+	URL string `json:"url"`
+}
+
+// ScheduleICalURL returns the secret address of a schedule's feed.
+func (c *Client) ScheduleICalURL(ctx context.Context, scheduleID int64) (string, error) {
+	var out FeedURL
+	err := c.do(ctx, http.MethodGet, schedulePath(scheduleID)+"/ical-url", nil, c.token, nil, &out)
+	return out.URL, err
+}
+
+// UserICalURL returns the secret address of a person's feed.
+func (c *Client) UserICalURL(ctx context.Context, userID int64) (string, error) {
+	var out FeedURL
+	err := c.do(ctx, http.MethodGet, userPath(userID)+"/ical-url", nil, c.token, nil, &out)
+	return out.URL, err
+}
+
+// RotateICalURLs revokes every calendar feed address.
+func (c *Client) RotateICalURLs(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/ical-urls/rotate", nil, c.token, nil, nil)
+}
+
+// ical reads an iCalendar document (not JSON) with the token.
+func (c *Client) ical(ctx context.Context, path string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+path, nil)
 	if err != nil {
 		return "", fmt.Errorf("GET %s: %w", path, err)

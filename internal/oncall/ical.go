@@ -1,6 +1,7 @@
 package oncall
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,15 +17,45 @@ const icalTime = "20060102T150405Z"
 // §3.1).
 const maxLine = 75
 
-// ICal renders shifts as an RFC 5545 calendar, one VEVENT per shift, for
-// calendar subscriptions. names maps user IDs to display names (missing
-// ones show as "user <id>"). A shift's UID is
-// "<schedule id>-<user id>-<start unix>@vigil", stable as long as the
-// shift starts at the same instant; a shift cut by the start of the
-// requested window gets another UID, so feeds should ask for windows
-// starting on a fixed grid (or accept one changed event at the edge).
-// DTSTAMP is now.
-func ICal(s vigil.Schedule, shifts []vigil.Shift, names map[int64]string, now time.Time) string {
+// FeedShift is a shift in a calendar feed, with the schedule it is on.
+type FeedShift struct {
+	ScheduleID   int64
+	ScheduleName string
+	vigil.Shift
+}
+
+// OfSchedule labels a schedule's shifts for a feed.
+func OfSchedule(s vigil.Schedule, shifts []vigil.Shift) []FeedShift {
+	out := make([]FeedShift, len(shifts))
+	for i, sh := range shifts {
+		out[i] = FeedShift{ScheduleID: s.ID, ScheduleName: s.Name, Shift: sh}
+	}
+	return out
+}
+
+// ForUser keeps the shifts of one person, in time order (a person's
+// feed; shifts come from several schedules).
+func ForUser(userID int64, shifts []FeedShift) []FeedShift {
+	var out []FeedShift
+	for _, sh := range shifts {
+		if sh.UserID == userID {
+			out = append(out, sh)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out
+}
+
+// ICal renders shifts as an RFC 5545 calendar named title, one VEVENT per
+// shift, for calendar subscriptions: a schedule's feed holds its shifts,
+// a person's feed their shifts on every schedule. names maps user IDs to
+// display names (missing ones show as "user <id>"). A shift's UID is
+// "<schedule id>-<user id>-<start unix>@vigil", the same in both feeds and
+// stable as long as the shift starts at the same instant; a shift cut by
+// the start of the requested window gets another UID, so feeds should ask
+// for windows starting on a fixed grid (or accept one changed event at the
+// edge). DTSTAMP is now.
+func ICal(title string, shifts []FeedShift, names map[int64]string, now time.Time) string {
 	var b strings.Builder
 	line := func(name, value string) { writeFolded(&b, name+":"+value) }
 	line("BEGIN", "VCALENDAR")
@@ -32,7 +63,7 @@ func ICal(s vigil.Schedule, shifts []vigil.Shift, names map[int64]string, now ti
 	line("PRODID", "-//Vigil//On-call//EN")
 	line("CALSCALE", "GREGORIAN")
 	line("METHOD", "PUBLISH")
-	line("X-WR-CALNAME", escapeText("On call: "+s.Name))
+	line("X-WR-CALNAME", escapeText(title))
 	stamp := now.UTC().Format(icalTime)
 	for _, sh := range shifts {
 		name, ok := names[sh.UserID]
@@ -40,12 +71,12 @@ func ICal(s vigil.Schedule, shifts []vigil.Shift, names map[int64]string, now ti
 			name = "user " + strconv.FormatInt(sh.UserID, 10)
 		}
 		line("BEGIN", "VEVENT")
-		line("UID", strconv.FormatInt(s.ID, 10)+"-"+strconv.FormatInt(sh.UserID, 10)+"-"+
+		line("UID", strconv.FormatInt(sh.ScheduleID, 10)+"-"+strconv.FormatInt(sh.UserID, 10)+"-"+
 			strconv.FormatInt(sh.Start.Unix(), 10)+"@vigil")
 		line("DTSTAMP", stamp)
 		line("DTSTART", sh.Start.UTC().Format(icalTime))
 		line("DTEND", sh.End.UTC().Format(icalTime))
-		line("SUMMARY", escapeText("On call: "+name+" ("+s.Name+")"))
+		line("SUMMARY", escapeText("On call: "+name+" ("+sh.ScheduleName+")"))
 		if sh.Override {
 			line("DESCRIPTION", "Override")
 		}

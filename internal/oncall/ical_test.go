@@ -1,6 +1,7 @@
 package oncall
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -15,7 +16,7 @@ func TestICal(t *testing.T) {
 		{UserID: 2, Start: bt(6, 3, 9, 0), End: bt(6, 3, 12, 0), Override: true},
 	}
 	now := ut(6, 1, 12, 30)
-	got := ICal(s, shifts, map[int64]string{1: "Ada"}, now)
+	got := ICal("On call: Ops", OfSchedule(s, shifts), map[int64]string{1: "Ada"}, now)
 	want := "BEGIN:VCALENDAR\r\n" +
 		"VERSION:2.0\r\n" +
 		"PRODID:-//Vigil//On-call//EN\r\n" +
@@ -45,9 +46,42 @@ func TestICal(t *testing.T) {
 	}
 	// The same shift computed again, with times in another zone, keeps
 	// its UID.
-	again := ICal(s, []vigil.Shift{{UserID: 1, Start: ut(6, 2, 7, 0), End: ut(6, 3, 7, 0)}}, nil, now.Add(24*60*60e9))
+	again := ICal("On call: Ops", OfSchedule(s, []vigil.Shift{{UserID: 1, Start: ut(6, 2, 7, 0), End: ut(6, 3, 7, 0)}}), nil, now.Add(24*60*60e9))
 	if !strings.Contains(again, "UID:42-1-1780383600@vigil\r\n") {
 		t.Fatalf("UID changed:\n%s", again)
+	}
+}
+
+// TestPersonalFeed: a person's feed holds their shifts from every
+// schedule, in time order, each naming its schedule, with the UIDs the
+// schedules' own feeds give the same shifts.
+func TestPersonalFeed(t *testing.T) {
+	ops, db := vigil.Schedule{ID: 1, Name: "Ops"}, vigil.Schedule{ID: 2, Name: "Database"}
+	all := append(OfSchedule(ops, []vigil.Shift{
+		{UserID: 7, Start: ut(6, 3, 0, 0), End: ut(6, 4, 0, 0)},
+		{UserID: 8, Start: ut(6, 4, 0, 0), End: ut(6, 5, 0, 0)},
+		{UserID: 7, Start: ut(6, 5, 0, 0), End: ut(6, 6, 0, 0)},
+	}), OfSchedule(db, []vigil.Shift{
+		{UserID: 7, Start: ut(6, 2, 12, 0), End: ut(6, 3, 12, 0), Override: true},
+		{UserID: 9, Start: ut(6, 3, 12, 0), End: ut(6, 4, 12, 0)},
+	})...)
+	mine := ForUser(7, all)
+	var got []string
+	for _, sh := range mine {
+		got = append(got, sh.ScheduleName+" "+sh.Start.Format("02T15"))
+	}
+	if want := []string{"Database 02T12", "Ops 03T00", "Ops 05T00"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("ForUser = %v, want %v", got, want)
+	}
+	feed := ICal("On call: Ana", mine, map[int64]string{7: "Ana"}, ut(6, 1, 0, 0))
+	for _, want := range []string{"X-WR-CALNAME:On call: Ana\r\n", "SUMMARY:On call: Ana (Database)\r\n", "SUMMARY:On call: Ana (Ops)\r\n",
+		"UID:2-7-" + strconv.FormatInt(ut(6, 2, 12, 0).Unix(), 10) + "@vigil\r\n"} {
+		if !strings.Contains(feed, want) {
+			t.Errorf("feed lacks %q:\n%s", want, feed)
+		}
+	}
+	if n := strings.Count(feed, "BEGIN:VEVENT"); n != 3 {
+		t.Errorf("%d events, want 3", n)
 	}
 }
 
@@ -69,7 +103,7 @@ func TestICalEscapeAndFold(t *testing.T) {
 	// A long name with multi-byte characters and characters to escape.
 	name := strings.Repeat("Büro, Nacht; ", 12) + "Ende"
 	s := vigil.Schedule{ID: 1, Name: name}
-	out := ICal(s, []vigil.Shift{{UserID: 1, Start: bt(6, 2, 9, 0), End: bt(6, 3, 9, 0)}}, map[int64]string{1: "Zoë"}, ut(6, 1, 0, 0))
+	out := ICal("On call: "+name, OfSchedule(s, []vigil.Shift{{UserID: 1, Start: bt(6, 2, 9, 0), End: bt(6, 3, 9, 0)}}), map[int64]string{1: "Zoë"}, ut(6, 1, 0, 0))
 	if !strings.HasSuffix(out, "\r\n") || strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") ||
 		strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\r") {
 		t.Fatal("lines must end in CRLF and nothing else")

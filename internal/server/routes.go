@@ -42,8 +42,9 @@ func (s *Server) authenticate(rt api.Route) http.Handler {
 		return s.api.IntegrationAuth(rt.Format, rt.Handler)
 	case api.AuthTokenOrIntegration:
 		return s.tokenOrIntegration(rt)
-	case api.AuthNone, api.AuthSignature:
-		// AuthSignature handlers check the vendor's signature themselves.
+	case api.AuthNone, api.AuthSignature, api.AuthURLSecret:
+		// AuthSignature handlers check the vendor's signature themselves,
+		// AuthURLSecret ones the secret in the path.
 		return rt.Handler
 	}
 	panic("server: route " + rt.Method + " " + rt.Pattern + " has unknown auth " + rt.Auth)

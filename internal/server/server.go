@@ -39,6 +39,9 @@ type Deps struct {
 	// Inbound is passed to the API: the secrets that verify Slack's and
 	// Twilio's callbacks, and the public URL Twilio signs.
 	Inbound api.Inbound
+	// PublicURL is passed to the API: the base of the secret addresses
+	// it hands out (calendar feeds).
+	PublicURL string
 }
 
 // Server is Vigil's HTTP handler.
@@ -74,7 +77,7 @@ func New(d Deps) *Server {
 	}
 	d.Registry.MustRegister(openIncidentsGauge(d.Store, d.Logger))
 	s.api = api.New(api.Deps{Store: d.Store, Clock: d.Clock, Logger: d.Logger, Metrics: s.metrics, IngestRateLimit: d.IngestRateLimit,
-		ResolveTimeout: d.ResolveTimeout, Inbound: d.Inbound})
+		ResolveTimeout: d.ResolveTimeout, Inbound: d.Inbound, PublicURL: d.PublicURL})
 	s.routes(d.UI)
 	s.handler = s.middleware(s.mux)
 	return s

@@ -132,6 +132,22 @@ func (s *Signer) Feed(kind string, id int64) string {
 	return s.mac("feed", kind+"."+strconv.FormatInt(id, 10))
 }
 
+// Feed kinds: a schedule's shifts, or one person's on every schedule.
+const (
+	FeedSchedule = "schedule"
+	FeedUser     = "user"
+)
+
+// FeedPrefix is where the API serves calendar feeds by secret URL:
+// FeedPrefix + kind + "/" + id + "/" + token + ".ics".
+const FeedPrefix = "/api/v1/feeds/"
+
+// FeedURL is the secret address of the feed (kind, id) under base, the
+// public URL of Vigil.
+func (s *Signer) FeedURL(base, kind string, id int64) string {
+	return strings.TrimRight(base, "/") + FeedPrefix + kind + "/" + strconv.FormatInt(id, 10) + "/" + s.Feed(kind, id) + ".ics"
+}
+
 // VerifyFeed reports whether token is the feed token of (kind, id).
 func (s *Signer) VerifyFeed(kind string, id int64, token string) bool {
 	return len(token) < 64 && s.check("feed", kind+"."+strconv.FormatInt(id, 10), token)

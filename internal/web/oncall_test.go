@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -178,6 +179,7 @@ func TestSchedulePages(t *testing.T) {
 		!strings.Contains(overrides, fmt.Sprintf(`action="%s/overrides/%d/delete"`, page, ov.ID)) {
 		t.Errorf("the override is not listed with a delete button:\n%s", overrides)
 	}
+	wantFeedURL(t, h, body, signed.FeedSchedule, s.ID)
 	// The form starts now, in the schedule's zone.
 	if !strings.Contains(body, `name="start" type="datetime-local" value="2026-03-14T10:26"`) {
 		t.Error("the override form does not start now in Berlin time")
@@ -498,6 +500,7 @@ func TestUserPagesAndTestNotification(t *testing.T) {
 
 	page := fmt.Sprintf("/users/%d", ana.ID)
 	body = h.get(page).Body.String()
+	wantFeedURL(t, h, body, signed.FeedUser, ana.ID)
 	noRawXSS(t, body)
 	noInlineCode(t, body)
 	if strings.Contains(body, "secret-token-123") || strings.Contains(body, "12345678") {
@@ -678,5 +681,22 @@ func TestOnCallPagesNeedSessionAndSameSite(t *testing.T) {
 	}
 	if l, _ := h.db.FindNotifications(ctx, vigil.NotificationFilter{}); len(l) != 0 {
 		t.Error("a refused request queued a notification")
+	}
+}
+
+// wantFeedURL checks that a page offers the secret calendar feed address
+// of (kind, id), signed with the store's feed key.
+func wantFeedURL(t *testing.T, h *harness, body, kind string, id int64) {
+	t.Helper()
+	m := regexp.MustCompile(`class="feed-url" readonly value="([^"]+)"`).FindStringSubmatch(section(t, body, "calendar-feed"))
+	if m == nil {
+		t.Fatalf("no calendar feed address on the page")
+	}
+	key, err := h.db.SigningKey(context.Background(), vigil.KeyCalendarFeeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := signed.New(key).FeedURL("http://"+testHost, kind, id); m[1] != want {
+		t.Errorf("feed address %q, want %q", m[1], want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/oncall"
+	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -41,6 +42,7 @@ type scheduleShowPage struct {
 	Shifts    []shiftRow
 	Overrides []overrideRow
 	Form      overrideForm
+	FeedURL   string
 }
 
 // layerView is one rotation as the page describes it.
@@ -151,6 +153,9 @@ func (u *UI) scheduleShowModel(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	now := u.clock.Now().In(loc)
 	m := scheduleShowPage{Schedule: s, Zone: loc.String(), Now: zoneTime(now, loc)}
+	if m.FeedURL, err = u.feedURL(r, signed.FeedSchedule, id); err != nil {
+		return scheduleShowPage{}, err
+	}
 	if s.TeamID != 0 {
 		if t, err := u.store.FindTeam(ctx, s.TeamID); err == nil {
 			m.Team = t.Name

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/vigil-oss/vigil/internal/signed"
 	"net/http"
 	"time"
 
@@ -18,6 +19,7 @@ type userShowPage struct {
 	Methods       []contactMethodView
 	Rules         []ruleView
 	Notifications []notificationView
+	FeedURL       string
 }
 
 // contactMethodView is a contact method with its address masked.
@@ -85,6 +87,10 @@ func (u *UI) userShow(w http.ResponseWriter, r *http.Request) {
 			v.Method, v.Type = cm.Name, cm.Type
 		}
 		m.Rules = append(m.Rules, v)
+	}
+	if m.FeedURL, err = u.feedURL(r, signed.FeedUser, id); err != nil {
+		u.fail(w, r, err)
+		return
 	}
 	m.layout = u.layout(w, r, us.Name, "users")
 	u.render(w, r, http.StatusOK, "user_show.html", m)
