@@ -13,7 +13,7 @@ import (
 // adapters never import each other; only app (and cmd) wire concrete types.
 var allowed = map[string][]string{
 	"vigil":      {},
-	"triage":     {"vigil"},
+	"triage":     {"vigil", "matcher"}, // label matchers (Alertmanager syntax) in windows and inhibition
 	"auth":       {"vigil"},
 	"store":      {"vigil", "triage", "escalation", "oncall"}, // the pure decisions run inside its transactions
 	"ingest":     {"vigil", "triage"},
