@@ -18,6 +18,7 @@ var allowed = map[string][]string{
 	"store":      {"vigil", "triage", "escalation", "oncall"}, // the pure decisions run inside its transactions
 	"ingest":     {"vigil", "triage"},
 	"mapping":    {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
+	"classify":   {"vigil"},           // global classification and routing rules (expr); no I/O
 	"matcher":    {},
 	"sweep":      {"vigil"},
 	"oncall":     {"vigil"},           // who is on call: pure
