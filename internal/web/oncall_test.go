@@ -664,6 +664,23 @@ func TestOnCallPagesNeedSessionAndSameSite(t *testing.T) {
 		{fmt.Sprintf("/schedules/%d/overrides/1/delete", s.ID), url.Values{}},
 		{"/escalation-policies", url.Values{"name": {"pwned"}, "steps.0.delay": {"1"}, "steps.0.targets": {fmt.Sprintf("user:%d", ana.ID)}}},
 		{fmt.Sprintf("/users/%d/contact-methods/%d/test", ana.ID, m.ID), url.Values{}},
+		// Editing people, teams and schedules (oncall_forms_test.go checks
+		// that none of these changed anything).
+		{"/users", url.Values{"name": {"pwned"}, "email": {"pwned@example.com"}}},
+		{fmt.Sprintf("/users/%d", ana.ID), url.Values{"name": {"pwned"}, "email": {"ana@example.com"}}},
+		{fmt.Sprintf("/users/%d/delete", ana.ID), url.Values{"confirm": {"yes"}}},
+		{fmt.Sprintf("/users/%d/contact-methods", ana.ID), url.Values{"type": {"webhook"}, "address": {"https://evil.example/"}}},
+		{fmt.Sprintf("/users/%d/contact-methods/%d/enable", ana.ID, m.ID), url.Values{}},
+		{fmt.Sprintf("/users/%d/contact-methods/%d/disable", ana.ID, m.ID), url.Values{}},
+		{fmt.Sprintf("/users/%d/contact-methods/%d/delete", ana.ID, m.ID), url.Values{}},
+		{fmt.Sprintf("/users/%d/notification-rules", ana.ID), url.Values{"contact_method_id": {fmt.Sprint(m.ID)}, "delay": {"0"}}},
+		{fmt.Sprintf("/users/%d/notification-rules/1/delete", ana.ID), url.Values{}},
+		{"/teams", url.Values{"name": {"pwned"}}},
+		{"/teams/1", url.Values{"name": {"pwned"}}},
+		{"/teams/1/delete", url.Values{"confirm": {"yes"}}},
+		{"/schedules", url.Values{"name": {"pwned"}, "time_zone": {"UTC"}}},
+		{fmt.Sprintf("/schedules/%d", s.ID), url.Values{"name": {"pwned"}, "time_zone": {"UTC"}}},
+		{fmt.Sprintf("/schedules/%d/delete", s.ID), url.Values{"confirm": {"yes"}}},
 	} {
 		if rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form, signed: true, headers: evil}); rec.Code != http.StatusForbidden {
 			t.Errorf("POST %s from another site: %d, want 403", p.path, rec.Code)

@@ -49,7 +49,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
 
 	mux.Handle("GET /schedules", signedIn(u.scheduleList))
+	mux.Handle("POST /schedules", change(u.scheduleCreate))
 	mux.Handle("GET /schedules/{id}", signedIn(u.scheduleShow))
+	mux.Handle("POST /schedules/{id}", change(u.scheduleUpdate))
+	mux.Handle("GET /schedules/{id}/edit", signedIn(u.scheduleEdit))
+	mux.Handle("POST /schedules/{id}/delete", change(u.scheduleDelete))
 	mux.Handle("POST /schedules/{id}/overrides", change(u.overrideCreate))
 	mux.Handle("POST /schedules/{id}/overrides/{override}/delete", change(u.overrideDelete))
 
@@ -59,6 +63,23 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /escalation-policies/{id}", change(u.policyUpdate))
 
 	mux.Handle("GET /users", signedIn(u.userList))
+	mux.Handle("POST /users", change(u.userCreate))
 	mux.Handle("GET /users/{id}", signedIn(u.userShow))
+	mux.Handle("POST /users/{id}", change(u.userUpdate))
+	// Deleting asks first: the button posts without confirm=yes and gets
+	// the confirmation page, whose button posts with it.
+	mux.Handle("POST /users/{id}/delete", change(u.userDelete))
+	mux.Handle("POST /users/{id}/contact-methods", change(u.contactMethodCreate))
 	mux.Handle("POST /users/{id}/contact-methods/{method}/test", change(u.testNotificationSend))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/enable", change(u.contactMethodEnable))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/disable", change(u.contactMethodDisable))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/delete", change(u.contactMethodDelete))
+	mux.Handle("POST /users/{id}/notification-rules", change(u.notificationRuleCreate))
+	mux.Handle("POST /users/{id}/notification-rules/{rule}/delete", change(u.notificationRuleDelete))
+
+	mux.Handle("GET /teams", signedIn(u.teamList))
+	mux.Handle("POST /teams", change(u.teamCreate))
+	mux.Handle("GET /teams/{id}", signedIn(u.teamShow))
+	mux.Handle("POST /teams/{id}", change(u.teamUpdate))
+	mux.Handle("POST /teams/{id}/delete", change(u.teamDelete))
 }

@@ -12,6 +12,7 @@ import (
 type scheduleListPage struct {
 	layout
 	Schedules []scheduleRow
+	Form      scheduleForm
 }
 
 // scheduleRow is one schedule with who is on call on it now.
@@ -28,6 +29,12 @@ type scheduleRow struct {
 
 // scheduleList answers GET /schedules.
 func (u *UI) scheduleList(w http.ResponseWriter, r *http.Request) {
+	u.renderScheduleList(w, r, http.StatusOK, nil)
+}
+
+// renderScheduleList shows the schedules and the "New schedule" form: form
+// as submitted, or a fresh one when nil.
+func (u *UI) renderScheduleList(w http.ResponseWriter, r *http.Request, status int, form *scheduleForm) {
 	ctx := r.Context()
 	schedules, err := u.store.ListSchedules(ctx)
 	if err != nil {
@@ -59,6 +66,16 @@ func (u *UI) scheduleList(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Schedules = append(m.Schedules, row)
 	}
+	if form == nil {
+		c, err := u.scheduleCatalog(r)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		f := newScheduleForm(c, nil)
+		form = &f
+	}
+	m.Form = *form
 	m.layout = u.layout(w, r, "Schedules", "schedules")
-	u.render(w, r, http.StatusOK, "schedule_list.html", m)
+	u.render(w, r, status, "schedule_list.html", m)
 }

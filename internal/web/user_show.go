@@ -1,10 +1,10 @@
 package web
 
 import (
-	"github.com/vigil-oss/vigil/internal/signed"
 	"net/http"
 	"time"
 
+	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -20,6 +20,9 @@ type userShowPage struct {
 	Rules         []ruleView
 	Notifications []notificationView
 	FeedURL       string
+	Edit          userForm
+	Contact       contactForm
+	Rule          ruleForm
 }
 
 // contactMethodView is a contact method with its address masked.
@@ -34,9 +37,18 @@ type contactMethodView struct {
 
 // ruleView is a notification rule with its contact method named.
 type ruleView struct {
+	ID     int64
 	Delay  string
 	Method string
 	Type   string
+}
+
+// userForms are the forms of a person's page as submitted, when one was
+// refused; nil ones are shown fresh.
+type userForms struct {
+	Edit    *userForm
+	Contact *contactForm
+	Rule    *ruleForm
 }
 
 // userShow answers GET /users/{id}.
@@ -46,6 +58,12 @@ func (u *UI) userShow(w http.ResponseWriter, r *http.Request) {
 		u.notFound(w, r)
 		return
 	}
+	u.renderUserShow(w, r, id, http.StatusOK, userForms{})
+}
+
+// renderUserShow shows person id's page with status; forms holds the form
+// that was refused, with its errors.
+func (u *UI) renderUserShow(w http.ResponseWriter, r *http.Request, id int64, status int, forms userForms) {
 	ctx := r.Context()
 	us, err := u.store.FindUser(ctx, id)
 	if err != nil {
@@ -77,7 +95,7 @@ func (u *UI) userShow(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	for _, rule := range rules {
-		v := ruleView{Delay: time.Duration(rule.Delay).String(), Method: "contact method #" + itoa(rule.ContactMethodID)}
+		v := ruleView{ID: rule.ID, Delay: time.Duration(rule.Delay).String(), Method: "contact method #" + itoa(rule.ContactMethodID)}
 		if rule.Delay == 0 {
 			v.Delay = "at once"
 		} else {
@@ -92,8 +110,25 @@ func (u *UI) userShow(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	if forms.Edit != nil {
+		m.Edit = *forms.Edit
+	} else {
+		m.Edit = newUserForm(us)
+	}
+	if forms.Contact != nil {
+		m.Contact = *forms.Contact
+	} else {
+		m.Contact = contactForm{Type: vigil.ContactEmail}
+	}
+	m.Contact.Types = contactTypeOptions(m.Contact.Type)
+	if forms.Rule != nil {
+		m.Rule = *forms.Rule
+	} else {
+		m.Rule = ruleForm{Delay: "0"}
+	}
+	m.Rule.Methods = contactMethodOptions(methods, m.Rule.ContactMethodID)
 	m.layout = u.layout(w, r, us.Name, "users")
-	u.render(w, r, http.StatusOK, "user_show.html", m)
+	u.render(w, r, status, "user_show.html", m)
 }
 
 // userURL is where the contact method buttons send the browser back.

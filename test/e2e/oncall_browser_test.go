@@ -264,3 +264,130 @@ func startOnCallBrowser(ctx context.Context, t *testing.T) (context.Context, fun
 	}
 	return bctx, step
 }
+
+// TestOnCallBrowserPersonToSchedule sets up on-call from nothing in the web
+// UI alone: a new person, their webhook, and a Berlin schedule with them in
+// its one rotation layer (after an "Add another layer" round trip, which
+// must keep what was typed), then finds them on call now on the schedule's
+// page. No script of ours runs; every page keeps to the CSP.
+func TestOnCallBrowserPersonToSchedule(t *testing.T) {
+	if _, err := os.Stat(browserExecPath); err != nil {
+		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
+			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
+		}
+		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// Monday 4 May 2026, 10:00 in Berlin (CEST, UTC+2).
+	base, token := startOnCallApp(ctx, t, vigil.NewManualClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)))
+
+	bctx, step := startOnCallBrowser(ctx, t)
+	textOf := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("reading %s: %v\npage:\n%s", sel, err, pageText(bctx))
+		}
+		return s
+	}
+	location := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+
+	step("sign in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
+	)
+
+	step("create a person",
+		chromedp.Click(chromedp.CSS(`nav a[href="/users"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#user-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#user-name`), "Dana Diaz"),
+		chromedp.SendKeys(chromedp.CSS(`#user-email`), "dana@example.com"),
+		chromedp.SetValue(chromedp.CSS(`#user-time-zone`), "Europe/Berlin"),
+		chromedp.Click(chromedp.CSS(`#user-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-ok`)),
+	)
+	userPage := location()
+	var userID int64
+	if _, err := fmt.Sscanf(strings.TrimPrefix(userPage, base), "/users/%d", &userID); err != nil {
+		t.Fatalf("after creating a person the browser is at %q", userPage)
+	}
+	if flash := textOf(`.flash`); !strings.Contains(flash, "Dana Diaz added.") {
+		t.Errorf("flash = %q", flash)
+	}
+	if head := textOf(`.page-head`); !strings.Contains(head, "dana@example.com") || !strings.Contains(head, "Europe/Berlin") {
+		t.Errorf("person page head = %q", head)
+	}
+
+	step("add a webhook",
+		chromedp.SetValue(chromedp.CSS(`#contact-type`), "webhook"),
+		chromedp.SendKeys(chromedp.CSS(`#contact-name`), "pager"),
+		chromedp.SendKeys(chromedp.CSS(`#contact-address`), "https://hooks.example/secret-path"),
+		chromedp.Click(chromedp.CSS(`#contact-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-ok`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr.contact-method`)),
+	)
+	if loc := location(); loc != userPage {
+		t.Errorf("after adding a contact method the browser is at %q, want %s", loc, userPage)
+	}
+	if row := textOf(`tr.contact-method`); !strings.Contains(row, "pager") || !strings.Contains(row, "webhook") || !strings.Contains(row, "https://hooks.example/…") {
+		t.Errorf("contact method row = %q", row)
+	}
+	if body, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err != nil || strings.Contains(body, "secret-path") {
+		t.Errorf("the person's page shows the webhook's secret path (%v)", err)
+	}
+	screenshot(t, bctx, "person-created.png")
+
+	step("fill in a new schedule",
+		chromedp.Click(chromedp.CSS(`nav a[href="/schedules"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#schedule-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#schedule-name`), "Primary"),
+		chromedp.SetValue(chromedp.CSS(`#schedule-time-zone`), "Europe/Berlin"),
+		chromedp.SendKeys(chromedp.CSS(`#layer-0-name`), "weekly"),
+		// The first turn began an hour ago, Berlin time.
+		chromedp.SetValue(chromedp.CSS(`#layer-0-start`), "2026-05-04T09:00"),
+		chromedp.SetValue(chromedp.CSS(`#layer-0-member-0`), fmt.Sprint(userID)),
+		chromedp.Click(chromedp.CSS(`#add-layer`)),
+		chromedp.WaitVisible(chromedp.CSS(`#layer-1`)),
+	)
+	if notice := textOf(`#schedule-form-notice`); !strings.Contains(notice, "Layer 2 added") {
+		t.Errorf("notice = %q", notice)
+	}
+	kept, err := chromedp.Run(bctx, chromedp.Evaluate[string](
+		`[document.querySelector('#schedule-name').value, document.querySelector('#schedule-time-zone').value,
+		  document.querySelector('#layer-0-start').value, document.querySelector('#layer-0-member-0').value].join('|')`))
+	if want := fmt.Sprintf("Primary|Europe/Berlin|2026-05-04T09:00|%d", userID); err != nil || kept != want {
+		t.Fatalf("after Add another layer the form holds %q (%v), want %q", kept, err, want)
+	}
+	screenshot(t, bctx, "schedule-form.png")
+
+	step("create the schedule",
+		chromedp.Click(chromedp.CSS(`#schedule-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-ok`)),
+		chromedp.WaitVisible(chromedp.CSS(`#on-call-now`)),
+	)
+	if loc := location(); !strings.HasPrefix(loc, base+"/schedules/") {
+		t.Fatalf("after creating the schedule the browser is at %q", loc)
+	}
+	if flash := textOf(`.flash`); !strings.Contains(flash, "Schedule Primary created.") {
+		t.Errorf("flash = %q", flash)
+	}
+	who := textOf(`#on-call-now`)
+	if !strings.Contains(who, "Dana Diaz") || strings.Contains(who, "override") || !strings.Contains(who, "since Mon 04 May 09:00 CEST") {
+		t.Errorf("on call now = %q, want Dana Diaz since 09:00 CEST", who)
+	}
+	if layers := textOf(`#layers table`); !strings.Contains(layers, "weekly") || !strings.Contains(layers, "1 week") || strings.Contains(layers, "Layer 2") {
+		t.Errorf("rotations = %q, want the one weekly layer (the blank one ignored)", layers)
+	}
+	screenshot(t, bctx, "schedule-created.png")
+}

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// teamForm is the "New team" form of /teams and the edit form of a team's
+// page, as typed.
+type teamForm struct {
+	Action      string
+	Submit      string
+	Name        string
+	Description string
+	// Members is the multi-select of every person, the members selected.
+	Members []option
+	Errors  formErrors
+}
+
+// teamLabels name the form's inputs (vigil.Team's field names) in messages.
+var teamLabels = map[string]string{"name": "Name", "description": "Description", "members": "Members"}
+
+// newTeamForm is the form for t, or an empty one for a new team.
+func newTeamForm(users []*vigil.User, t *vigil.Team) teamForm {
+	f := teamForm{Action: "/teams", Submit: "Create team"}
+	selected := map[string]bool{}
+	if t != nil {
+		f.Action, f.Submit = teamURL(t.ID), "Save team"
+		f.Name, f.Description = t.Name, t.Description
+		for _, id := range t.Members {
+			selected[itoa(id)] = true
+		}
+	}
+	f.Members = userOptions(users, selected)
+	return f
+}
+
+// userOptions lists every person as a choice, those in selected marked.
+func userOptions(users []*vigil.User, selected map[string]bool) []option {
+	opts := make([]option, 0, len(users))
+	for _, us := range users {
+		v := itoa(us.ID)
+		opts = append(opts, option{Value: v, Label: us.Name, Selected: selected[v]})
+	}
+	return opts
+}
+
+// parseTeamForm reads the form into f (keeping its Action) and a team.
+func parseTeamForm(r *http.Request, users []*vigil.User, f *teamForm) (*vigil.Team, error) {
+	f.Name = strings.TrimSpace(r.PostFormValue("name"))
+	f.Description = strings.TrimSpace(r.PostFormValue("description"))
+	t := &vigil.Team{Name: f.Name, Description: f.Description, Members: []int64{}}
+	selected := map[string]bool{}
+	var err error
+	for _, v := range r.PostForm["members"] {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		selected[v] = true
+		id, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || id <= 0 {
+			if err == nil {
+				err = vigil.FieldError("members", "%q is not a person", v)
+			}
+			continue
+		}
+		t.Members = append(t.Members, id)
+	}
+	f.Members = userOptions(users, selected)
+	if err == nil {
+		err = t.Validate()
+	}
+	return t, err
+}
+
+// teamURL is a team's page.
+func teamURL(id int64) string { return "/teams/" + itoa(id) }
