@@ -15,7 +15,8 @@ type incidentShowPage struct {
 	Incident    *vigil.Incident
 	Alerts      []alertView
 	AlertsTotal int
-	Timeline    []*vigil.TimelineEntry
+	// Timeline is the incident's timeline, bounded (see boundTimeline).
+	Timeline []timelineItem
 	// Changes are the service's change events from an hour before the
 	// incident was created (see vigil.IncidentChangeFilter), newest first.
 	Changes []changeView
@@ -95,7 +96,7 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 		Incident:       inc,
 		Notifications:  notifications,
 		AlertsTotal:    total,
-		Timeline:       timeline,
+		Timeline:       boundTimeline(timeline),
 		Changes:        newChangeViews(changes),
 		CanAcknowledge: inc.Status == vigil.IncidentTriggered,
 		CanResolve:     inc.Status != vigil.IncidentResolved,
@@ -110,6 +111,75 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	}
 	m.layout = u.layout(w, r, "Incident "+inc.Number()+": "+inc.Title, "incidents")
 	return m, nil
+}
+
+// timelineItem is one line of the timeline on the page: an entry, or
+// (Entry nil) a gap standing for Hidden entries that are not shown.
+type timelineItem struct {
+	Entry  *vigil.TimelineEntry
+	Hidden int
+}
+
+// How much of a long timeline the page shows (E11: an incident of 10,000
+// alerts has an "alert joined" entry for each, which made a 4 MB page).
+// Every other entry (state changes, notes, escalations, notifications) is
+// kept, up to maxTimelineShown in all; the API's timeline has everything.
+const (
+	alertEntriesHead = 50  // the first alert entries shown
+	alertEntriesTail = 50  // and the last
+	maxTimelineShown = 500 // entries shown at most, half from each end
+)
+
+// boundTimeline keeps what a responder needs from a long timeline and
+// replaces each run of left-out entries with one gap saying how many.
+func boundTimeline(entries []*vigil.TimelineEntry) []timelineItem {
+	bulk := func(e *vigil.TimelineEntry) bool {
+		return e.Kind == vigil.EntryAlertJoined || e.Kind == vigil.EntryAlertResolved
+	}
+	alerts := 0
+	for _, e := range entries {
+		if bulk(e) {
+			alerts++
+		}
+	}
+	keep := make([]bool, len(entries))
+	var kept []int
+	n := 0
+	for i, e := range entries {
+		if bulk(e) {
+			keep[i] = n < alertEntriesHead || n >= alerts-alertEntriesTail
+			n++
+		} else {
+			keep[i] = true
+		}
+		if keep[i] {
+			kept = append(kept, i)
+		}
+	}
+	if len(kept) > maxTimelineShown {
+		for j, i := range kept {
+			if j >= maxTimelineShown/2 && j < len(kept)-maxTimelineShown/2 {
+				keep[i] = false
+			}
+		}
+	}
+	out := make([]timelineItem, 0, min(len(entries), maxTimelineShown+alertEntriesHead+alertEntriesTail))
+	hidden := 0
+	for i, e := range entries {
+		if !keep[i] {
+			hidden++
+			continue
+		}
+		if hidden > 0 {
+			out = append(out, timelineItem{Hidden: hidden})
+			hidden = 0
+		}
+		out = append(out, timelineItem{Entry: e})
+	}
+	if hidden > 0 {
+		out = append(out, timelineItem{Hidden: hidden})
+	}
+	return out
 }
 
 func newAlertView(a *vigil.Alert) alertView {

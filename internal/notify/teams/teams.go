@@ -240,10 +240,28 @@ func color(kind string) string {
 func rich(runs ...TextRun) Element { return Element{Type: "RichTextBlock", Inlines: runs} }
 
 // userText prepares text from users for a TextRun: cut to n bytes with a
-// marker, and "{{" broken with a zero-width space because Adaptive Cards
-// replace {{DATE(...)}} and {{TIME(...)}} even in TextRuns.
+// marker, and every "{{" broken with a zero-width space because Adaptive
+// Cards replace {{DATE(...)}} and {{TIME(...)}} even in TextRuns.
 func userText(s string, n int) string {
-	return strings.ReplaceAll(notify.Truncate(s, n), "{{", "{\u200b{")
+	return breakBraces(notify.Truncate(s, n))
+}
+
+// breakBraces puts a zero-width space between every two consecutive "{".
+// strings.ReplaceAll(s, "{{", …) is not enough: its matches do not
+// overlap, so "{{{DATE(…)}}}" would keep a "{{" after the first brace.
+func breakBraces(s string) string {
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 3*strings.Count(s, "{"))
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '{' && i+1 < len(s) && s[i+1] == '{' {
+			b.WriteString("\u200b") // '{' is ASCII: never inside a multi-byte rune
+		}
+	}
+	return b.String()
 }
 
 // appendAction adds a button for an http(s) link; anything else (empty,

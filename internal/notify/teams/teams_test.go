@@ -125,6 +125,34 @@ func TestLongBodyIsCut(t *testing.T) {
 	}
 }
 
+// TestBracesAlwaysBroken (E11): no run of braces in user text survives as
+// "{{", which Teams would evaluate as {{DATE(...)}} or {{TIME(...)}};
+// overlapping runs ("{{{") included.
+func TestBracesAlwaysBroken(t *testing.T) {
+	for _, in := range []string{
+		"{{DATE(2017-02-14T06:08:39Z, SHORT)}}",
+		"{{{TIME(2017-02-14T06:08:39Z)}}}",
+		"{{{{ü{{",
+		"a{b{ {c} {",
+	} {
+		m := message()
+		m.Title, m.Body, m.Service = in, in, in
+		var all []string
+		for _, e := range teams.NewPayload(m).Attachments[0].Content.Body {
+			for _, r := range e.Inlines {
+				if strings.Contains(r.Text, "{{") {
+					t.Errorf("%q: run %q still holds {{", in, r.Text)
+				}
+				all = append(all, r.Text)
+			}
+		}
+		// Title, service and body show the text, with only the breaks added.
+		if n := strings.Count(strings.ReplaceAll(strings.Join(all, "\n"), "\u200b", ""), in); n != 3 {
+			t.Errorf("%q: shown %d times, want 3: %q", in, n, all)
+		}
+	}
+}
+
 // TestResponseClasses: the retry decision for every kind of answer, and
 // the webhook URL's sig never in an error.
 func TestResponseClasses(t *testing.T) {
