@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"notify":     {"vigil", "notify"}, // the Sender contract and one package per channel
 	"engine":     {"vigil", "notify"},
 	"signed":     {"vigil"},               // capability tokens in URLs (action links, feeds): pure
+	"netguard":   {},                      // outbound address guard (SSRF): standard library only
 	"manifest":   {"vigil", "escalation"}, // configuration as code: YAML model, checks, plan; no I/O
 	// api reads vendor callbacks with the channels' own verifiers and
 	// parsers (internal/notify/slack, .../twilio).
@@ -38,7 +39,7 @@ var allowed = map[string][]string{
 }
 
 // pure packages use only the standard library (and the domain).
-var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true, "oncall": true, "escalation": true, "signed": true}
+var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true, "oncall": true, "escalation": true, "signed": true, "netguard": true}
 
 func TestDependencyDirection(t *testing.T) {
 	if testing.Short() {
