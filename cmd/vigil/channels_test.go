@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ func TestChannelsFromEnv(t *testing.T) {
 		"VIGIL_SMTP_HOST":            "mail.example.com",
 		"VIGIL_SMTP_PORT":            "2525",
 		"VIGIL_SLACK_SIGNING_SECRET": "slack-signing",
+		"VIGIL_OUTBOUND_ALLOW":       "10.1.0.0/16, 127.0.0.1",
 	}
 	e := &env{getenv: func(k string) string { return vars[k] }}
 	c, err := channelsFromEnv(e)
@@ -28,9 +30,14 @@ func TestChannelsFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.WebhookSecret != "whsec" || c.SlackToken != "xoxb-from-file" || c.TwilioAccountSID != "AC123" || c.SMTPHost != "mail.example.com" || c.SMTPPort != 2525 ||
-		c.SlackSigningSecret != "slack-signing" {
+		c.SlackSigningSecret != "slack-signing" || fmt.Sprint(c.OutboundAllow) != "[10.1.0.0/16 127.0.0.1/32]" {
 		t.Errorf("channels %+v", c)
 	}
+	vars["VIGIL_OUTBOUND_ALLOW"] = "intranet"
+	if _, err := channelsFromEnv(e); err == nil || !strings.Contains(err.Error(), "VIGIL_OUTBOUND_ALLOW") {
+		t.Errorf("bad allowlist: %v", err)
+	}
+	vars["VIGIL_OUTBOUND_ALLOW"] = ""
 	vars["VIGIL_SMTP_PORT"] = "smtp"
 	if _, err := channelsFromEnv(e); err == nil || !strings.Contains(err.Error(), "VIGIL_SMTP_PORT") {
 		t.Errorf("bad port: %v", err)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,7 +222,27 @@ func (f *fakeVendors) env() [][2]string {
 		{"VIGIL_SMTP_FROM", fakeSMTPFrom},
 		{"VIGIL_SMTP_TLS", "none"}, // the fake speaks plain SMTP
 		{"VIGIL_SMS_GATEWAY_URL", "http://" + f.gatewayAddr + fakeSMSGatewayURL},
+		// The webhook and Teams fakes are contact methods' addresses,
+		// which may not be private unless allowed.
+		{"VIGIL_OUTBOUND_ALLOW", outboundAllow(f.webhookAddr, f.teamsAddr)},
 	}
+}
+
+// outboundAllow is the allowlist that lets contact methods reach fakes at
+// addrs (host:port): each address itself, or loopback for a name.
+func outboundAllow(addrs ...string) string {
+	var out []string
+	for _, a := range addrs {
+		host, _, _ := net.SplitHostPort(a)
+		v := "127.0.0.0/8,::1"
+		if ip, err := netip.ParseAddr(host); err == nil {
+			v = ip.String()
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 func printFakeSettings(out io.Writer, f *fakeVendors) {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"math/rand/v2"
 	"net"
+	"net/netip"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vigil-oss/vigil/internal/netguard"
 	"github.com/vigil-oss/vigil/internal/notify"
 	"github.com/vigil-oss/vigil/internal/notify/email"
 	"github.com/vigil-oss/vigil/internal/notify/slack"
@@ -50,6 +53,20 @@ func TestDevFakeVendors(t *testing.T) {
 	}
 	if ch.SMTPHost != "127.0.0.1" || ch.SMTPPort < portBase || ch.SMTPPort > portBase+5 {
 		t.Errorf("SMTP at %s:%d, want 127.0.0.1 and a port in %d-%d", ch.SMTPHost, ch.SMTPPort, portBase, portBase+5)
+	}
+
+	// The printed allowlist lets contact methods reach the webhook and
+	// Teams fakes, which would be refused as loopback otherwise.
+	guard := netguard.Guard{Allow: ch.OutboundAllow}
+	for _, c := range []string{contacts[vigil.ContactWebhook], contacts[vigil.ContactTeams]} {
+		u, err := url.Parse(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ip, err := netip.ParseAddr(u.Hostname())
+		if err != nil || guard.Check(ip) != nil || (netguard.Guard{}).Check(ip) == nil {
+			t.Errorf("contact %s: the allowlist %v does not open it (%v)", c, ch.OutboundAllow, err)
+		}
 	}
 
 	// The senders as the app builds them from these settings.
@@ -199,7 +216,7 @@ func parseFakeVendors(t *testing.T, s string) (vars, contacts map[string]string)
 	}
 	for _, k := range []string{"VIGIL_WEBHOOK_SECRET", "VIGIL_SLACK_TOKEN", "VIGIL_SLACK_API_URL", "VIGIL_TWILIO_ACCOUNT_SID",
 		"VIGIL_TWILIO_AUTH_TOKEN", "VIGIL_TWILIO_FROM", "VIGIL_TWILIO_API_URL", "VIGIL_SMTP_HOST", "VIGIL_SMTP_PORT",
-		"VIGIL_SMTP_FROM", "VIGIL_SMTP_TLS", "VIGIL_SMS_GATEWAY_URL"} {
+		"VIGIL_SMTP_FROM", "VIGIL_SMTP_TLS", "VIGIL_SMS_GATEWAY_URL", "VIGIL_OUTBOUND_ALLOW"} {
 		if vars[k] == "" {
 			t.Errorf("%s not printed:\n%s", k, s)
 		}

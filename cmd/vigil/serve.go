@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-oss/vigil/internal/app"
+	"github.com/vigil-oss/vigil/internal/netguard"
 )
 
 // dbFlags are the database flags shared by serve and the offline admin
@@ -155,6 +156,13 @@ func channelsFromEnv(e *env) (app.Channels, error) {
 		SMTPTLS:          e.getenv("VIGIL_SMTP_TLS"),
 		SMSGatewayURL:    e.getenv("VIGIL_SMS_GATEWAY_URL"),
 		SMSGatewayBody:   e.getenv("VIGIL_SMS_GATEWAY_BODY"),
+	}
+	if v := e.getenv("VIGIL_OUTBOUND_ALLOW"); v != "" {
+		allow, err := netguard.ParseAllow(v)
+		if err != nil {
+			return c, fmt.Errorf("VIGIL_OUTBOUND_ALLOW: %w", err)
+		}
+		c.OutboundAllow = allow
 	}
 	if p := e.getenv("VIGIL_SMTP_PORT"); p != "" {
 		n, err := strconv.Atoi(p)

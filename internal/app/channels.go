@@ -2,14 +2,17 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/api"
-
+	"github.com/vigil-oss/vigil/internal/netguard"
 	"github.com/vigil-oss/vigil/internal/notify"
 	"github.com/vigil-oss/vigil/internal/notify/email"
 	"github.com/vigil-oss/vigil/internal/notify/slack"
@@ -52,15 +55,24 @@ type Channels struct {
 	// HTTP SMS gateway; SMSGatewayBody an optional body template.
 	SMSGatewayURL  string
 	SMSGatewayBody string
+
+	// OutboundAllow lists the private, loopback or link-local ranges that
+	// webhook and Teams contact methods may reach. Those addresses come
+	// from users, so by default they are refused when the connection is
+	// made (internal/netguard): a contact method cannot reach cloud
+	// metadata or an internal admin port. The vendor endpoints set above
+	// are the administrator's and are not checked.
+	OutboundAllow []netip.Prefix
 }
 
 // senders builds the registry of the configured channels. A contact type
 // without a configured channel still has an entry that fails visibly.
 // publicURL is where vendors call back (Twilio's key presses).
 func (c Channels) senders(publicURL string) (notify.Registry, error) {
+	guard := netguard.Guard{Allow: c.OutboundAllow}
 	reg := notify.Registry{
-		vigil.ContactWebhook: webhook.New(webhook.Config{Secret: c.WebhookSecret}),
-		vigil.ContactTeams:   teams.New(teams.Config{}),
+		vigil.ContactWebhook: refusedIsPermanent(webhook.New(webhook.Config{Secret: c.WebhookSecret, HTTPClient: noRedirects(guard)})),
+		vigil.ContactTeams:   refusedIsPermanent(teams.New(teams.Config{HTTPClient: noRedirects(guard)})),
 	}
 	notConfigured := func(what, how string) notify.Sender {
 		return notify.SenderFunc(func(_ context.Context, _ notify.Destination, _ notify.Message) (notify.Receipt, error) {
@@ -112,6 +124,26 @@ func (c Channels) senders(publicURL string) (notify.Registry, error) {
 		reg[vigil.ContactSMSGateway] = notConfigured("The SMS gateway", "set VIGIL_SMS_GATEWAY_URL")
 	}
 	return reg, nil
+}
+
+// noRedirects is an HTTP client through the guard that reports a 3xx
+// instead of following it, as the webhook and Teams senders want.
+func noRedirects(g netguard.Guard) *http.Client {
+	return &http.Client{Transport: g.Transport(), CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// refusedIsPermanent makes a destination the guard refused a permanent
+// failure: retrying cannot help, and the timeline should say so at once.
+func refusedIsPermanent(s notify.Sender) notify.Sender {
+	return notify.SenderFunc(func(ctx context.Context, to notify.Destination, m notify.Message) (notify.Receipt, error) {
+		r, err := s.Send(ctx, to, m)
+		if err != nil && errors.Is(err, netguard.ErrBlocked) && !notify.IsPermanent(err) {
+			err = notify.Permanent(err)
+		}
+		return r, err
+	})
 }
 
 // inbound is what the API needs to verify vendor callbacks.

@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	"server":    {"vigil", "api", "auth"},
 	"web":       {"vigil", "auth", "mapping", "oncall", "signed"},
 	"client":    {"vigil", "auth"},
-	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed"},
+	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed", "netguard"},
 	"storetest": {"vigil", "triage"},
 }
 

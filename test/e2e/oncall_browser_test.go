@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -211,6 +212,8 @@ func startOnCallApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base,
 		AdminToken: token,
 		Clock:      clock,
 		Logger:     slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// Test notifications go to a fake on loopback.
+		Channels: app.Channels{OutboundAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 	})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)

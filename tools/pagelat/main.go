@@ -174,7 +174,9 @@ func run(ctx context.Context, o options) (*report, error) {
 		}()
 		args = append(args, "--database-url", dbURL)
 	}
-	env := serverEnv("VIGIL_ADMIN_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+secret)
+	// The page receiver listens on loopback, which contact methods may not
+	// reach unless allowed.
+	env := serverEnv("VIGIL_ADMIN_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+secret, "VIGIL_OUTBOUND_ALLOW=127.0.0.0/8,::1")
 	var reps []*replica
 	defer func() {
 		var wg sync.WaitGroup
