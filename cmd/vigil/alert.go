@@ -202,7 +202,7 @@ func newAlertListCmd(e *env, o *clientOpts) *cobra.Command {
 			now := time.Now()
 			t := newTable(e.stdout, "ID", "STATUS", "SEVERITY", "INCIDENT", "SERVICE", "COUNT", "LAST SEEN", "DEDUP KEY", "SUMMARY")
 			for _, a := range items {
-				t.row(strconv.FormatInt(a.ID, 10), a.Status, string(a.Severity), fmt.Sprintf("#%d", a.IncidentID),
+				t.row(strconv.FormatInt(a.ID, 10), a.Status, string(a.Severity), alertIncident(a),
 					strconv.FormatInt(a.ServiceID, 10), strconv.FormatInt(a.Occurrences, 10), ago(a.LastSeen, now),
 					truncate(a.DedupKey, 40), truncate(a.Summary, 80))
 			}
@@ -255,7 +255,7 @@ func printAlert(w io.Writer, a *vigil.Alert, now time.Time) error {
 	t := newTable(w)
 	t.row("Status:", a.Status)
 	t.row("Severity:", string(a.Severity))
-	t.row("Incident:", fmt.Sprintf("#%d", a.IncidentID))
+	t.row("Incident:", alertIncident(a))
 	t.row("Service:", strconv.FormatInt(a.ServiceID, 10))
 	t.row("Dedup key:", a.DedupKey)
 	t.row("Source:", a.Source)
@@ -303,4 +303,12 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// alertIncident is an alert's incident, or the silence holding it.
+func alertIncident(a *vigil.Alert) string {
+	if a.IncidentID == 0 && a.SilencedBy != nil {
+		return fmt.Sprintf("silenced by %d", *a.SilencedBy)
+	}
+	return fmt.Sprintf("#%d", a.IncidentID)
 }

@@ -56,6 +56,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newAdminCmd(e),
 		newIncidentCmd(e),
 		newAlertCmd(e),
+		newSilenceCmd(e),
 		newServiceCmd(e),
 		newIntegrationKeyCmd(e),
 		newChangeCmd(e),

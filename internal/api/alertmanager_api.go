@@ -30,8 +30,9 @@ type AMReceiver struct {
 	Name string `json:"name"`
 }
 
-// AMAlertStatus is an alert's state in Alertmanager's terms. Every alert is
-// active until silences and inhibition exist.
+// AMAlertStatus is an alert's state in Alertmanager's terms: suppressed
+// while a silence holds it (SilencedBy names the silence's UUID), else
+// active.
 type AMAlertStatus struct {
 	State       string   `json:"state"` // active, suppressed or unprocessed
 	SilencedBy  []string `json:"silencedBy"`
@@ -175,6 +176,7 @@ func (a *API) postAMAlerts(w http.ResponseWriter, r *http.Request) error {
 // amFilter is the parsed query of GET /api/v2/alerts and groups.
 type amFilter struct {
 	active   bool
+	silenced bool
 	matchers matcher.Set
 	receiver *regexp.Regexp
 }
@@ -183,7 +185,7 @@ type amFilter struct {
 // as Alertmanager answers.
 func parseAMFilter(r *http.Request) (*amFilter, error) {
 	q := r.URL.Query()
-	f := &amFilter{active: true}
+	f := &amFilter{active: true, silenced: true}
 	for _, name := range []string{"active", "silenced", "inhibited", "unprocessed"} {
 		v := q.Get(name)
 		if v == "" {
@@ -193,11 +195,14 @@ func parseAMFilter(r *http.Request) (*amFilter, error) {
 		if err != nil {
 			return nil, vigil.FieldError(name, "must be true or false")
 		}
-		if name == "active" {
+		switch name {
+		case "active":
 			f.active = b
+		case "silenced":
+			f.silenced = b
 		}
-		// Silences and inhibition do not exist yet: no alert is silenced,
-		// inhibited or unprocessed, so those flags select nothing else.
+		// Inhibition does not exist yet: no alert is inhibited or
+		// unprocessed, so those flags select nothing else.
 	}
 	ms, err := matcher.ParseEach(q["filter"])
 	if err != nil {
@@ -254,10 +259,14 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 		return nil, nil, err
 	}
 	out, incidents := []AMAlert{}, []int64{}
-	if !f.active {
-		return out, incidents, nil // every alert is active
+	if !f.active && !f.silenced {
+		return out, incidents, nil
 	}
 	alerts, err := a.store.FindFiringAlerts(ctx, serviceID, maxAMAlerts)
+	if err != nil {
+		return nil, nil, err
+	}
+	silences, err := a.silenceUUIDs(ctx, alerts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -266,11 +275,17 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 		if al.EndsAt != nil && !al.EndsAt.After(now) {
 			continue // over; the sweep resolves it shortly
 		}
+		if held := al.IncidentID == 0 && al.SilencedBy != nil; (held && !f.silenced) || (!held && !f.active) {
+			continue
+		}
 		name, ok := names[al.ServiceID]
 		if !ok || (f.receiver != nil && !f.receiver.MatchString(name)) {
 			continue
 		}
 		v := amView(al, name, now, a.resolveTimeout)
+		if al.IncidentID == 0 && al.SilencedBy != nil {
+			v.Status.State, v.Status.SilencedBy = "suppressed", []string{silences[*al.SilencedBy]}
+		}
 		if !f.matchers.Matches(v.Labels) {
 			continue
 		}
@@ -288,16 +303,8 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 // until resolved shows endsAt now + the resolve timeout, as Alertmanager
 // shows an alert posted without one.
 func amView(al *vigil.Alert, service string, now time.Time, timeout time.Duration) AMAlert {
-	labels := make(map[string]string, len(al.Labels)+2)
-	for k, v := range al.Labels {
-		labels[k] = v
-	}
-	if labels["alertname"] == "" {
-		labels["alertname"] = al.Summary
-	}
-	if labels["severity"] == "" {
-		labels["severity"] = string(al.Severity)
-	}
+	// The same view silences match against.
+	labels := vigil.AlertLabels{Labels: al.Labels, Summary: al.Summary, Severity: al.Severity}.Map()
 	v := AMAlert{
 		Labels: labels, StartsAt: al.FirstSeen, UpdatedAt: al.LastSeen,
 		Receivers: []AMReceiver{{Name: service}},
@@ -333,6 +340,32 @@ func amView(al *vigil.Alert, service string, now time.Time, timeout time.Duratio
 		}
 	}
 	return v
+}
+
+// silenceUUIDs maps the ids of the silences holding alerts to their UUIDs.
+func (a *API) silenceUUIDs(ctx context.Context, alerts []*vigil.Alert) (map[int64]string, error) {
+	seen := map[int64]string{}
+	var ids []int64
+	for _, al := range alerts {
+		if al.IncidentID == 0 && al.SilencedBy != nil {
+			if _, ok := seen[*al.SilencedBy]; !ok {
+				seen[*al.SilencedBy] = ""
+				ids = append(ids, *al.SilencedBy)
+			}
+		}
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), vigil.MaxPageSize)
+		list, _, err := a.store.FindSilences(ctx, vigil.SilenceFilter{IDs: ids[:n], Limit: vigil.MaxPageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range list {
+			seen[s.ID] = s.UUID
+		}
+		ids = ids[n:]
+	}
+	return seen, nil
 }
 
 func (a *API) getAMAlerts(w http.ResponseWriter, r *http.Request) error {

@@ -239,6 +239,7 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.heartbeatRoutes()...)
 	routes = append(routes, a.oncallRoutes()...)
 	routes = append(routes, a.inboundRoutes()...)
+	routes = append(routes, a.silenceRoutes()...)
 	routes = append(routes, a.feedRoutes()...)
 	return routes
 }

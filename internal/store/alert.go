@@ -11,20 +11,25 @@ import (
 )
 
 const alertCols = `id, service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
-	severity, source, status, first_seen, last_seen, resolved_at, occurrences, ends_at`
+	severity, source, status, first_seen, last_seen, resolved_at, occurrences, ends_at, silenced_by`
 
 func scanAlert(row row) (*vigil.Alert, error) {
 	var (
 		a                   vigil.Alert
 		keyID, resolved     sql.NullInt64
-		endsAt              sql.NullInt64
+		endsAt, incident    sql.NullInt64
+		silencedBy          sql.NullInt64
 		details             sql.NullString
 		labels, links       string
 		firstSeen, lastSeen int64
 	)
-	if err := row.Scan(&a.ID, &a.ServiceID, &a.IncidentID, &keyID, &a.DedupKey, &a.Summary, &details, &labels, &links,
-		&a.Severity, &a.Source, &a.Status, &firstSeen, &lastSeen, &resolved, &a.Occurrences, &endsAt); err != nil {
+	if err := row.Scan(&a.ID, &a.ServiceID, &incident, &keyID, &a.DedupKey, &a.Summary, &details, &labels, &links,
+		&a.Severity, &a.Source, &a.Status, &firstSeen, &lastSeen, &resolved, &a.Occurrences, &endsAt, &silencedBy); err != nil {
 		return nil, err
+	}
+	a.IncidentID = incident.Int64 // NULL while a silence holds the alert
+	if silencedBy.Valid {
+		a.SilencedBy = &silencedBy.Int64
 	}
 	if keyID.Valid {
 		a.IntegrationKeyID = &keyID.Int64
@@ -131,10 +136,28 @@ func (db *DB) FindFiringAlerts(ctx context.Context, serviceID int64, limit int) 
 // resolved. Safe on several replicas at once: each resolve re-checks
 // ends_at in its own transaction, so an alert is resolved once, and not at
 // all if it was re-sent meanwhile.
+//
+// Then it releases the alerts held by silences that ended (see
+// ReleaseSilencedAlerts), all of them, a batch of limit at a time: the
+// periodic job that expires alerts is the one that ends silences too. A
+// failure there is returned after the expiry has run.
 func (db *DB) ExpireAlerts(ctx context.Context, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, vigil.FieldError("limit", "must be above zero")
 	}
+	n, err := db.expireAlerts(ctx, limit)
+	if err != nil {
+		return n, err
+	}
+	for {
+		released, err := db.ReleaseSilencedAlerts(ctx, limit)
+		if err != nil || released < limit {
+			return n, err
+		}
+	}
+}
+
+func (db *DB) expireAlerts(ctx context.Context, limit int) (int, error) {
 	now := db.now()
 	type expired struct {
 		service int64

@@ -103,6 +103,10 @@ type eventTx struct {
 	touched []*openIncident            // incidents that alerts joined or raised, to flush
 	byID    map[int64]*openIncident    // every incident this transaction has looked at
 	entries []*vigil.TimelineEntry     // timeline entries, in order, to flush
+
+	live      *silenceSet            // the live silences, loaded on first use
+	liveDirty bool                   // this transaction changed a silence: reload, and do not cache
+	matched   map[int64]*liveSilence // silences that held alerts, for last_matched_at
 }
 
 type serviceRule struct {
@@ -125,9 +129,13 @@ type openIncident struct {
 	touched bool  // in eventTx.touched
 }
 
+func (db *DB) newEventTx(ctx context.Context, q querier, now time.Time) *eventTx {
+	return &eventTx{db: db, ctx: ctx, q: q, now: now, svcs: map[int64]*serviceRule{}, groups: map[groupKey]*openIncident{}, byID: map[int64]*openIncident{}}
+}
+
 // applyBatch runs every request's events in q and fills their results.
 func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*request) error {
-	p := &eventTx{db: db, ctx: ctx, q: q, now: now, svcs: map[int64]*serviceRule{}, groups: map[groupKey]*openIncident{}, byID: map[int64]*openIncident{}}
+	p := db.newEventTx(ctx, q, now)
 	for _, r := range reqs {
 		r.res = make([]vigil.EventResult, len(r.events))
 		for i, e := range r.events {
@@ -169,15 +177,41 @@ func (p *eventTx) entry(incidentID int64, a vigil.Actor, kind, msg string, data 
 		Actor: a.Name, ActorKind: a.Kind, Source: a.Source, Message: msg, Data: data})
 }
 
-// flush writes the joined-alert counters and severities of the incidents
-// and the queued timeline entries.
+// flush writes the joined-alert counters and severities of the incidents,
+// the queued timeline entries and when silences last held an alert.
 func (p *eventTx) flush() error {
 	for _, inc := range p.touched {
 		if _, err := p.q.exec(p.ctx, sqlJoinIncident, inc.joined, string(inc.sev), micros(p.now), inc.id); err != nil {
 			return err
 		}
 	}
-	return p.db.insertEntries(p.ctx, p.q, p.entries)
+	if err := p.db.insertEntries(p.ctx, p.q, p.entries); err != nil {
+		return err
+	}
+	return flushMatched(p.ctx, p.q, p.now, p.matched)
+}
+
+// silenceFor returns the active silence that holds alerts like e, or nil.
+// The silences are loaded once per transaction (from the cache when they
+// did not change); matching is in memory.
+func (p *eventTx) silenceFor(e *vigil.Event) (*liveSilence, error) {
+	if p.live == nil {
+		set, err := p.db.liveSilences(p.ctx, p.q, p.now, !p.liveDirty)
+		if err != nil {
+			return nil, err
+		}
+		p.live = set
+	}
+	return p.live.match(e.ServiceID, vigil.AlertLabels{Labels: e.Labels, Summary: e.Summary, Severity: e.Severity}, micros(p.now)), nil
+}
+
+// hold records that sil holds the alert of res.
+func (p *eventTx) hold(sil *liveSilence, res *vigil.EventResult) {
+	res.SilencedBy = sil.id
+	if p.matched == nil {
+		p.matched = map[int64]*liveSilence{}
+	}
+	p.matched[sil.id] = sil
 }
 
 // service returns the grouping rule of a service. With lock set it also
@@ -214,12 +248,12 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 const (
 	sqlRepeatAlert = `UPDATE alerts SET occurrences = occurrences + 1, last_seen = $1, summary = $2, severity = $3,
 		details = $4, labels = $5, links = $6, source = $7, ends_at = $10
-	WHERE service_id = $8 AND dedup_key = $9 AND status = 'firing' RETURNING id, incident_id`
+	WHERE service_id = $8 AND dedup_key = $9 AND status = 'firing' RETURNING id, incident_id, silenced_by`
 
 	// ON CONFLICT turns the insert into a repeat when the alert is already
-	// firing (occurrences > 1 in the answer). On the slow path it is the
-	// safety net of the race between two first triggers, which the service
-	// lock normally prevents.
+	// firing (occurrences > 1 in the answer; incident_id NULL when a
+	// silence holds it). On the slow path it is the safety net of the race
+	// between two first triggers, which the service lock normally prevents.
 	sqlInsertAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
 		severity, source, status, first_seen, last_seen, occurrences, ends_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'firing', $11, $11, 1, $12)
@@ -229,16 +263,30 @@ const (
 		source = excluded.source, ends_at = excluded.ends_at
 	RETURNING id, incident_id, occurrences`
 
+	// A new alert a silence holds: stored without an incident, with the
+	// silence and the sender's group key (for when the silence ends).
+	sqlInsertHeldAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
+		severity, source, status, first_seen, last_seen, occurrences, ends_at, silenced_by, group_key)
+	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13)
+	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
+		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen
+	RETURNING id, occurrences`
+
+	sqlHeldAlert = `SELECT id, summary, labels, severity, group_key, silenced_by FROM alerts
+	WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing' AND incident_id IS NULL`
+
+	sqlAttachAlert = `UPDATE alerts SET incident_id = $1, silenced_by = NULL WHERE id = $2 AND incident_id IS NULL`
+
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
 	sqlResolveAlert = `UPDATE alerts SET status = 'resolved', resolved_at = $1
-	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' RETURNING id, incident_id`
+	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' RETURNING id, incident_id, silenced_by`
 
 	// An expiry resolves only an alert whose ends_at is still past: a
 	// re-send committed since the sweep chose it has moved ends_at on.
 	sqlExpireAlert = `UPDATE alerts SET status = 'resolved', resolved_at = $1
 	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' AND ends_at IS NOT NULL AND ends_at <= $1
-	RETURNING id, incident_id`
+	RETURNING id, incident_id, silenced_by`
 
 	sqlExpiredAlerts = `SELECT service_id, dedup_key FROM alerts
 	WHERE status = 'firing' AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at LIMIT $2`
@@ -276,7 +324,7 @@ func hotStatements() []string {
 	list := []string{
 		sqlRepeatAlert, sqlInsertAlert, sqlFiringAlert, sqlResolveAlert, sqlExpireAlert, sqlOpenIncidentByKey, sqlOpenIncidentSince,
 		sqlJoinIncident, sqlAnyFiring, sqlAckIncident, sqlTouchIncident, sqlServiceRule, sqlInsertIncident, sqlInsertEntry,
-		sqlResolveIncident, sqlIncidentSeverity,
+		sqlResolveIncident, sqlIncidentSeverity, sqlSilenceVersion,
 	}
 	for _, q := range sqlInsertEntries[sqliteDialect] {
 		list = append(list, q)
@@ -291,22 +339,33 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	if e.IntegrationKeyID != nil {
 		keyID = *e.IntegrationKeyID
 	}
-	upsert := func(inc *openIncident) (occurrences int64, err error) {
+	// The silence that would hold this alert if it is new. Decided first,
+	// in memory, so a new alert a silence holds never joins an incident.
+	sil, err := p.silenceFor(e)
+	if err != nil {
+		return err
+	}
+	upsert := func(inc *openIncident) (occurrences int64, held bool, err error) {
+		var incident sql.NullInt64
 		err = p.q.queryRow(p.ctx, sqlInsertAlert,
 			e.ServiceID, inc.id, keyID, e.DedupKey, e.Summary, details, labels, links,
 			string(e.Severity), e.Source, micros(p.now), endsAt).
-			Scan(&res.AlertID, &res.IncidentID, &occurrences)
-		return occurrences, err
+			Scan(&res.AlertID, &incident, &occurrences)
+		res.IncidentID = incident.Int64
+		return occurrences, !incident.Valid, err
 	}
 
 	// Fast path: this batch already knows the incident a new alert of this
 	// grouping joins, so one upsert does it, new alert or repeat.
-	if svc, ok := p.svcs[e.ServiceID]; ok && (svc.locked || p.db.dialect == sqliteDialect) {
+	if svc, ok := p.svcs[e.ServiceID]; ok && sil == nil && (svc.locked || p.db.dialect == sqliteDialect) {
 		if g := triage.Group(svc.grouping, e, p.now); !g.New {
 			if inc := p.groups[groupKey{e.ServiceID, g.Key}]; inc != nil {
-				n, err := upsert(inc)
+				n, held, err := upsert(inc)
 				if err != nil {
 					return err
+				}
+				if held { // a repeat of an alert a silence held, and no silence holds now
+					return p.heldRepeat(e, actor, res, sql.NullInt64{}, nil)
 				}
 				if n > 1 { // a repeat of a firing alert
 					p.raise(inc, e, actor)
@@ -318,19 +377,27 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 		}
 	}
 
+	// repeat updates the firing alert of the key, if there is one, and
+	// answers whether it did.
 	repeat := func() (bool, error) {
+		var incident, silencedBy sql.NullInt64
 		err := p.q.queryRow(p.ctx, sqlRepeatAlert,
 			micros(p.now), e.Summary, string(e.Severity), details, labels, links, e.Source, e.ServiceID, e.DedupKey, endsAt).
-			Scan(&res.AlertID, &res.IncidentID)
+			Scan(&res.AlertID, &incident, &silencedBy)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
-		return err == nil, err
+		if err != nil {
+			return false, err
+		}
+		if !incident.Valid {
+			return true, p.heldRepeat(e, actor, res, silencedBy, sil)
+		}
+		res.IncidentID = incident.Int64
+		return true, p.raiseRepeat(res.IncidentID, e, actor)
 	}
-	if ok, err := repeat(); err != nil {
+	if ok, err := repeat(); ok || err != nil {
 		return err
-	} else if ok {
-		return p.raiseRepeat(res.IncidentID, e, actor)
 	}
 	svc, justLocked, err := p.service(e.ServiceID, true)
 	if err != nil {
@@ -339,11 +406,25 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	if justLocked {
 		// Another replica may have created the alert while we waited for
 		// the lock; now that we hold it, nobody else can.
-		if ok, err := repeat(); err != nil {
+		if ok, err := repeat(); ok || err != nil {
 			return err
-		} else if ok {
-			return p.raiseRepeat(res.IncidentID, e, actor)
 		}
+	}
+
+	if sil != nil {
+		// A new alert an active silence holds: stored and visible, but no
+		// incident and no page.
+		var n int64
+		if err := p.q.queryRow(p.ctx, sqlInsertHeldAlert, e.ServiceID, keyID, e.DedupKey, e.Summary, details, labels, links,
+			string(e.Severity), e.Source, micros(p.now), endsAt, sil.id, e.GroupKey).Scan(&res.AlertID, &n); err != nil {
+			return err
+		}
+		if n != 1 {
+			return errRace
+		}
+		res.AlertNew = true
+		p.hold(sil, res)
+		return nil
 	}
 
 	// A new alert: find or open its incident.
@@ -358,15 +439,111 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 		}
 		res.IncidentNew = true
 	}
-	n, err := upsert(inc)
+	n, held, err := upsert(inc)
 	if err != nil {
 		return err
 	}
-	if n != 1 {
+	if n != 1 || held {
 		return errRace // lost to a concurrent first trigger; start over
 	}
 	p.join(inc, e, actor, res)
 	return nil
+}
+
+// heldRepeat handles a repeat of an alert a silence held when it started
+// (its row is already updated, and locked on PostgreSQL). While an active
+// silence matches it, it stays held (by that silence); otherwise the
+// silence ended or no longer matches its labels, and the alert opens or
+// joins its incident now, as a new alert would, without waiting for the
+// sweep.
+func (p *eventTx) heldRepeat(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult, silencedBy sql.NullInt64, sil *liveSilence) error {
+	res.IncidentID = 0
+	if sil != nil {
+		if !silencedBy.Valid || silencedBy.Int64 != sil.id {
+			if _, err := p.q.exec(p.ctx, "UPDATE alerts SET silenced_by = $1 WHERE id = $2", sil.id, res.AlertID); err != nil {
+				return err
+			}
+		}
+		p.hold(sil, res)
+		return nil
+	}
+	_, err := p.attach(e, res.AlertID, actor, res,
+		fmt.Sprintf("Alert %q joined (%s) when no silence held it any more: %s", e.DedupKey, e.Severity, e.Summary))
+	return err
+}
+
+// attach moves a held alert (id) into the incident of its grouping,
+// opening one when there is none, and reports whether it opened one.
+func (p *eventTx) attach(e *vigil.Event, id int64, actor vigil.Actor, res *vigil.EventResult, msg string) (bool, error) {
+	svc, _, err := p.service(e.ServiceID, true)
+	if err != nil {
+		return false, err
+	}
+	g := triage.Group(svc.grouping, e, p.now)
+	inc, err := p.findIncident(e.ServiceID, g)
+	if err != nil {
+		return false, err
+	}
+	opened := false
+	if inc == nil {
+		if inc, err = p.openIncident(e, g, actor); err != nil {
+			return false, err
+		}
+		opened = true
+	}
+	n, err := p.q.exec(p.ctx, sqlAttachAlert, inc.id, id)
+	if err != nil {
+		return false, err
+	}
+	if n != 1 {
+		return false, errRace // another replica attached it first; start over
+	}
+	res.AlertID, res.IncidentID, res.IncidentNew, res.SilencedBy = id, inc.id, opened, 0
+	p.joinAs(inc, e, actor, res.AlertID, msg)
+	return opened, nil
+}
+
+// release attaches the held alert of (service, key) to its incident when
+// no active silence matches it any more (its silence ended); when another
+// one does, that silence holds it now. It reports whether it opened an
+// incident. An alert whose service was deleted meanwhile is resolved.
+func (p *eventTx) release(serviceID int64, key string, actor vigil.Actor) (bool, error) {
+	var (
+		id                  int64
+		summary, labels, gk string
+		sev                 vigil.Severity
+		silencedBy          sql.NullInt64
+	)
+	err := p.q.queryRow(p.ctx, sqlHeldAlert+p.db.dialect.forUpdate(), serviceID, key).Scan(&id, &summary, &labels, &sev, &gk, &silencedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // resolved, or released by another replica
+	}
+	if err != nil {
+		return false, err
+	}
+	e := &vigil.Event{ServiceID: serviceID, Action: vigil.ActionTrigger, DedupKey: key, Summary: summary, Severity: sev, GroupKey: gk}
+	if err := json.Unmarshal([]byte(labels), &e.Labels); err != nil {
+		return false, err
+	}
+	sil, err := p.silenceFor(e)
+	if err != nil {
+		return false, err
+	}
+	res := &vigil.EventResult{AlertID: id}
+	if sil != nil {
+		return false, p.heldRepeat(e, actor, res, silencedBy, sil)
+	}
+	if _, _, err := p.service(serviceID, true); vigil.ErrorCode(err) == vigil.CodeNotFound {
+		_, err := p.q.exec(p.ctx, "UPDATE alerts SET status = 'resolved', resolved_at = $1 WHERE id = $2", micros(p.now), id)
+		return false, err
+	} else if err != nil {
+		return false, err
+	}
+	what := "the silence holding it ended"
+	if silencedBy.Valid {
+		what = fmt.Sprintf("silence %d, which held it, ended", silencedBy.Int64)
+	}
+	return p.attach(e, id, actor, res, fmt.Sprintf("Alert %q joined (%s) when %s: %s", key, sev, what, summary))
 }
 
 // findIncident returns the open incident a new alert of grouping g joins,
@@ -427,10 +604,15 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 // join records a new alert joining inc: counter, severity and timeline.
 func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) {
 	res.AlertNew, res.IncidentID = true, inc.id
+	p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary))
+}
+
+// joinAs records alert id joining inc, with msg on the timeline.
+func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) {
 	p.touch(inc)
 	inc.joined++
-	data := json.RawMessage(`{"alert_id":` + strconv.FormatInt(res.AlertID, 10) + `}`)
-	p.entry(inc.id, actor, vigil.EntryAlertJoined, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary), data)
+	data := json.RawMessage(`{"alert_id":` + strconv.FormatInt(id, 10) + `}`)
+	p.entry(inc.id, actor, vigil.EntryAlertJoined, msg, data)
 	if e.Severity.Rank() > inc.sev.Rank() {
 		p.entry(inc.id, actor, vigil.EntrySeverityChanged,
 			fmt.Sprintf("Severity raised from %s to %s by a new %s alert", inc.sev, e.Severity, e.Severity),
@@ -478,13 +660,15 @@ func (p *eventTx) raiseRepeat(incidentID int64, e *vigil.Event, actor vigil.Acto
 }
 
 func (p *eventTx) acknowledge(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
-	err := p.q.queryRow(p.ctx, sqlFiringAlert, e.ServiceID, e.DedupKey).Scan(&res.AlertID, &res.IncidentID)
+	var incident sql.NullInt64
+	err := p.q.queryRow(p.ctx, sqlFiringAlert, e.ServiceID, e.DedupKey).Scan(&res.AlertID, &incident)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // nothing firing: nothing to acknowledge
 	}
-	if err != nil {
-		return err
+	if err != nil || !incident.Valid {
+		return err // a held alert has no incident to acknowledge
 	}
+	res.IncidentID = incident.Int64
 	n, err := p.q.exec(p.ctx, sqlAckIncident, micros(p.now), actor.Name, res.IncidentID)
 	if err != nil {
 		return err
@@ -502,7 +686,8 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if e.Expiry {
 		q, msg = sqlExpireAlert, fmt.Sprintf("Alert %q resolved: its end time passed and the sender did not re-send it", e.DedupKey)
 	}
-	err := p.q.queryRow(p.ctx, q, micros(p.now), e.ServiceID, e.DedupKey).Scan(&res.AlertID, &res.IncidentID)
+	var incident, silencedBy sql.NullInt64
+	err := p.q.queryRow(p.ctx, q, micros(p.now), e.ServiceID, e.DedupKey).Scan(&res.AlertID, &incident, &silencedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // nothing firing: nothing to resolve
 	}
@@ -510,6 +695,16 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 		return err
 	}
 	res.Changed = true
+	if !incident.Valid {
+		// Resolved while a silence held it: recorded on the alert
+		// (Alertmanager #2805), and no incident to touch.
+		if !silencedBy.Valid {
+			return nil
+		}
+		res.SilencedBy = silencedBy.Int64
+		return p.endSilenceOnResolve(silencedBy.Int64)
+	}
+	res.IncidentID = incident.Int64
 	// Touching the incident also locks it on PostgreSQL, so of two replicas
 	// resolving its last two alerts the second sees the first's and
 	// auto-resolves.
@@ -542,6 +737,30 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 			delete(p.groups, k)
 		}
 	}
+	return nil
+}
+
+// endSilenceOnResolve ends silence id now if it asked to end when its
+// alerts resolve and it holds no other firing alert.
+func (p *eventTx) endSilenceOnResolve(id int64) error {
+	if p.live == nil {
+		if _, err := p.silenceFor(&vigil.Event{}); err != nil {
+			return err
+		}
+	}
+	if l := p.live.byID[id]; l == nil || !l.expireOnResolve {
+		return nil // ended already, or waits for its end time
+	}
+	n, err := p.q.exec(p.ctx, sqlEndSilenceOnResolve, micros(p.now), id)
+	if err != nil || n == 0 {
+		return err
+	}
+	if _, err := p.q.exec(p.ctx, sqlBumpSilences); err != nil {
+		return err
+	}
+	// What this transaction reads of silences from now on may roll back
+	// with it: reload without caching.
+	p.live, p.liveDirty = nil, true
 	return nil
 }
 

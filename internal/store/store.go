@@ -53,6 +53,8 @@ type DB struct {
 	keys   keyCache             // integration keys recently authenticated
 	rstmts map[string]*sql.Stmt // SQLite: prepared on the read pool (per connection, by database/sql)
 
+	silences silenceCache // the live silences ingest matches (silence.go)
+
 	onWork func()
 	wakeup *pgWake // PostgreSQL: NOTIFY/LISTEN between replicas
 

@@ -23,7 +23,7 @@ type Link struct {
 type Alert struct {
 	ID               int64             `json:"id"`
 	ServiceID        int64             `json:"service_id"`
-	IncidentID       int64             `json:"incident_id"`
+	IncidentID       int64             `json:"incident_id,omitempty"` // zero (absent) while a silence holds the alert
 	IntegrationKeyID *int64            `json:"integration_key_id,omitempty"`
 	DedupKey         string            `json:"dedup_key"`
 	Summary          string            `json:"summary"`
@@ -40,6 +40,11 @@ type Alert struct {
 	// again (see Event.EndsAt).
 	EndsAt      *time.Time `json:"ends_at,omitempty"`
 	Occurrences int64      `json:"occurrences"`
+	// SilencedBy is the silence that held the alert when it started firing
+	// (it opened no incident); nil when none did. It stays set after the
+	// alert resolves, and is cleared when the alert is released to an
+	// incident because its silence ended.
+	SilencedBy *int64 `json:"silenced_by,omitempty"`
 }
 
 // AlertFilter selects alerts. Zero fields do not filter.
@@ -63,6 +68,9 @@ type AlertService interface {
 	// serviceID is above zero, oldest first, at most limit.
 	FindFiringAlerts(ctx context.Context, serviceID int64, limit int) ([]*Alert, error)
 	// ExpireAlerts resolves up to limit firing alerts whose EndsAt has
-	// passed (as Vigil, with a timeline entry) and returns how many.
+	// passed (as Vigil, with a timeline entry) and returns how many. It
+	// also releases alerts held by silences that ended (see
+	// SilenceService.ReleaseSilencedAlerts), so the one periodic job does
+	// both.
 	ExpireAlerts(ctx context.Context, limit int) (int, error)
 }

@@ -69,6 +69,9 @@ type EventResult struct {
 	// Changed is false when the event changed nothing (an acknowledge or
 	// resolve for a key with no firing alert, or an alert already resolved).
 	Changed bool `json:"changed"`
+	// SilencedBy is the silence holding the alert: it is stored but opened
+	// or joined no incident.
+	SilencedBy int64 `json:"silenced_by,omitempty"`
 }
 
 // Normalize fills defaults: action trigger, severity error.

@@ -21,6 +21,7 @@ type Store interface {
 	EscalationPolicyService
 	EngineService
 	SigningKeyService
+	SilenceService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).
