@@ -125,26 +125,7 @@ func TestAmtoolAgainstVigil(t *testing.T) {
 	base := p.url()
 	svc, key := createServiceAndKey(t, base, "amtool")
 
-	dir := t.TempDir()
-	httpConfig := filepath.Join(dir, "http.yml")
-	// Basic auth with the key as password, as many readers send it.
-	if err := os.WriteFile(httpConfig, []byte("basic_auth:\n  username: amtool\n  password: "+key+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	amtool := func(args ...string) string {
-		t.Helper()
-		all := append([]string{"--alertmanager.url=" + base, "--http.config.file=" + httpConfig}, args...)
-		// stdout only: amtool warns on stderr that Vigil's version is not
-		// its own.
-		var stderr strings.Builder
-		cmd := exec.Command(amtoolBin, all...)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("amtool %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
-		}
-		return string(out)
-	}
+	amtool := amtoolCLI(t, p, key)
 	amtool("alert", "add", "alertname=AmtoolAdded", "severity=warning", "instance=web-7", "--annotation=summary=Added by amtool")
 	amtool("alert", "add", "alertname=AmtoolOther", "instance=web-8")
 
@@ -184,5 +165,29 @@ func TestAmtoolAgainstVigil(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("anonymous status: %d, want 401", resp.StatusCode)
+	}
+}
+
+// amtoolCLI runs amtool against the Vigil process p, authenticated with
+// basic auth whose password is the integration key (as many Alertmanager
+// readers send it), and returns its stdout (amtool warns on stderr that
+// Vigil's version is not its own). A failure shows Vigil's output too.
+func amtoolCLI(t *testing.T, p *proc, key string) func(args ...string) string {
+	t.Helper()
+	httpConfig := filepath.Join(t.TempDir(), "http.yml")
+	if err := os.WriteFile(httpConfig, []byte("basic_auth:\n  username: amtool\n  password: "+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) string {
+		t.Helper()
+		all := append([]string{"--alertmanager.url=" + p.url(), "--http.config.file=" + httpConfig}, args...)
+		var stderr strings.Builder
+		cmd := exec.Command(amtoolBin, all...)
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("amtool %s: %v\n%s%s\nvigil output:\n%s", strings.Join(args, " "), err, out, stderr.String(), p.out.String())
+		}
+		return string(out)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,23 +22,7 @@ func TestAmtoolSilences(t *testing.T) {
 	base := p.url()
 	svc, key := createServiceAndKey(t, base, "amtool-silences")
 
-	dir := t.TempDir()
-	httpConfig := filepath.Join(dir, "http.yml")
-	if err := os.WriteFile(httpConfig, []byte("basic_auth:\n  username: amtool\n  password: "+key+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	amtool := func(args ...string) string {
-		t.Helper()
-		all := append([]string{"--alertmanager.url=" + base, "--http.config.file=" + httpConfig}, args...)
-		var stderr strings.Builder
-		cmd := exec.Command(amtoolBin, all...)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("amtool %s: %v\n%s%s\nvigil output:\n%s", strings.Join(args, " "), err, out, stderr.String(), p.out.String())
-		}
-		return string(out)
-	}
+	amtool := amtoolCLI(t, p, key)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
