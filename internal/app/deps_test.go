@@ -15,7 +15,7 @@ var allowed = map[string][]string{
 	"vigil":      {},
 	"triage":     {"vigil", "matcher"}, // label matchers (Alertmanager syntax) in windows and inhibition
 	"auth":       {"vigil"},
-	"store":      {"vigil", "triage", "escalation", "oncall"}, // the pure decisions run inside its transactions
+	"store":      {"vigil", "triage", "escalation", "oncall", "matcher"}, // the pure decisions run inside its transactions
 	"ingest":     {"vigil", "triage"},
 	"mapping":    {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
 	"classify":   {"vigil"},           // global classification and routing rules (expr); no I/O
@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	// parsers (internal/notify/slack, .../twilio).
 	"api":       {"vigil", "triage", "auth", "ingest", "matcher", "mapping", "oncall", "notify", "signed"},
 	"server":    {"vigil", "api", "auth"},
-	"web":       {"vigil", "auth", "mapping", "oncall", "signed"},
+	"web":       {"vigil", "auth", "mapping", "oncall", "signed", "matcher"},
 	"client":    {"vigil", "auth"},
 	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed", "netguard"},
 	"storetest": {"vigil", "triage"},

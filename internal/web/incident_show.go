@@ -35,6 +35,9 @@ type alertView struct {
 	*vigil.Alert
 	SortedLabels []labelView
 	SafeLinks    []vigil.Link
+	// SilenceURL is the "New silence" form pre-filled to silence alerts
+	// like this one (incident page only).
+	SilenceURL string
 }
 
 type labelView struct{ Name, Value string }
@@ -107,7 +110,9 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 		},
 	}
 	for _, a := range alerts {
-		m.Alerts = append(m.Alerts, newAlertView(a))
+		v := newAlertView(a)
+		v.SilenceURL = silenceLikeURL(a, "Silenced from incident "+inc.Number())
+		m.Alerts = append(m.Alerts, v)
 	}
 	m.layout = u.layout(w, r, "Incident "+inc.Number()+": "+inc.Title, "incidents")
 	return m, nil

@@ -681,6 +681,9 @@ func TestOnCallPagesNeedSessionAndSameSite(t *testing.T) {
 		{"/schedules", url.Values{"name": {"pwned"}, "time_zone": {"UTC"}}},
 		{fmt.Sprintf("/schedules/%d", s.ID), url.Values{"name": {"pwned"}, "time_zone": {"UTC"}}},
 		{fmt.Sprintf("/schedules/%d/delete", s.ID), url.Values{"confirm": {"yes"}}},
+		// Silences (silence_test.go checks that a refused expire changes nothing).
+		{"/silences", url.Values{"matchers": {`alertname=~".+"`}, "duration": {"100d"}, "comment": {"pwned"}}},
+		{"/silences/1/expire", url.Values{}},
 	} {
 		if rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form, signed: true, headers: evil}); rec.Code != http.StatusForbidden {
 			t.Errorf("POST %s from another site: %d, want 403", p.path, rec.Code)

@@ -48,6 +48,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", change(u.integrationKeyRules))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
 
+	mux.Handle("GET /silences", signedIn(u.silenceList))
+	mux.Handle("POST /silences", change(u.silenceCreate))
+	mux.Handle("GET /silences/new", signedIn(u.silenceNew))
+	mux.Handle("GET /silences/{id}", signedIn(u.silenceShow))
+	mux.Handle("POST /silences/{id}/expire", change(u.silenceExpire))
+
 	mux.Handle("GET /schedules", signedIn(u.scheduleList))
 	mux.Handle("POST /schedules", change(u.scheduleCreate))
 	mux.Handle("GET /schedules/{id}", signedIn(u.scheduleShow))
