@@ -11,6 +11,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -148,20 +149,28 @@ func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
 	if st.Reclaimed, err = e.cfg.Store.ReclaimNotifications(ctx); err != nil {
 		return st, fmt.Errorf("reclaim: %w", err)
 	}
+	// An incident that fails to escalate does not stop the others (the
+	// store escalates them one by one then) nor the sending of what is
+	// already queued: the error is reported after the sends.
+	var escErr error
 	for round := 0; round < maxRounds; round++ {
-		n, err := e.cfg.Store.EscalateDue(ctx, 100)
+		n, err := e.cfg.Store.EscalateDue(ctx, escalateBatch)
 		st.Escalated += n
 		if err != nil {
-			return st, fmt.Errorf("escalate: %w", err)
+			escErr = fmt.Errorf("escalate: %w", err)
+			if vigil.ErrorCode(err) == vigil.CodeUnavailable {
+				return st, escErr
+			}
+			break
 		}
-		if n < 100 {
+		if n < escalateBatch {
 			break
 		}
 	}
 	for round := 0; round < maxRounds; round++ {
 		claimed, err := e.cfg.Store.ClaimNotifications(ctx, e.cfg.Replica, e.cfg.Batch, e.cfg.Lease)
 		if err != nil {
-			return st, fmt.Errorf("claim: %w", err)
+			return st, errors.Join(escErr, fmt.Errorf("claim: %w", err))
 		}
 		if len(claimed) == 0 {
 			break
@@ -170,8 +179,11 @@ func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
 		// behind one just sent (same destination, E7) is due now.
 		e.sendAll(ctx, claimed, &st)
 	}
-	return st, nil
+	return st, escErr
 }
+
+// escalateBatch is how many incidents one EscalateDue call takes.
+const escalateBatch = 100
 
 // sendAll sends a claimed batch with at most Workers sends at once. The
 // outcomes are recorded by one committer in group commits: whatever

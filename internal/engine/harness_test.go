@@ -24,26 +24,27 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday
 
 type backend struct {
 	name string
-	open func(t testing.TB, clock vigil.Clock) *store.DB
+	// open returns a fresh database and, for PostgreSQL, its URL.
+	open func(t testing.TB, clock vigil.Clock) (*store.DB, string)
 }
 
 func backends() []backend {
-	list := []backend{{"sqlite", func(t testing.TB, clock vigil.Clock) *store.DB {
+	list := []backend{{"sqlite", func(t testing.TB, clock vigil.Clock) (*store.DB, string) {
 		db, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir(), Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db
+		return db, ""
 	}}}
-	list = append(list, backend{"postgres", func(t testing.TB, clock vigil.Clock) *store.DB {
+	list = append(list, backend{"postgres", func(t testing.TB, clock vigil.Clock) (*store.DB, string) {
 		url := storetest.NewPostgresURL(t) // skips without the variable
 		db, err := store.Open(context.Background(), store.Config{URL: url, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db
+		return db, url
 	}})
 	return list
 }
@@ -54,7 +55,8 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			clock := vigil.NewManualClock(t0)
-			h := &harness{t: t, clock: clock, st: b.open(t, clock), rec: &recorder{fail: map[string][]error{}},
+			st, _ := b.open(t, clock)
+			h := &harness{t: t, clock: clock, st: st, rec: &recorder{fail: map[string][]error{}},
 				ctx: vigil.WithActor(context.Background(), vigil.Actor{Kind: vigil.ActorToken, ID: 1, Name: "ops", Source: vigil.SourceCLI})}
 			h.eng = h.engine("replica-a")
 			fn(t, h)
