@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oss/vigil/internal/notify"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -60,6 +61,33 @@ func TestEscalationErrorDoesNotStopSending(t *testing.T) {
 		eng = New(Config{Store: failingEscalation{h.st, down}, Sender: h.rec, Clock: h.clock, Replica: "a"})
 		if st, err := eng.Cycle(context.Background()); vigil.ErrorCode(err) != vigil.CodeUnavailable || st.Sent != 0 {
 			t.Fatalf("with the database down: %+v %v, want unavailable and nothing sent", st, err)
+		}
+	})
+}
+
+// A vendor's error text with a NUL byte and invalid UTF-8 is stored
+// cleaned: the failure is recorded (PostgreSQL would refuse the raw
+// text, and the message would be re-sent every lease period).
+func TestUnstorableVendorTextIsCleaned(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		n := &vigil.Notification{Kind: vigil.MessagePage, DestType: vigil.ContactWebhook, DestAddress: addr("Bo"), Title: "x"}
+		if err := h.st.CreateNotifications(h.ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		bad := notify.SenderFunc(func(context.Context, notify.Destination, notify.Message) (notify.Receipt, error) {
+			return notify.Receipt{}, notify.Permanent(errors.New("vendor said \x00 \xff no"))
+		})
+		eng := New(Config{Store: h.st, Sender: bad, Clock: h.clock, Replica: "a"})
+		st, err := eng.Cycle(context.Background())
+		if err != nil || st.Failed != 1 {
+			t.Fatalf("cycle %+v %v", st, err)
+		}
+		got, err := h.st.FindNotification(h.ctx, n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != vigil.NotificationFailed || got.LastError != "vendor said  \uFFFD no" {
+			t.Errorf("stored %s %q", got.Status, got.LastError)
 		}
 	})
 }

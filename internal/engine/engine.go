@@ -299,7 +299,16 @@ func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) complet
 		at := now.Add(wait)
 		o.RetryAt = &at
 	}
+	// Vendor texts go into the database: PostgreSQL refuses NUL bytes
+	// and invalid UTF-8, and an unstorable result would be re-sent every
+	// lease period.
+	o.Error, o.ProviderID = storable(o.Error), storable(o.ProviderID)
 	return completion{id: n.ID, result: result, o: o, dest: n.DestType}
+}
+
+// storable is s as valid UTF-8 without NUL bytes.
+func storable(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
 // backoff is the wait before attempt+1: 5s doubling to a 5-minute cap,

@@ -141,8 +141,10 @@ type EngineService interface {
 	// replica no longer holds the lease (another replica took it over).
 	CompleteNotification(ctx context.Context, id int64, replica string, o Outcome) error
 	// CompleteNotifications records several attempts in one transaction
-	// (group commit) and returns one error per item, nil or CodeConflict;
-	// any other failure fails them all.
+	// (group commit) and returns one error per item: nil, CodeConflict (the
+	// lease is lost), CodeNotFound, or, when the shared transaction failed
+	// and the item could not be recorded on its own either, that error.
+	// The second result is for failures before any item was tried.
 	CompleteNotifications(ctx context.Context, replica string, items []Completion) ([]error, error)
 	// CreateNotifications queues messages by hand (test notification,
 	// `vigil page`) in one transaction: all of them or none;
