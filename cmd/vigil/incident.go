@@ -35,6 +35,7 @@ Connection: --url / VIGIL_URL and --token / VIGIL_TOKEN.`,
 		newIncidentNoteCmd(e, o),
 		newIncidentDeclareCmd(e, o),
 		newIncidentChangesCmd(e, o),
+		newIncidentStatusUpdateCmd(e, o), newIncidentStatusUpdatesCmd(e, o),
 	)
 	return cmd
 }

@@ -57,6 +57,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newIncidentCmd(e),
 		newAlertCmd(e),
 		newSilenceCmd(e),
+		newGroupCmd(e),
 		newServiceCmd(e),
 		newIntegrationKeyCmd(e),
 		newChangeCmd(e),

@@ -241,5 +241,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.inboundRoutes()...)
 	routes = append(routes, a.silenceRoutes()...)
 	routes = append(routes, a.feedRoutes()...)
+	routes = append(routes, a.stakeholderRoutes()...)
 	return routes
 }

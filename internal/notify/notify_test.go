@@ -151,6 +151,8 @@ func TestSubject(t *testing.T) {
 		{"resolve", notify.Message{Kind: notify.KindResolve, IncidentID: 7, Severity: "low", Title: "x", Service: "web"},
 			"[Vigil] Resolved: #7 x (web)"},
 		{"test", notify.Message{Kind: notify.KindTest, Title: "hello"}, "[Vigil] Test: hello"},
+		{"status update", notify.Message{Kind: notify.KindStatus, IncidentID: 42, Severity: "critical", Title: "disk full", Service: "api", Body: "rolling back"},
+			"[Vigil] Status update: #42 critical: disk full (api)"},
 		{"bundle", notify.Message{Kind: notify.KindBundle, IncidentID: 1, Title: "a", Bundled: 3}, "[Vigil] #1 a and 3 more"},
 		{"bare", notify.Message{Title: "only title"}, "[Vigil] only title"},
 	}

@@ -18,6 +18,8 @@ func Subject(m Message) string {
 		b.WriteString("Resolved: ")
 	case KindTest:
 		b.WriteString("Test: ")
+	case KindStatus:
+		b.WriteString("Status update: ")
 	}
 	if m.IncidentID != 0 {
 		fmt.Fprintf(&b, "#%d ", m.IncidentID)

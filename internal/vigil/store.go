@@ -22,6 +22,7 @@ type Store interface {
 	EngineService
 	SigningKeyService
 	SilenceService
+	StakeholderService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

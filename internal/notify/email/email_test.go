@@ -305,3 +305,20 @@ func TestRenderDropsUnsafeLinksAndActedStates(t *testing.T) {
 		t.Errorf("resolve link missing:\n%s", c.Text)
 	}
 }
+
+// A status update goes to stakeholders: labelled as one, with the
+// incident's link and never an acknowledge or resolve link.
+func TestRenderStatusUpdate(t *testing.T) {
+	m := message()
+	m.Kind, m.Body = notify.KindStatus, "We are rolling back."
+	c, err := email.Render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(c.Subject, "[Vigil] Status update: #42 ") || !strings.Contains(c.Text, "We are rolling back.") {
+		t.Errorf("subject %q, text:\n%s", c.Subject, c.Text)
+	}
+	if strings.Contains(c.Text+c.HTML, "Acknowledge") || strings.Contains(c.Text+c.HTML, "Resolve") || !strings.Contains(c.Text, "Open incident: ") {
+		t.Errorf("links of a status update:\n%s\n%s", c.Text, c.HTML)
+	}
+}

@@ -83,11 +83,12 @@ func Render(m notify.Message) (Content, error) {
 			v.Facts = append(v.Facts, f)
 		}
 	}
-	// Links that would act on a state already reached are left out.
-	if m.Kind != notify.KindAck && m.Kind != notify.KindResolve {
+	// Links that would act on a state already reached are left out, and
+	// a status update goes to stakeholders, who do not respond.
+	if m.Kind != notify.KindAck && m.Kind != notify.KindResolve && m.Kind != notify.KindStatus {
 		v.Links = appendLink(v.Links, "Acknowledge", m.AckURL)
 	}
-	if m.Kind != notify.KindResolve {
+	if m.Kind != notify.KindResolve && m.Kind != notify.KindStatus {
 		v.Links = appendLink(v.Links, "Resolve", m.ResolveURL)
 	}
 	v.Links = appendLink(v.Links, "Open incident", m.URL)

@@ -247,6 +247,8 @@ func render(channel string, m notify.Message) message {
 		head.WriteString("Resolved: ")
 	case notify.KindTest:
 		head.WriteString("Test: ")
+	case notify.KindStatus:
+		head.WriteString("Status update: ")
 	}
 	if m.IncidentID != 0 {
 		fmt.Fprintf(&head, "#%d ", m.IncidentID)

@@ -184,6 +184,7 @@ func TestSendButtonsByKind(t *testing.T) {
 		{"bundle", func(m *notify.Message) { m.Kind = notify.KindBundle; m.Bundled = 3 }, []string{"vigil_ack", "vigil_resolve", "vigil_open"}},
 		{"ack", func(m *notify.Message) { m.Kind = notify.KindAck }, []string{"vigil_resolve", "vigil_open"}},
 		{"resolve", func(m *notify.Message) { m.Kind = notify.KindResolve }, []string{"vigil_open"}},
+		{"status update", func(m *notify.Message) { m.Kind = notify.KindStatus }, []string{"vigil_open"}},
 		{"no url", func(m *notify.Message) { m.URL = "" }, []string{"vigil_ack", "vigil_resolve"}},
 		{"not a web url", func(m *notify.Message) { m.URL = "javascript:alert(1)" }, []string{"vigil_ack", "vigil_resolve"}},
 		{"test", func(m *notify.Message) { *m = notify.Message{Kind: notify.KindTest, Title: "hello"} }, nil},
@@ -226,7 +227,16 @@ func TestSendBundleAndKindLabels(t *testing.T) {
 	if _, err := s.Send(context.Background(), notify.Destination{Address: "U1"}, m); err != nil {
 		t.Fatal(err)
 	}
+	m = page()
+	m.Kind, m.Body = notify.KindStatus, "We are rolling back."
+	if _, err := s.Send(context.Background(), notify.Destination{Address: "#customer-support"}, m); err != nil {
+		t.Fatal(err)
+	}
 	posts := fake.Posts()
+	if p := posts[2]; !strings.HasPrefix(p.Section(), "*Status update: #42 disk full on db-1*") || !strings.Contains(p.Section(), "We are rolling back.") ||
+		p.Channel != "#customer-support" || !strings.HasPrefix(p.Text, "[Vigil] Status update: #42") {
+		t.Errorf("status update: channel %q, text %q, section %q", p.Channel, p.Text, p.Section())
+	}
 	if !strings.Contains(posts[0].Section(), "_and 3 more incidents_") {
 		t.Errorf("bundle section: %q", posts[0].Section())
 	}

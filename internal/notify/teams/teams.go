@@ -190,11 +190,12 @@ func NewPayload(m notify.Message) Payload {
 		card.Body = append(card.Body, Element{Type: "TextBlock", Text: note, Wrap: true, IsSubtle: true})
 	}
 
-	// Buttons that would act on a state already reached are left out.
-	if m.Kind != notify.KindAck && m.Kind != notify.KindResolve {
+	// Buttons that would act on a state already reached are left out, and
+	// a status update goes to stakeholders, who do not respond.
+	if m.Kind != notify.KindAck && m.Kind != notify.KindResolve && m.Kind != notify.KindStatus {
 		card.Actions = appendAction(card.Actions, "Acknowledge", m.AckURL, "positive")
 	}
-	if m.Kind != notify.KindResolve {
+	if m.Kind != notify.KindResolve && m.Kind != notify.KindStatus {
 		card.Actions = appendAction(card.Actions, "Resolve", m.ResolveURL, "")
 	}
 	card.Actions = appendAction(card.Actions, "Open incident", m.URL, "")
@@ -214,6 +215,8 @@ func heading(m notify.Message) string {
 		b.WriteString("Resolved: ")
 	case notify.KindTest:
 		b.WriteString("Test: ")
+	case notify.KindStatus:
+		b.WriteString("Status update: ")
 	}
 	if m.IncidentID != 0 {
 		fmt.Fprintf(&b, "#%d ", m.IncidentID)

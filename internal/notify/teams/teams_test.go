@@ -92,6 +92,8 @@ func TestActionsFollowKind(t *testing.T) {
 		{notify.KindPage, []string{"Acknowledge", "Resolve", "Open incident"}},
 		{notify.KindAck, []string{"Resolve", "Open incident"}},
 		{notify.KindResolve, []string{"Open incident"}},
+		// Stakeholders do not respond, whatever links the message holds.
+		{notify.KindStatus, []string{"Open incident"}},
 	}
 	for _, tt := range tests {
 		m := message()
@@ -216,5 +218,18 @@ func TestBadAddressIsPermanent(t *testing.T) {
 		if !notify.IsPermanent(err) {
 			t.Errorf("%q: err = %v, want permanent", addr, err)
 		}
+	}
+}
+
+func TestStatusUpdateHeading(t *testing.T) {
+	m := message()
+	m.Kind, m.Title, m.Body = notify.KindStatus, "Checkout down", "We are rolling back."
+	c := teams.NewPayload(m).Attachments[0].Content
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"text":"Status update: #42 Checkout down (and 2 more)"`) || !strings.Contains(string(b), "We are rolling back.") {
+		t.Errorf("card %s", b)
 	}
 }
