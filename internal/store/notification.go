@@ -936,13 +936,7 @@ func (db *DB) CreateNotifications(ctx context.Context, ns ...*vigil.Notification
 	}
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		for _, n := range ns {
-			n.Status, n.CreatedAt, n.DueAt, n.NextAttemptAt = vigil.NotificationPending, now, now, now
-			err := q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address, priority,
-				status, title, body, due_at, next_attempt_at, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $10, $10) RETURNING id`,
-				nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, n.DestAddress, n.Priority,
-				n.Title, n.Body, micros(now)).Scan(&n.ID)
-			if err != nil {
+			if err := queueNotification(ctx, q, now, n); err != nil {
 				return err
 			}
 		}
@@ -952,6 +946,18 @@ func (db *DB) CreateNotifications(ctx context.Context, ns ...*vigil.Notification
 		db.wake()
 	}
 	return err
+}
+
+// queueNotification inserts n as a pending message due now (a message
+// queued outside escalation: by hand, or a status update) and sets its
+// id, status and times.
+func queueNotification(ctx context.Context, q querier, now time.Time, n *vigil.Notification) error {
+	n.Status, n.CreatedAt, n.DueAt, n.NextAttemptAt = vigil.NotificationPending, now, now, now
+	return q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address, priority,
+		status, title, body, due_at, next_attempt_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $10, $10) RETURNING id`,
+		nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, n.DestAddress, n.Priority,
+		n.Title, n.Body, micros(now)).Scan(&n.ID)
 }
 
 // FindNotifications lists notifications, newest first.

@@ -192,13 +192,9 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 		for _, c := range g.Channels {
 			m := &vigil.StatusMessage{Group: g.Name, Channel: c.Name, Notification: vigil.Notification{
 				IncidentID: incidentID, Kind: vigil.MessageStatus, DestType: c.Type, DestAddress: c.Address,
-				Priority: statusUpdatePriority, Status: vigil.NotificationPending, Title: title, Body: in.Message,
-				DueAt: now, NextAttemptAt: now, CreatedAt: now,
+				Priority: statusUpdatePriority, Title: title, Body: in.Message,
 			}}
-			err := q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, dest_type, dest_address, priority, status, title, body,
-				due_at, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $8, $8, $8) RETURNING id`,
-				incidentID, m.Kind, m.DestType, m.DestAddress, m.Priority, m.Title, m.Body, micros(now)).Scan(&m.ID)
-			if err != nil {
+			if err := queueNotification(ctx, q, now, &m.Notification); err != nil {
 				return nil, err
 			}
 			u.Messages = append(u.Messages, m)
