@@ -27,6 +27,8 @@ type incidentShowPage struct {
 	CanReopen      bool
 	Note           noteForm
 	Edit           editForm
+	// StatusUpdate is the "Post a status update" form.
+	StatusUpdate statusUpdateForm
 }
 
 // alertView is an alert with its labels in a stable order and only the
@@ -95,6 +97,10 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
+	groups, err := u.store.ListStakeholderGroups(ctx)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
 	m := incidentShowPage{
 		Incident:       inc,
 		Notifications:  notifications,
@@ -108,6 +114,10 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 			Title:           inc.Title,
 			SeverityOptions: severityOptions(string(inc.Severity), false),
 		},
+		StatusUpdate: newStatusUpdateForm(groups, inc.Severity, nil),
+	}
+	for i := range m.Timeline {
+		m.Timeline[i].Status = newStatusUpdateEntry(m.Timeline[i].Entry)
 	}
 	for _, a := range alerts {
 		v := newAlertView(a)
@@ -123,6 +133,8 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 type timelineItem struct {
 	Entry  *vigil.TimelineEntry
 	Hidden int
+	// Status is the entry read as a status update, when it is one.
+	Status *statusUpdateEntry
 }
 
 // How much of a long timeline the page shows (E11: an incident of 10,000

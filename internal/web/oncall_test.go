@@ -645,7 +645,7 @@ func TestOnCallPagesNeedSessionAndSameSite(t *testing.T) {
 	if err := h.db.CreateContactMethod(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/schedules", fmt.Sprintf("/schedules/%d", s.ID), "/escalation-policies", "/users", fmt.Sprintf("/users/%d", ana.ID)} {
+	for _, p := range []string{"/schedules", fmt.Sprintf("/schedules/%d", s.ID), "/escalation-policies", "/users", fmt.Sprintf("/users/%d", ana.ID), "/groups"} {
 		wantStatus(t, h.get(p), http.StatusOK)
 		wantRedirect(t, h.do(req{path: p}), "/login")
 	}
@@ -684,6 +684,12 @@ func TestOnCallPagesNeedSessionAndSameSite(t *testing.T) {
 		// Silences (silence_test.go checks that a refused expire changes nothing).
 		{"/silences", url.Values{"matchers": {`alertname=~".+"`}, "duration": {"100d"}, "comment": {"pwned"}}},
 		{"/silences/1/expire", url.Values{}},
+		// Stakeholder groups and status updates (stakeholder_test.go checks
+		// that none of these changed anything).
+		{"/groups", url.Values{"name": {"pwned"}, "channels.0.type": {"webhook"}, "channels.0.address": {"https://evil.example/"}}},
+		{"/groups/1", url.Values{"name": {"pwned"}, "channels.0.type": {"webhook"}, "channels.0.address": {"https://evil.example/"}}},
+		{"/groups/1/delete", url.Values{"confirm": {"yes"}}},
+		{"/incidents/1/status-updates", url.Values{"message": {"pwned"}}},
 	} {
 		if rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form, signed: true, headers: evil}); rec.Code != http.StatusForbidden {
 			t.Errorf("POST %s from another site: %d, want 403", p.path, rec.Code)

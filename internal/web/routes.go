@@ -38,6 +38,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /incidents/{id}/resolve", change(u.incidentResolve))
 	mux.Handle("POST /incidents/{id}/reopen", change(u.incidentReopen))
 	mux.Handle("POST /incidents/{id}/notes", change(u.incidentNoteCreate))
+	mux.Handle("POST /incidents/{id}/status-updates", change(u.statusUpdateCreate))
 	mux.Handle("GET /incidents/{id}/notifications", signedIn(u.incidentNotifications))
 
 	mux.Handle("GET /services", signedIn(u.serviceList))
@@ -88,4 +89,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /teams/{id}", signedIn(u.teamShow))
 	mux.Handle("POST /teams/{id}", change(u.teamUpdate))
 	mux.Handle("POST /teams/{id}/delete", change(u.teamDelete))
+
+	// Stakeholder groups: who hears status updates (posted from an
+	// incident's page). Deleting asks first, as for people.
+	mux.Handle("GET /groups", signedIn(u.groupList))
+	mux.Handle("POST /groups", change(u.groupCreate))
+	mux.Handle("GET /groups/{id}", signedIn(u.groupShow))
+	mux.Handle("POST /groups/{id}", change(u.groupUpdate))
+	mux.Handle("POST /groups/{id}/delete", change(u.groupDelete))
 }
