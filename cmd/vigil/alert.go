@@ -305,10 +305,16 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// alertIncident is an alert's incident, or the silence holding it.
+// alertIncident is an alert's incident, or what holds it: a silence, a
+// maintenance window or an inhibition (rule and source alert).
 func alertIncident(a *vigil.Alert) string {
-	if a.IncidentID == 0 && a.SilencedBy != nil {
+	switch kind, _ := a.Held(); kind {
+	case "silence":
 		return fmt.Sprintf("silenced by %d", *a.SilencedBy)
+	case "maintenance":
+		return fmt.Sprintf("maintenance window %d", *a.HeldByWindow)
+	case "inhibited":
+		return fmt.Sprintf("inhibited by rule %d (alert %d)", *a.InhibitedByRule, *a.InhibitedByAlert)
 	}
 	return fmt.Sprintf("#%d", a.IncidentID)
 }

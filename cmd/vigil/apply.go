@@ -18,8 +18,9 @@ import (
 // Configuration as code: vigil apply and vigil export.
 
 const applyHelp = `Create or update users (with their contact methods and notification rules),
-teams, schedules, escalation policies and services from one YAML document, so
-the on-call setup can live in version control. apply first prints what it
+teams, schedules, escalation policies, services, maintenance windows and
+inhibit rules from one YAML document, so the on-call setup can live in
+version control. apply first prints what it
 will change, then changes it; --dry-run prints the changes only. Applying the
 same file again changes nothing.
 
@@ -64,6 +65,17 @@ The document (JSON works too):
       escalation_policy: payments
       auto_resolve: true                   # default true
       grouping: {mode: time, window: 5m}   # default; or {mode: labels, labels: [alertname]}, {mode: none}
+  maintenance_windows:                     # alerts they cover while open are recorded but page no one
+    - name: payments patch night
+      services: [payments-api]             # and/or matchers: ['env="staging"']
+      start: 2026-03-01 00:00              # local to time_zone, or RFC 3339; end: for a one-off window
+      time_zone: Europe/Berlin
+      weekly: {weekdays: [sunday], at: "01:00", duration: 4h}
+  inhibit_rules:                           # while a source alert fires, mute targets with the same equal labels
+    - name: cluster down mutes its nodes
+      source_matchers: ['alertname="ClusterDown"']
+      target_matchers: ['alertname=~"Node.*"']
+      equal: [cluster]
 
 Objects are matched by a key: a user by e-mail address (ignoring case),
 everything else by name; references use those keys, never IDs, and may name
@@ -77,12 +89,13 @@ exactly what the user has. A contact method is keyed by its name (default:
 its type).
 
 Objects on the server that the file does not name are left alone: apply
-never deletes a user, team, schedule, policy or service.
+never deletes a user, team, schedule, policy, service, window or rule.
 
 The whole file is checked first (unknown fields, bad values, duplicates,
 references to nothing), and any problem is reported with its path, like
 schedules[0].layers[1].turn_unit, before anything is changed. Then the changes
-are made in order: users, teams, schedules, escalation policies, services.
+are made in order: users, teams, schedules, escalation policies, services,
+maintenance windows, inhibit rules.
 
 In the plan, "+" creates, "~" updates (with each changed field), "=" is
 unchanged (shown with --verbose).`
@@ -94,7 +107,7 @@ func newApplyCmd(e *env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
-		Short: "Create or update users, teams, schedules, escalation policies and services from a YAML file",
+		Short: "Create or update users, teams, schedules, escalation policies, services, maintenance windows and inhibit rules from a YAML file",
 		Long:  applyHelp,
 		Example: `  vigil apply -f oncall.yaml --dry-run
   vigil apply -f oncall.yaml
@@ -271,6 +284,12 @@ func fetchSnapshot(ctx context.Context, c *client.Client) (*manifest.Snapshot, e
 			break
 		}
 	}
+	if s.Windows, err = c.ListMaintenanceWindows(ctx); err != nil {
+		return nil, err
+	}
+	if s.InhibitRules, err = c.ListInhibitRules(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -281,11 +300,13 @@ type applier struct {
 	c                                 *client.Client
 	snap                              *manifest.Snapshot
 	users, teams, schedules, policies map[string]int64
+	services                          map[string]int64
 }
 
 func newApplier(ctx context.Context, c *client.Client, snap *manifest.Snapshot) *applier {
 	a := &applier{ctx: ctx, c: c, snap: snap,
-		users: map[string]int64{}, teams: map[string]int64{}, schedules: map[string]int64{}, policies: map[string]int64{}}
+		users: map[string]int64{}, teams: map[string]int64{}, schedules: map[string]int64{}, policies: map[string]int64{},
+		services: map[string]int64{}}
 	for _, u := range snap.Users {
 		a.users[strings.ToLower(u.Email)] = u.ID
 	}
@@ -298,6 +319,9 @@ func newApplier(ctx context.Context, c *client.Client, snap *manifest.Snapshot) 
 	for _, p := range snap.Policies {
 		a.policies[p.Name] = p.ID
 	}
+	for _, s := range snap.Services {
+		a.services[s.Name] = s.ID
+	}
 	return a
 }
 
@@ -305,6 +329,7 @@ func (a *applier) UserID(email string) int64    { return a.users[strings.ToLower
 func (a *applier) TeamID(name string) int64     { return a.teams[name] }
 func (a *applier) ScheduleID(name string) int64 { return a.schedules[name] }
 func (a *applier) PolicyID(name string) int64   { return a.policies[name] }
+func (a *applier) ServiceID(name string) int64  { return a.services[name] }
 
 // apply makes the changes in order and stops at the first failure,
 // saying how far it got.
@@ -378,6 +403,28 @@ func (a *applier) change(ch manifest.Change) error {
 		return err
 	case *manifest.Service:
 		return a.service(d, create)
+	case *manifest.MaintenanceWindow:
+		w := d.Domain(a)
+		in := client.MaintenanceWindowInput{Name: w.Name, ServiceIDs: w.ServiceIDs, Matchers: w.Matchers, Start: &w.Start,
+			Recurrence: w.Recurrence, TimeZone: w.TimeZone}
+		if !w.End.IsZero() {
+			in.End = &w.End
+		}
+		if create {
+			_, err := a.c.CreateMaintenanceWindow(a.ctx, in)
+			return err
+		}
+		_, err := a.c.UpdateMaintenanceWindow(a.ctx, a.snap.Window(d.Name).ID, in)
+		return err
+	case *manifest.InhibitRule:
+		r := d.Domain()
+		in := client.InhibitRuleInput{Name: r.Name, SourceMatchers: r.Source, TargetMatchers: r.Target, Equal: r.Equal}
+		if create {
+			_, err := a.c.CreateInhibitRule(a.ctx, in)
+			return err
+		}
+		_, err := a.c.UpdateInhibitRule(a.ctx, a.snap.InhibitRule(d.Name).ID, in)
+		return err
 	}
 	return fmt.Errorf("unknown object %T", ch.Desired)
 }
@@ -393,6 +440,7 @@ func (a *applier) service(d *manifest.Service, create bool) error {
 		if err != nil {
 			return err
 		}
+		a.services[d.Name] = out.ID
 		if s.TeamID == 0 && s.EscalationPolicyID == 0 {
 			return nil
 		}

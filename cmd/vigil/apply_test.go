@@ -487,7 +487,7 @@ func TestApplyHelpExampleIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, err := manifest.NewPlan(c, &manifest.Snapshot{})
-	if err != nil || p.Count(manifest.Create) != 5 {
+	if err != nil || p.Count(manifest.Create) != 7 {
 		t.Errorf("plan %+v, %v", p, err)
 	}
 }

@@ -11,11 +11,12 @@ import (
 func newExportCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write the server's users, teams, schedules, escalation policies and services as YAML for vigil apply",
+		Short: "Write the server's users, teams, schedules, escalation policies, services, maintenance windows and inhibit rules as YAML for vigil apply",
 		Long: `Write the server's configuration as the YAML document vigil apply reads (see
 vigil apply --help): every user with their contact methods and notification
-rules, team, schedule, escalation policy and service, with references by
-e-mail address and name. Applying the output to the same server changes
+rules, team, schedule, escalation policy, service, maintenance window (but
+those that ended) and inhibit rule, with references by e-mail address and
+name. Applying the output to the same server changes
 nothing. Overrides, integration keys, incidents and API tokens are not part
 of it.
 

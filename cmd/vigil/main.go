@@ -57,6 +57,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newIncidentCmd(e),
 		newAlertCmd(e),
 		newSilenceCmd(e),
+		newMaintenanceCmd(e),
+		newInhibitCmd(e),
 		newGroupCmd(e),
 		newServiceCmd(e),
 		newIntegrationKeyCmd(e),

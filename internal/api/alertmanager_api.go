@@ -175,17 +175,18 @@ func (a *API) postAMAlerts(w http.ResponseWriter, r *http.Request) error {
 
 // amFilter is the parsed query of GET /api/v2/alerts and groups.
 type amFilter struct {
-	active   bool
-	silenced bool
-	matchers matcher.Set
-	receiver *regexp.Regexp
+	active    bool
+	silenced  bool
+	inhibited bool
+	matchers  matcher.Set
+	receiver  *regexp.Regexp
 }
 
 // parseAMFilter reads the query; a bad value is a 400 as a JSON string,
 // as Alertmanager answers.
 func parseAMFilter(r *http.Request) (*amFilter, error) {
 	q := r.URL.Query()
-	f := &amFilter{active: true, silenced: true}
+	f := &amFilter{active: true, silenced: true, inhibited: true}
 	for _, name := range []string{"active", "silenced", "inhibited", "unprocessed"} {
 		v := q.Get(name)
 		if v == "" {
@@ -200,9 +201,10 @@ func parseAMFilter(r *http.Request) (*amFilter, error) {
 			f.active = b
 		case "silenced":
 			f.silenced = b
+		case "inhibited":
+			f.inhibited = b
 		}
-		// Inhibition does not exist yet: no alert is inhibited or
-		// unprocessed, so those flags select nothing else.
+		// No alert is unprocessed: that flag selects nothing else.
 	}
 	ms, err := matcher.ParseEach(q["filter"])
 	if err != nil {
@@ -259,9 +261,6 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 		return nil, nil, err
 	}
 	out, incidents := []AMAlert{}, []int64{}
-	if !f.active && !f.silenced {
-		return out, incidents, nil
-	}
 	alerts, err := a.store.FindFiringAlerts(ctx, serviceID, maxAMAlerts)
 	if err != nil {
 		return nil, nil, err
@@ -270,12 +269,24 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	windows, sources, err := a.holdNames(ctx, alerts)
+	if err != nil {
+		return nil, nil, err
+	}
 	now := a.clock.Now()
 	for _, al := range alerts {
 		if al.EndsAt != nil && !al.EndsAt.After(now) {
 			continue // over; the sweep resolves it shortly
 		}
-		if held := al.IncidentID == 0 && al.SilencedBy != nil; (held && !f.silenced) || (!held && !f.active) {
+		// Held alerts read as Alertmanager's suppressed ones: a silence
+		// as silencedBy, an inhibition as inhibitedBy (the fingerprint of
+		// the source), a maintenance window as mutedBy (its name), as
+		// Alertmanager shows time intervals.
+		kind, held := al.Held()
+		switch {
+		case !held && !f.active,
+			kind == "silence" && !f.silenced,
+			kind == "inhibited" && !f.inhibited:
 			continue
 		}
 		name, ok := names[al.ServiceID]
@@ -283,8 +294,17 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 			continue
 		}
 		v := amView(al, name, now, a.resolveTimeout)
-		if al.IncidentID == 0 && al.SilencedBy != nil {
+		switch kind {
+		case "silence":
 			v.Status.State, v.Status.SilencedBy = "suppressed", []string{silences[*al.SilencedBy]}
+		case "maintenance":
+			w := windows[*al.HeldByWindow]
+			if w == "" {
+				w = "maintenance window " + strconv.FormatInt(*al.HeldByWindow, 10)
+			}
+			v.Status.State, v.Status.MutedBy = "suppressed", []string{w}
+		case "inhibited":
+			v.Status.State, v.Status.InhibitedBy = "suppressed", []string{sources[*al.InhibitedByAlert]}
 		}
 		if !f.matchers.Matches(v.Labels) {
 			continue
@@ -327,19 +347,57 @@ func amView(al *vigil.Alert, service string, now time.Time, timeout time.Duratio
 	if al.EndsAt != nil {
 		v.EndsAt = *al.EndsAt
 	}
-	if fp, ok := strings.CutPrefix(al.DedupKey, "am:"); ok {
-		v.Fingerprint = fp
-	} else {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "%d\xff%s", al.ServiceID, al.DedupKey)
-		v.Fingerprint = fmt.Sprintf("%016x", h.Sum64())
-	}
+	v.Fingerprint = amFingerprint(al)
 	for _, l := range al.Links {
 		if l.Text == "Generator" || v.GeneratorURL == "" {
 			v.GeneratorURL = l.Href
 		}
 	}
 	return v
+}
+
+// amFingerprint is the fingerprint Alertmanager's API shows for an alert:
+// the one its sender computed, or a hash of its service and dedup key.
+func amFingerprint(al *vigil.Alert) string {
+	if fp, ok := strings.CutPrefix(al.DedupKey, "am:"); ok {
+		return fp
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\xff%s", al.ServiceID, al.DedupKey)
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// holdNames maps the ids of the maintenance windows holding alerts to
+// their names, and the ids of the alerts inhibiting others to their
+// fingerprints (of alerts no longer firing, their id: the sweep releases
+// what they muted shortly).
+func (a *API) holdNames(ctx context.Context, alerts []*vigil.Alert) (map[int64]string, map[int64]string, error) {
+	windows, sources := map[int64]string{}, map[int64]string{}
+	byID := map[int64]*vigil.Alert{}
+	needWindows := false
+	for _, al := range alerts {
+		byID[al.ID] = al
+		needWindows = needWindows || (al.IncidentID == 0 && al.HeldByWindow != nil)
+	}
+	for _, al := range alerts {
+		if id := al.InhibitedByAlert; al.IncidentID == 0 && id != nil {
+			if src := byID[*id]; src != nil {
+				sources[*id] = amFingerprint(src)
+			} else {
+				sources[*id] = strconv.FormatInt(*id, 10)
+			}
+		}
+	}
+	if needWindows {
+		list, err := a.store.ListMaintenanceWindows(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, w := range list {
+			windows[w.ID] = w.Name
+		}
+	}
+	return windows, sources, nil
 }
 
 // silenceUUIDs maps the ids of the silences holding alerts to their UUIDs.

@@ -240,6 +240,8 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.oncallRoutes()...)
 	routes = append(routes, a.inboundRoutes()...)
 	routes = append(routes, a.silenceRoutes()...)
+	routes = append(routes, a.maintenanceRoutes()...)
+	routes = append(routes, a.inhibitRoutes()...)
 	routes = append(routes, a.feedRoutes()...)
 	routes = append(routes, a.stakeholderRoutes()...)
 	return routes

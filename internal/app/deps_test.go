@@ -25,9 +25,9 @@ var allowed = map[string][]string{
 	"escalation": {"vigil"},           // which step is due: pure
 	"notify":     {"vigil", "notify"}, // the Sender contract and one package per channel
 	"engine":     {"vigil", "notify"},
-	"signed":     {"vigil"},               // capability tokens in URLs (action links, feeds): pure
-	"netguard":   {},                      // outbound address guard (SSRF): standard library only
-	"manifest":   {"vigil", "escalation"}, // configuration as code: YAML model, checks, plan; no I/O
+	"signed":     {"vigil"},                                    // capability tokens in URLs (action links, feeds): pure
+	"netguard":   {},                                           // outbound address guard (SSRF): standard library only
+	"manifest":   {"vigil", "escalation", "triage", "matcher"}, // configuration as code: YAML model, checks (as the server's), plan; no I/O
 	// api reads vendor callbacks with the channels' own verifiers and
 	// parsers (internal/notify/slack, .../twilio).
 	"api":       {"vigil", "triage", "auth", "ingest", "matcher", "mapping", "oncall", "notify", "signed"},

@@ -32,6 +32,10 @@ func (a *App) jobs() []sweep.Job {
 			// re-send resolve, a batch at a time until none is left. Each
 			// resolve re-checks ends_at in its transaction: replicas
 			// sweeping together resolve an alert once.
+			// The same call releases held alerts whose hold ended (a
+			// silence ended, a maintenance window closed on the clock,
+			// an inhibiting alert stopped firing), each re-checked in
+			// its transaction, so they page once.
 			Name:  "expire-alerts",
 			Every: expireAlertsEvery,
 			Run: func(ctx context.Context, _ time.Time) error {

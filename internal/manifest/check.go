@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/escalation"
+	"github.com/vigil-oss/vigil/internal/matcher"
+	"github.com/vigil-oss/vigil/internal/triage"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -46,12 +48,20 @@ func canonical(m *Manifest, c *errs, validate bool) *Manifest {
 	for i, s := range m.Services {
 		out.Services = append(out.Services, canonService(s, fmt.Sprintf("services[%d]", i), c, validate))
 	}
+	for i, w := range m.MaintenanceWindows {
+		out.MaintenanceWindows = append(out.MaintenanceWindows, canonWindow(w, fmt.Sprintf("maintenance_windows[%d]", i), c, validate))
+	}
+	for i, r := range m.InhibitRules {
+		out.InhibitRules = append(out.InhibitRules, canonRule(r, fmt.Sprintf("inhibit_rules[%d]", i), c, validate))
+	}
 	if validate {
 		dups(c, "users", "e-mail address", "email", len(out.Users), func(i int) string { return strings.ToLower(out.Users[i].Email) })
 		dups(c, "teams", "name", "name", len(out.Teams), func(i int) string { return out.Teams[i].Name })
 		dups(c, "schedules", "name", "name", len(out.Schedules), func(i int) string { return out.Schedules[i].Name })
 		dups(c, "escalation_policies", "name", "name", len(out.EscalationPolicies), func(i int) string { return out.EscalationPolicies[i].Name })
 		dups(c, "services", "name", "name", len(out.Services), func(i int) string { return out.Services[i].Name })
+		dups(c, "maintenance_windows", "name", "name", len(out.MaintenanceWindows), func(i int) string { return out.MaintenanceWindows[i].Name })
+		dups(c, "inhibit_rules", "name", "name", len(out.InhibitRules), func(i int) string { return out.InhibitRules[i].Name })
 	}
 	return out
 }
@@ -324,6 +334,106 @@ func canonService(s Service, p string, c *errs, validate bool) Service {
 	if validate {
 		d := out.Domain(placeholder{})
 		fieldErr(c, p, d.Validate())
+	}
+	return out
+}
+
+// canonMatchers writes matchers the one way the server does
+// (name="value"); one that does not parse is reported and kept as given.
+func canonMatchers(c *errs, path string, list []string) []string {
+	var out []string
+	for i, s := range list {
+		m, err := matcher.Parse(s)
+		if err != nil {
+			c.add(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+			out = append(out, s)
+			continue
+		}
+		out = append(out, m.String())
+	}
+	return out
+}
+
+// windowFields are the domain's field names of a window in the file's.
+var windowFields = strings.NewReplacer("service_ids", "services", "recurrence.", "weekly.")
+
+func canonWindow(w MaintenanceWindow, p string, c *errs, validate bool) MaintenanceWindow {
+	out := MaintenanceWindow{Name: strings.TrimSpace(w.Name), TimeZone: strings.TrimSpace(w.TimeZone)}
+	if out.TimeZone == "" {
+		out.TimeZone = "UTC"
+	}
+	loc, err := time.LoadLocation(out.TimeZone)
+	if err != nil || out.TimeZone == "Local" {
+		loc = time.UTC // reported by the domain check below
+	}
+	before := len(c.list)
+	seen := map[string]bool{}
+	for j, s := range w.Services {
+		s = strings.TrimSpace(s)
+		if validate && s == "" {
+			c.add(fmt.Sprintf("%s.services[%d]", p, j), "is empty (want a service's name)")
+		}
+		if !seen[s] {
+			seen[s] = true
+			out.Services = append(out.Services, s)
+		}
+	}
+	slices.Sort(out.Services)
+	out.Matchers = canonMatchers(c, p+".matchers", w.Matchers)
+	if t, ok := parseStart(c, p+".start", w.Start, loc); ok {
+		out.Start = t.UTC().Format(time.RFC3339Nano)
+	}
+	if strings.TrimSpace(w.End) != "" {
+		if t, ok := parseStart(c, p+".end", w.End, loc); ok {
+			out.End = t.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	if x := w.Weekly; x != nil {
+		nw := &Weekly{At: strings.TrimSpace(x.At)}
+		var days []time.Weekday
+		for k, name := range x.Weekdays {
+			d, ok := parseWeekday(name)
+			if !ok {
+				c.add(fmt.Sprintf("%s.weekly.weekdays[%d]", p, k), "unknown weekday %q (want monday ... sunday)", name)
+				continue
+			}
+			if !slices.Contains(days, d) {
+				days = append(days, d)
+			}
+		}
+		slices.Sort(days)
+		for _, d := range days {
+			nw.Weekdays = append(nw.Weekdays, weekdayName(d))
+		}
+		if d, ok := parseDuration(c, p+".weekly.duration", x.Duration); ok {
+			nw.Duration = durText(d)
+		}
+		out.Weekly = nw
+	}
+	if validate && len(c.list) == before {
+		_, err := triage.CompileMaintenance(*out.Domain(placeholder{}))
+		var ve *vigil.Error
+		if errors.As(err, &ve) && ve.Field != "" {
+			c.add(p+"."+windowFields.Replace(ve.Field), "%s", ve.Message)
+		} else {
+			fieldErr(c, p, err)
+		}
+	}
+	return out
+}
+
+func canonRule(r InhibitRule, p string, c *errs, validate bool) InhibitRule {
+	out := InhibitRule{Name: strings.TrimSpace(r.Name)}
+	before := len(c.list)
+	out.SourceMatchers = canonMatchers(c, p+".source_matchers", r.SourceMatchers)
+	out.TargetMatchers = canonMatchers(c, p+".target_matchers", r.TargetMatchers)
+	for _, l := range r.Equal {
+		out.Equal = append(out.Equal, strings.TrimSpace(l))
+	}
+	if validate && len(c.list) == before {
+		if _, err := triage.CompileInhibitRules([]vigil.InhibitRule{*out.Domain()}); err != nil {
+			c.add(p+"."+strings.TrimPrefix(vigil.ErrorField(err), "rules[0]."), "%s", vigil.ErrorMessage(err))
+		}
 	}
 	return out
 }

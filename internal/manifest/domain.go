@@ -13,6 +13,7 @@ type Resolver interface {
 	TeamID(name string) int64
 	ScheduleID(name string) int64
 	PolicyID(name string) int64
+	ServiceID(name string) int64
 }
 
 // placeholder resolves every key to 1, to validate an object's shape
@@ -23,6 +24,7 @@ func (placeholder) UserID(string) int64     { return 1 }
 func (placeholder) TeamID(string) int64     { return 1 }
 func (placeholder) ScheduleID(string) int64 { return 1 }
 func (placeholder) PolicyID(string) int64   { return 1 }
+func (placeholder) ServiceID(string) int64  { return 1 }
 
 // optional resolves an optional reference: empty is no object.
 func optional(name string, id func(string) int64) int64 {
@@ -123,4 +125,30 @@ func (s *Service) Domain(r Resolver) *vigil.Service {
 	}
 	out.Normalize()
 	return out
+}
+
+// Domain is the maintenance window with service IDs.
+func (w *MaintenanceWindow) Domain(r Resolver) *vigil.MaintenanceWindow {
+	out := &vigil.MaintenanceWindow{Name: w.Name, Matchers: w.Matchers, TimeZone: w.TimeZone}
+	for _, s := range w.Services {
+		out.ServiceIDs = append(out.ServiceIDs, r.ServiceID(s))
+	}
+	out.Start, _ = time.Parse(time.RFC3339Nano, w.Start)
+	if w.End != "" {
+		out.End, _ = time.Parse(time.RFC3339Nano, w.End)
+	}
+	if x := w.Weekly; x != nil {
+		d, _ := time.ParseDuration(x.Duration)
+		out.Recurrence = &vigil.WeeklyRecurrence{At: x.At, Duration: vigil.Duration(d), Weekdays: []time.Weekday{}}
+		for _, name := range x.Weekdays {
+			day, _ := parseWeekday(name)
+			out.Recurrence.Weekdays = append(out.Recurrence.Weekdays, day)
+		}
+	}
+	return out
+}
+
+// Domain is the inhibition rule.
+func (r *InhibitRule) Domain() *vigil.InhibitRule {
+	return &vigil.InhibitRule{Name: r.Name, Source: r.SourceMatchers, Target: r.TargetMatchers, Equal: r.Equal}
 }

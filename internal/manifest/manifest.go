@@ -21,6 +21,10 @@ type Manifest struct {
 	Schedules          []Schedule `yaml:"schedules,omitempty"`
 	EscalationPolicies []Policy   `yaml:"escalation_policies,omitempty"`
 	Services           []Service  `yaml:"services,omitempty"`
+	// MaintenanceWindows and InhibitRules keep alerts from paging (see
+	// vigil.MaintenanceWindow and vigil.InhibitRule).
+	MaintenanceWindows []MaintenanceWindow `yaml:"maintenance_windows,omitempty"`
+	InhibitRules       []InhibitRule       `yaml:"inhibit_rules,omitempty"`
 
 	// lines maps a path ("schedules[0].layers[1]") to its line in the
 	// source, for error messages.
@@ -137,4 +141,35 @@ type Grouping struct {
 	Mode   string   `yaml:"mode"`
 	Window string   `yaml:"window,omitempty"`
 	Labels []string `yaml:"labels,omitempty"`
+}
+
+// MaintenanceWindow is planned work: the services (by name) and/or label
+// matchers it covers, once (start to end) or weekly.
+type MaintenanceWindow struct {
+	Name     string   `yaml:"name"`
+	Services []string `yaml:"services,omitempty"`
+	Matchers []string `yaml:"matchers,omitempty"`
+	// Start and End are RFC 3339, or local times in TimeZone
+	// ("2026-05-02 22:00"). A weekly window repeats from Start and, with
+	// End, no occurrence begins at or after End.
+	Start    string  `yaml:"start"`
+	End      string  `yaml:"end,omitempty"`
+	TimeZone string  `yaml:"time_zone,omitempty"` // IANA name, default UTC
+	Weekly   *Weekly `yaml:"weekly,omitempty"`
+}
+
+// Weekly repeats a maintenance window on weekdays at a local time.
+type Weekly struct {
+	Weekdays []string `yaml:"weekdays"` // sunday (or sun, or 0-6 from Sunday)
+	At       string   `yaml:"at"`       // "01:00"
+	Duration string   `yaml:"duration"` // "4h", on the wall clock
+}
+
+// InhibitRule mutes alerts matching TargetMatchers while an alert
+// matching SourceMatchers fires with the same Equal labels.
+type InhibitRule struct {
+	Name           string   `yaml:"name"`
+	SourceMatchers []string `yaml:"source_matchers"`
+	TargetMatchers []string `yaml:"target_matchers"`
+	Equal          []string `yaml:"equal,omitempty"`
 }

@@ -29,6 +29,8 @@ const (
 	KindSchedule = "schedule"
 	KindPolicy   = "escalation policy"
 	KindService  = "service"
+	KindWindow   = "maintenance window"
+	KindInhibit  = "inhibit rule"
 )
 
 // Change is what applying does to one object of the document.
@@ -39,8 +41,8 @@ type Change struct {
 	Key string `json:"key"`
 	// Fields lists what an update changes.
 	Fields []FieldChange `json:"fields,omitempty"`
-	// Desired is the canonical object: *User, *Team, *Schedule, *Policy
-	// or *Service.
+	// Desired is the canonical object: *User, *Team, *Schedule, *Policy,
+	// *Service, *MaintenanceWindow or *InhibitRule.
 	Desired any `json:"-"`
 }
 
@@ -53,7 +55,8 @@ type FieldChange struct {
 }
 
 // Plan is the list of changes, users first, then teams, schedules,
-// escalation policies and services, each in document order.
+// escalation policies, services, maintenance windows and inhibit rules,
+// each in document order.
 type Plan struct {
 	Changes []Change `json:"changes"`
 }
@@ -110,6 +113,16 @@ func NewPlan(desired *Manifest, snap *Snapshot) (*Plan, error) {
 		cur := find(current.Services, func(x *Service) bool { return x.Name == s.Name })
 		p.add(KindService, s.Name, s, cur != nil, func() []FieldChange { return diff(flatService(s), flatService(cur)) })
 	}
+	for i := range desired.MaintenanceWindows {
+		w := &desired.MaintenanceWindows[i]
+		cur := find(current.MaintenanceWindows, func(x *MaintenanceWindow) bool { return x.Name == w.Name })
+		p.add(KindWindow, w.Name, w, cur != nil, func() []FieldChange { return diff(flatWindow(w), flatWindow(cur)) })
+	}
+	for i := range desired.InhibitRules {
+		r := &desired.InhibitRules[i]
+		cur := find(current.InhibitRules, func(x *InhibitRule) bool { return x.Name == r.Name })
+		p.add(KindInhibit, r.Name, r, cur != nil, func() []FieldChange { return diff(flatRule(r), flatRule(cur)) })
+	}
 	return p, nil
 }
 
@@ -136,7 +149,11 @@ func find[T any](list []T, match func(*T) bool) *T {
 // checkRefs reports every reference that names nothing.
 func checkRefs(c *errs, d, cur *Manifest) {
 	users, teams, schedules, policies := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	services := map[string]bool{}
 	for _, m := range []*Manifest{d, cur} {
+		for _, s := range m.Services {
+			services[s.Name] = true
+		}
 		for _, u := range m.Users {
 			users[ref(u.Email)] = true
 		}
@@ -215,6 +232,11 @@ func checkRefs(c *errs, d, cur *Manifest) {
 		p := fmt.Sprintf("services[%d]", i)
 		named(teams, "team", p+".team", s.Team)
 		named(policies, "escalation policy", p+".escalation_policy", s.EscalationPolicy)
+	}
+	for i, w := range d.MaintenanceWindows {
+		for j, s := range w.Services {
+			named(services, "service", fmt.Sprintf("maintenance_windows[%d].services[%d]", i, j), s)
+		}
 	}
 }
 
@@ -368,4 +390,17 @@ func flatService(s *Service) []field {
 	}
 	return []field{text("description", s.Description), plain("team", s.Team), plain("escalation_policy", s.EscalationPolicy),
 		plain("auto_resolve", strconv.FormatBool(*s.AutoResolve)), plain("grouping", g)}
+}
+
+func flatWindow(w *MaintenanceWindow) []field {
+	weekly := ""
+	if x := w.Weekly; x != nil {
+		weekly = strings.Join(x.Weekdays, ",") + " at " + x.At + " for " + x.Duration
+	}
+	return []field{list("services", w.Services), list("matchers", w.Matchers), plain("start", w.Start), plain("end", w.End),
+		plain("time_zone", w.TimeZone), plain("weekly", weekly)}
+}
+
+func flatRule(r *InhibitRule) []field {
+	return []field{list("source_matchers", r.SourceMatchers), list("target_matchers", r.TargetMatchers), list("equal", r.Equal)}
 }

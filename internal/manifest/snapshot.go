@@ -21,6 +21,8 @@ type Snapshot struct {
 	Schedules         []*vigil.Schedule
 	Policies          []*vigil.EscalationPolicy
 	Services          []*vigil.Service
+	Windows           []*vigil.MaintenanceWindow
+	InhibitRules      []*vigil.InhibitRule
 }
 
 // User returns the user with the e-mail address (ignoring case), or nil.
@@ -48,6 +50,16 @@ func (s *Snapshot) Policy(name string) *vigil.EscalationPolicy {
 	return byName(s.Policies, name, func(p *vigil.EscalationPolicy) string { return p.Name })
 }
 
+// Window returns the maintenance window of that name, or nil.
+func (s *Snapshot) Window(name string) *vigil.MaintenanceWindow {
+	return byName(s.Windows, name, func(x *vigil.MaintenanceWindow) string { return x.Name })
+}
+
+// InhibitRule returns the inhibit rule of that name, or nil.
+func (s *Snapshot) InhibitRule(name string) *vigil.InhibitRule {
+	return byName(s.InhibitRules, name, func(x *vigil.InhibitRule) string { return x.Name })
+}
+
 // Service returns the service of that name, or nil.
 func (s *Snapshot) Service(name string) *vigil.Service {
 	return byName(s.Services, name, func(x *vigil.Service) string { return x.Name })
@@ -64,8 +76,9 @@ func byName[T any](list []*T, name string, key func(*T) string) *T {
 
 // Export is the snapshot as a document that Apply accepts: every object
 // with references by e-mail address and name, defaults left out, layer
-// starts in the schedule's time zone. Users' contact methods and rules are
-// written when they have some.
+// and window times in their time zone. Users' contact methods and rules
+// are written when they have some. Maintenance windows that ended (they
+// will never open again) are left out.
 func (s *Snapshot) Export() *Manifest { return s.manifest(false) }
 
 // manifest converts the snapshot; with all, every user's contact methods
@@ -87,6 +100,10 @@ func (s *Snapshot) manifest(all bool) *Manifest {
 	policies := map[int64]string{}
 	for _, p := range s.Policies {
 		policies[p.ID] = p.Name
+	}
+	services := map[int64]string{}
+	for _, x := range s.Services {
+		services[x.ID] = x.Name
 	}
 	name := func(names map[int64]string, id int64) string {
 		if id == 0 {
@@ -202,6 +219,38 @@ func (s *Snapshot) manifest(all bool) *Manifest {
 			ms.Grouping = mg
 		}
 		m.Services = append(m.Services, ms)
+	}
+
+	for _, w := range s.Windows {
+		if !all && w.State == vigil.MaintenanceEnded {
+			continue
+		}
+		loc, err := time.LoadLocation(w.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		mw := MaintenanceWindow{Name: w.Name, Matchers: w.Matchers, Start: w.Start.In(loc).Format(time.RFC3339Nano)}
+		if w.TimeZone != "UTC" {
+			mw.TimeZone = w.TimeZone
+		}
+		if !w.End.IsZero() {
+			mw.End = w.End.In(loc).Format(time.RFC3339Nano)
+		}
+		for _, id := range w.ServiceIDs {
+			mw.Services = append(mw.Services, name(services, id))
+		}
+		if r := w.Recurrence; r != nil {
+			x := &Weekly{At: r.At, Duration: r.Duration.String()}
+			for _, d := range r.Weekdays {
+				x.Weekdays = append(x.Weekdays, weekdayName(d))
+			}
+			mw.Weekly = x
+		}
+		m.MaintenanceWindows = append(m.MaintenanceWindows, mw)
+	}
+
+	for _, r := range s.InhibitRules {
+		m.InhibitRules = append(m.InhibitRules, InhibitRule{Name: r.Name, SourceMatchers: r.Source, TargetMatchers: r.Target, Equal: r.Equal})
 	}
 
 	if !all {

@@ -11,26 +11,30 @@ import (
 )
 
 const alertCols = `id, service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
-	severity, source, status, first_seen, last_seen, resolved_at, occurrences, ends_at, silenced_by`
+	severity, source, status, first_seen, last_seen, resolved_at, occurrences, ends_at, ` + holdCols
 
 func scanAlert(row row) (*vigil.Alert, error) {
 	var (
 		a                   vigil.Alert
 		keyID, resolved     sql.NullInt64
 		endsAt, incident    sql.NullInt64
-		silencedBy          sql.NullInt64
+		held                heldAs
 		details             sql.NullString
 		labels, links       string
 		firstSeen, lastSeen int64
 	)
-	if err := row.Scan(&a.ID, &a.ServiceID, &incident, &keyID, &a.DedupKey, &a.Summary, &details, &labels, &links,
-		&a.Severity, &a.Source, &a.Status, &firstSeen, &lastSeen, &resolved, &a.Occurrences, &endsAt, &silencedBy); err != nil {
+	if err := row.Scan(append([]any{&a.ID, &a.ServiceID, &incident, &keyID, &a.DedupKey, &a.Summary, &details, &labels, &links,
+		&a.Severity, &a.Source, &a.Status, &firstSeen, &lastSeen, &resolved, &a.Occurrences, &endsAt}, held.dest()...)...); err != nil {
 		return nil, err
 	}
-	a.IncidentID = incident.Int64 // NULL while a silence holds the alert
-	if silencedBy.Valid {
-		a.SilencedBy = &silencedBy.Int64
+	a.IncidentID = incident.Int64 // NULL while the alert is held
+	ptr := func(n sql.NullInt64) *int64 {
+		if !n.Valid {
+			return nil
+		}
+		return &n.Int64
 	}
+	a.SilencedBy, a.HeldByWindow, a.InhibitedByRule, a.InhibitedByAlert = ptr(held.silence), ptr(held.window), ptr(held.rule), ptr(held.source)
 	if keyID.Valid {
 		a.IntegrationKeyID = &keyID.Int64
 	}
@@ -137,10 +141,11 @@ func (db *DB) FindFiringAlerts(ctx context.Context, serviceID int64, limit int) 
 // ends_at in its own transaction, so an alert is resolved once, and not at
 // all if it was re-sent meanwhile.
 //
-// Then it releases the alerts held by silences that ended (see
-// ReleaseSilencedAlerts), all of them, a batch of limit at a time: the
-// periodic job that expires alerts is the one that ends silences too. A
-// failure there is returned after the expiry has run.
+// Then it releases the held alerts whose hold ended (see
+// ReleaseHeldAlerts: silences that ended, maintenance windows that closed,
+// inhibiting alerts that stopped firing), all of them, a batch of limit at
+// a time: the periodic job that expires alerts is the one that ends holds
+// too. A failure there is returned after the expiry has run.
 func (db *DB) ExpireAlerts(ctx context.Context, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, vigil.FieldError("limit", "must be above zero")
@@ -149,8 +154,11 @@ func (db *DB) ExpireAlerts(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return n, err
 	}
+	if err := db.remarkSources(ctx); err != nil {
+		return n, err
+	}
 	for {
-		released, err := db.ReleaseSilencedAlerts(ctx, limit)
+		released, err := db.releaseHeld(ctx, limit, "", 0)
 		if err != nil || released < limit {
 			return n, err
 		}

@@ -107,6 +107,13 @@ type eventTx struct {
 	live      *silenceSet            // the live silences, loaded on first use
 	liveDirty bool                   // this transaction changed a silence: reload, and do not cache
 	matched   map[int64]*liveSilence // silences that held alerts, for last_matched_at
+
+	holds     *holdSet              // maintenance windows and inhibition rules, loaded on first use
+	winOpen   map[int64]windowState // whether each window asked about is open at now
+	svcWin    map[int64]windowPick  // the open window of each service's windows without matchers
+	srcLoaded bool                  // srcIDs and srcLabels are loaded (hold.go)
+	srcIDs    []int64               // the firing alerts that can mute others
+	srcLabels []map[string]string   // and their labels
 }
 
 type serviceRule struct {
@@ -205,9 +212,8 @@ func (p *eventTx) silenceFor(e *vigil.Event) (*liveSilence, error) {
 	return p.live.match(e.ServiceID, vigil.AlertLabels{Labels: e.Labels, Summary: e.Summary, Severity: e.Severity}, micros(p.now)), nil
 }
 
-// hold records that sil holds the alert of res.
-func (p *eventTx) hold(sil *liveSilence, res *vigil.EventResult) {
-	res.SilencedBy = sil.id
+// silenced records that sil held an alert (for its last_matched_at).
+func (p *eventTx) silenced(sil *liveSilence) {
 	if p.matched == nil {
 		p.matched = map[int64]*liveSilence{}
 	}
@@ -247,46 +253,48 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 // index alerts_firing.
 const (
 	sqlRepeatAlert = `UPDATE alerts SET occurrences = occurrences + 1, last_seen = $1, summary = $2, severity = $3,
-		details = $4, labels = $5, links = $6, source = $7, ends_at = $10
-	WHERE service_id = $8 AND dedup_key = $9 AND status = 'firing' RETURNING id, incident_id, silenced_by`
+		details = $4, labels = $5, links = $6, source = $7, ends_at = $10, inhibit_source = $11
+	WHERE service_id = $8 AND dedup_key = $9 AND status = 'firing' RETURNING id, incident_id, ` + holdCols
 
 	// ON CONFLICT turns the insert into a repeat when the alert is already
 	// firing (occurrences > 1 in the answer; incident_id NULL when a
 	// silence holds it). On the slow path it is the safety net of the race
 	// between two first triggers, which the service lock normally prevents.
 	sqlInsertAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
-		severity, source, status, first_seen, last_seen, occurrences, ends_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'firing', $11, $11, 1, $12)
+		severity, source, status, first_seen, last_seen, occurrences, ends_at, inhibit_source)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'firing', $11, $11, 1, $12, $13)
 	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen, summary = excluded.summary,
 		severity = excluded.severity, details = excluded.details, labels = excluded.labels, links = excluded.links,
-		source = excluded.source, ends_at = excluded.ends_at
+		source = excluded.source, ends_at = excluded.ends_at, inhibit_source = excluded.inhibit_source
 	RETURNING id, incident_id, occurrences`
 
-	// A new alert a silence holds: stored without an incident, with the
-	// silence and the sender's group key (for when the silence ends).
+	// A new alert a silence, a window or an inhibition holds: stored
+	// without an incident, with what holds it and the sender's group key
+	// (for when the hold ends).
 	sqlInsertHeldAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
-		severity, source, status, first_seen, last_seen, occurrences, ends_at, silenced_by, group_key)
-	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13)
+		severity, source, status, first_seen, last_seen, occurrences, ends_at, group_key, inhibit_source, ` + holdCols + `)
+	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18)
 	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen
 	RETURNING id, occurrences`
 
-	sqlHeldAlert = `SELECT id, summary, labels, severity, group_key, silenced_by FROM alerts
+	sqlHeldAlert = `SELECT id, summary, labels, severity, group_key, ` + holdCols + ` FROM alerts
 	WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing' AND incident_id IS NULL`
 
-	sqlAttachAlert = `UPDATE alerts SET incident_id = $1, silenced_by = NULL WHERE id = $2 AND incident_id IS NULL`
+	sqlAttachAlert = `UPDATE alerts SET incident_id = $1, silenced_by = NULL, held_by_window = NULL, held_until = NULL,
+		inhibited_by_rule = NULL, inhibited_by_alert = NULL WHERE id = $2 AND incident_id IS NULL`
 
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
 	sqlResolveAlert = `UPDATE alerts SET status = 'resolved', resolved_at = $1
-	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' RETURNING id, incident_id, silenced_by`
+	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' RETURNING id, incident_id, ` + holdCols
 
 	// An expiry resolves only an alert whose ends_at is still past: a
 	// re-send committed since the sweep chose it has moved ends_at on.
 	sqlExpireAlert = `UPDATE alerts SET status = 'resolved', resolved_at = $1
 	WHERE service_id = $2 AND dedup_key = $3 AND status = 'firing' AND ends_at IS NOT NULL AND ends_at <= $1
-	RETURNING id, incident_id, silenced_by`
+	RETURNING id, incident_id, ` + holdCols
 
 	sqlExpiredAlerts = `SELECT service_id, dedup_key FROM alerts
 	WHERE status = 'firing' AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at LIMIT $2`
@@ -324,7 +332,7 @@ func hotStatements() []string {
 	list := []string{
 		sqlRepeatAlert, sqlInsertAlert, sqlFiringAlert, sqlResolveAlert, sqlExpireAlert, sqlOpenIncidentByKey, sqlOpenIncidentSince,
 		sqlJoinIncident, sqlAnyFiring, sqlAckIncident, sqlTouchIncident, sqlServiceRule, sqlInsertIncident, sqlInsertEntry,
-		sqlResolveIncident, sqlIncidentSeverity, sqlSilenceVersion,
+		sqlResolveIncident, sqlIncidentSeverity, sqlSilenceVersion, sqlHoldVersion, sqlInhibitSources,
 	}
 	for _, q := range sqlInsertEntries[sqliteDialect] {
 		list = append(list, q)
@@ -332,24 +340,38 @@ func hotStatements() []string {
 	return list
 }
 
+// trigger applies a trigger event, then keeps the transaction's list of
+// inhibition sources (when loaded) in step with the alert.
 func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *vigil.EventResult) error {
+	// What would hold this alert if it is new. Decided first, in memory
+	// (but for the sources of an inhibition, read once per transaction),
+	// so a new alert that is held never joins an incident.
+	dec, err := p.holdFor(e, 0)
+	if err != nil {
+		return err
+	}
+	if err := p.apply(e, d, dec, actor, res); err != nil {
+		return err
+	}
+	p.noteSource(res.AlertID, dec)
+	return nil
+}
+
+// apply stores the trigger: a repeat, a new held alert, or a new alert
+// that opens or joins its incident.
+func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.Actor, res *vigil.EventResult) error {
 	res.Changed = true
 	labels, links, details, endsAt := d.labels, d.links, d.details, d.endsAt
 	var keyID any // a plain value spares database/sql reflecting on a pointer
 	if e.IntegrationKeyID != nil {
 		keyID = *e.IntegrationKeyID
 	}
-	// The silence that would hold this alert if it is new. Decided first,
-	// in memory, so a new alert a silence holds never joins an incident.
-	sil, err := p.silenceFor(e)
-	if err != nil {
-		return err
-	}
+	h := dec.hold
 	upsert := func(inc *openIncident) (occurrences int64, held bool, err error) {
 		var incident sql.NullInt64
 		err = p.q.queryRow(p.ctx, sqlInsertAlert,
 			e.ServiceID, inc.id, keyID, e.DedupKey, e.Summary, details, labels, links,
-			string(e.Severity), e.Source, micros(p.now), endsAt).
+			string(e.Severity), e.Source, micros(p.now), endsAt, dec.source).
 			Scan(&res.AlertID, &incident, &occurrences)
 		res.IncidentID = incident.Int64
 		return occurrences, !incident.Valid, err
@@ -357,15 +379,15 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 
 	// Fast path: this batch already knows the incident a new alert of this
 	// grouping joins, so one upsert does it, new alert or repeat.
-	if svc, ok := p.svcs[e.ServiceID]; ok && sil == nil && (svc.locked || p.db.dialect == sqliteDialect) {
+	if svc, ok := p.svcs[e.ServiceID]; ok && h.none() && (svc.locked || p.db.dialect == sqliteDialect) {
 		if g := triage.Group(svc.grouping, e, p.now); !g.New {
 			if inc := p.groups[groupKey{e.ServiceID, g.Key}]; inc != nil {
 				n, held, err := upsert(inc)
 				if err != nil {
 					return err
 				}
-				if held { // a repeat of an alert a silence held, and no silence holds now
-					return p.heldRepeat(e, actor, res, sql.NullInt64{}, nil)
+				if held { // a repeat of a held alert, and nothing holds it now
+					return p.heldRepeat(e, actor, res, heldAs{}, h)
 				}
 				if n > 1 { // a repeat of a firing alert
 					p.raise(inc, e, actor)
@@ -380,10 +402,13 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	// repeat updates the firing alert of the key, if there is one, and
 	// answers whether it did.
 	repeat := func() (bool, error) {
-		var incident, silencedBy sql.NullInt64
+		var (
+			incident sql.NullInt64
+			prev     heldAs
+		)
 		err := p.q.queryRow(p.ctx, sqlRepeatAlert,
-			micros(p.now), e.Summary, string(e.Severity), details, labels, links, e.Source, e.ServiceID, e.DedupKey, endsAt).
-			Scan(&res.AlertID, &incident, &silencedBy)
+			micros(p.now), e.Summary, string(e.Severity), details, labels, links, e.Source, e.ServiceID, e.DedupKey, endsAt, dec.source).
+			Scan(append([]any{&res.AlertID, &incident}, prev.dest()...)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
@@ -391,7 +416,16 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 			return false, err
 		}
 		if !incident.Valid {
-			return true, p.heldRepeat(e, actor, res, silencedBy, sil)
+			if h.rule != 0 && h.source == res.AlertID {
+				// Muted by itself (sources were read before the repeat
+				// told us which alert this is): decide again without it.
+				again, err := p.holdFor(e, res.AlertID)
+				if err != nil {
+					return true, err
+				}
+				h = again.hold
+			}
+			return true, p.heldRepeat(e, actor, res, prev, h)
 		}
 		res.IncidentID = incident.Int64
 		return true, p.raiseRepeat(res.IncidentID, e, actor)
@@ -411,19 +445,23 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 		}
 	}
 
-	if sil != nil {
-		// A new alert an active silence holds: stored and visible, but no
-		// incident and no page.
+	if !h.none() {
+		// A new alert that is held: stored and visible, but no incident
+		// and no page.
 		var n int64
-		if err := p.q.queryRow(p.ctx, sqlInsertHeldAlert, e.ServiceID, keyID, e.DedupKey, e.Summary, details, labels, links,
-			string(e.Severity), e.Source, micros(p.now), endsAt, sil.id, e.GroupKey).Scan(&res.AlertID, &n); err != nil {
+		args := append([]any{e.ServiceID, keyID, e.DedupKey, e.Summary, details, labels, links,
+			string(e.Severity), e.Source, micros(p.now), endsAt, e.GroupKey, dec.source}, h.columns()...)
+		if err := p.q.queryRow(p.ctx, sqlInsertHeldAlert, args...).Scan(&res.AlertID, &n); err != nil {
 			return err
 		}
 		if n != 1 {
 			return errRace
 		}
 		res.AlertNew = true
-		p.hold(sil, res)
+		h.result(res)
+		if h.silence != nil {
+			p.silenced(h.silence)
+		}
 		return nil
 	}
 
@@ -450,25 +488,19 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	return nil
 }
 
-// heldRepeat handles a repeat of an alert a silence held when it started
-// (its row is already updated, and locked on PostgreSQL). While an active
-// silence matches it, it stays held (by that silence); otherwise the
-// silence ended or no longer matches its labels, and the alert opens or
-// joins its incident now, as a new alert would, without waiting for the
-// sweep.
-func (p *eventTx) heldRepeat(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult, silencedBy sql.NullInt64, sil *liveSilence) error {
+// heldRepeat handles a repeat of an alert that was held when it started
+// (its row is already updated, and locked on PostgreSQL; prev is the hold
+// its row records). While something holds it (h), it stays held, by that;
+// otherwise its hold ended or no longer applies to its labels, and the
+// alert opens or joins its incident now, as a new alert would, without
+// waiting for the sweep.
+func (p *eventTx) heldRepeat(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult, prev heldAs, h hold) error {
 	res.IncidentID = 0
-	if sil != nil {
-		if !silencedBy.Valid || silencedBy.Int64 != sil.id {
-			if _, err := p.q.exec(p.ctx, "UPDATE alerts SET silenced_by = $1 WHERE id = $2", sil.id, res.AlertID); err != nil {
-				return err
-			}
-		}
-		p.hold(sil, res)
-		return nil
+	if !h.none() {
+		return p.setHold(res.AlertID, prev, h, res)
 	}
 	_, err := p.attach(e, res.AlertID, actor, res,
-		fmt.Sprintf("Alert %q joined (%s) when no silence held it any more: %s", e.DedupKey, e.Severity, e.Summary))
+		fmt.Sprintf("Alert %q joined (%s) when %s: %s", e.DedupKey, e.Severity, prev.ended(), e.Summary))
 	return err
 }
 
@@ -498,23 +530,26 @@ func (p *eventTx) attach(e *vigil.Event, id int64, actor vigil.Actor, res *vigil
 	if n != 1 {
 		return false, errRace // another replica attached it first; start over
 	}
-	res.AlertID, res.IncidentID, res.IncidentNew, res.SilencedBy = id, inc.id, opened, 0
+	res.AlertID, res.IncidentID, res.IncidentNew = id, inc.id, opened
+	hold{}.result(res)
 	p.joinAs(inc, e, actor, res.AlertID, msg)
 	return opened, nil
 }
 
 // release attaches the held alert of (service, key) to its incident when
-// no active silence matches it any more (its silence ended); when another
-// one does, that silence holds it now. It reports whether it opened an
-// incident. An alert whose service was deleted meanwhile is resolved.
+// nothing holds it any more (its silence ended, its window closed, what
+// muted it stopped firing); when something else does, that holds it now.
+// It reports whether it opened an incident. An alert whose service was
+// deleted meanwhile is resolved.
 func (p *eventTx) release(serviceID int64, key string, actor vigil.Actor) (bool, error) {
 	var (
 		id                  int64
 		summary, labels, gk string
 		sev                 vigil.Severity
-		silencedBy          sql.NullInt64
+		prev                heldAs
 	)
-	err := p.q.queryRow(p.ctx, sqlHeldAlert+p.db.dialect.forUpdate(), serviceID, key).Scan(&id, &summary, &labels, &sev, &gk, &silencedBy)
+	err := p.q.queryRow(p.ctx, sqlHeldAlert+p.db.dialect.forUpdate(), serviceID, key).
+		Scan(append([]any{&id, &summary, &labels, &sev, &gk}, prev.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // resolved, or released by another replica
 	}
@@ -525,25 +560,22 @@ func (p *eventTx) release(serviceID int64, key string, actor vigil.Actor) (bool,
 	if err := json.Unmarshal([]byte(labels), &e.Labels); err != nil {
 		return false, err
 	}
-	sil, err := p.silenceFor(e)
+	dec, err := p.holdFor(e, id)
 	if err != nil {
 		return false, err
 	}
 	res := &vigil.EventResult{AlertID: id}
-	if sil != nil {
-		return false, p.heldRepeat(e, actor, res, silencedBy, sil)
+	if !dec.hold.none() {
+		return false, p.setHold(id, prev, dec.hold, res)
 	}
 	if _, _, err := p.service(serviceID, true); vigil.ErrorCode(err) == vigil.CodeNotFound {
 		_, err := p.q.exec(p.ctx, "UPDATE alerts SET status = 'resolved', resolved_at = $1 WHERE id = $2", micros(p.now), id)
+		p.dropSource(id)
 		return false, err
 	} else if err != nil {
 		return false, err
 	}
-	what := "the silence holding it ended"
-	if silencedBy.Valid {
-		what = fmt.Sprintf("silence %d, which held it, ended", silencedBy.Int64)
-	}
-	return p.attach(e, id, actor, res, fmt.Sprintf("Alert %q joined (%s) when %s: %s", key, sev, what, summary))
+	return p.attach(e, id, actor, res, fmt.Sprintf("Alert %q joined (%s) when %s: %s", key, sev, prev.ended(), summary))
 }
 
 // findIncident returns the open incident a new alert of grouping g joins,
@@ -686,8 +718,11 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if e.Expiry {
 		q, msg = sqlExpireAlert, fmt.Sprintf("Alert %q resolved: its end time passed and the sender did not re-send it", e.DedupKey)
 	}
-	var incident, silencedBy sql.NullInt64
-	err := p.q.queryRow(p.ctx, q, micros(p.now), e.ServiceID, e.DedupKey).Scan(&res.AlertID, &incident, &silencedBy)
+	var (
+		incident sql.NullInt64
+		prev     heldAs
+	)
+	err := p.q.queryRow(p.ctx, q, micros(p.now), e.ServiceID, e.DedupKey).Scan(append([]any{&res.AlertID, &incident}, prev.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // nothing firing: nothing to resolve
 	}
@@ -695,14 +730,16 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 		return err
 	}
 	res.Changed = true
+	// If it muted others, they are released by the next sweep.
+	p.dropSource(res.AlertID)
 	if !incident.Valid {
-		// Resolved while a silence held it: recorded on the alert
-		// (Alertmanager #2805), and no incident to touch.
-		if !silencedBy.Valid {
+		// Resolved while held: recorded on the alert (Alertmanager
+		// #2805), and no incident to touch.
+		prev.result(res)
+		if !prev.silence.Valid {
 			return nil
 		}
-		res.SilencedBy = silencedBy.Int64
-		return p.endSilenceOnResolve(silencedBy.Int64)
+		return p.endSilenceOnResolve(prev.silence.Int64)
 	}
 	res.IncidentID = incident.Int64
 	// Touching the incident also locks it on PostgreSQL, so of two replicas

@@ -189,8 +189,10 @@ func (db *DB) DeleteService(ctx context.Context, id int64) error {
 		if _, err := q.exec(ctx, "DELETE FROM integration_keys WHERE service_id = $1", id); err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, "DELETE FROM services WHERE id = $1", id)
-		return err
+		if _, err := q.exec(ctx, "DELETE FROM services WHERE id = $1", id); err != nil {
+			return err
+		}
+		return forgetWindowService(ctx, q, now, id)
 	})
 	if err == nil {
 		db.keys.forget(func(k *vigil.IntegrationKey) bool { return k.ServiceID == id })

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -67,10 +66,6 @@ const (
 	sqlEndSilenceOnResolve = `UPDATE silences SET ends_at = $1, updated_at = $1
 	WHERE id = $2 AND expire_on_resolve AND starts_at <= $1 AND ends_at > $1
 		AND NOT EXISTS (SELECT 1 FROM alerts WHERE silenced_by = $2 AND status = 'firing' AND incident_id IS NULL)`
-
-	// Firing alerts held by a silence that has ended (or is gone).
-	sqlReleasable = `SELECT a.service_id, a.dedup_key FROM alerts a LEFT JOIN silences s ON s.id = a.silenced_by
-	WHERE a.status = 'firing' AND a.incident_id IS NULL AND (s.id IS NULL OR s.ends_at <= $1)`
 )
 
 // matchedEvery bounds how often ingest writes a silence's last_matched_at:
@@ -305,22 +300,10 @@ func (db *DB) ExpireSilence(ctx context.Context, id int64) (*vigil.Silence, erro
 
 // releaseAfter releases, right away, the alerts silence id held, so a
 // silence expired by hand pages its alerts now rather than at the next
-// sweep. A failure is logged: the sweep (ExpireAlerts) releases them then.
+// sweep.
 func (db *DB) releaseAfter(ctx context.Context, id int64) {
-	for {
-		n, err := db.releaseHeld(ctx, maxReleaseBatch, id)
-		if err != nil {
-			db.log.WarnContext(ctx, "release alerts of an expired silence; the sweep retries", "silence", id, "err", err)
-			return
-		}
-		if n < maxReleaseBatch {
-			return
-		}
-	}
+	db.releaseNow(ctx, "a.silenced_by", id)
 }
-
-// maxReleaseBatch bounds the alerts one release transaction handles.
-const maxReleaseBatch = 500
 
 // FindSilenceByID returns CodeNotFound when there is no such silence.
 func (db *DB) FindSilenceByID(ctx context.Context, id int64) (*vigil.Silence, error) {
@@ -422,62 +405,9 @@ func (db *DB) FindSilences(ctx context.Context, f vigil.SilenceFilter) ([]*vigil
 }
 
 // ReleaseSilencedAlerts releases up to limit alerts held by silences that
-// have ended.
+// have ended; it is ReleaseHeldAlerts, which releases every kind of hold.
 func (db *DB) ReleaseSilencedAlerts(ctx context.Context, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, vigil.FieldError("limit", "must be above zero")
-	}
-	return db.releaseHeld(ctx, limit, 0)
-}
-
-// releaseHeld handles up to limit alerts whose silence (silence id, or any
-// when zero) has ended, in one transaction, and returns how many it
-// looked at (released, held again by another silence, or resolved because
-// their service is gone).
-func (db *DB) releaseHeld(ctx context.Context, limit int, silence int64) (int, error) {
-	now := db.now()
-	type held struct {
-		service int64
-		key     string
-	}
-	q, args := sqlReleasable, []any{micros(now)}
-	if silence > 0 {
-		q += " AND a.silenced_by = $2"
-		args = append(args, silence)
-	}
-	q += fmt.Sprintf(" ORDER BY a.id LIMIT %d", limit)
-	var due []held
-	err := db.read(ctx, func(r querier) error {
-		var err error
-		due, err = queryAll(ctx, r, func(x row) (held, error) {
-			var h held
-			return h, x.Scan(&h.service, &h.key)
-		}, q, args...)
-		return err
-	})
-	if err != nil || len(due) == 0 {
-		return 0, err
-	}
-	opened := false
-	err = db.write(ctx, func(q querier, now time.Time) error {
-		opened = false
-		p := db.newEventTx(ctx, q, now)
-		for _, h := range due {
-			isNew, err := p.release(h.service, h.key, vigil.SystemActor)
-			if err != nil {
-				return err
-			}
-			opened = opened || isNew
-		}
-		return p.flush()
-	})
-	if err != nil {
-		return 0, err
-	}
-	if opened {
-		db.wake()
-	}
-	return len(due), nil
+	return db.ReleaseHeldAlerts(ctx, limit)
 }
 
 // silenceCache holds the last silenceSet loaded, shared by transactions.

@@ -54,6 +54,7 @@ type DB struct {
 	rstmts map[string]*sql.Stmt // SQLite: prepared on the read pool (per connection, by database/sql)
 
 	silences silenceCache // the live silences ingest matches (silence.go)
+	holds    holdCache    // the maintenance windows and inhibition rules ingest asks (hold.go)
 
 	onWork func()
 	wakeup *pgWake // PostgreSQL: NOTIFY/LISTEN between replicas

@@ -23,7 +23,7 @@ type Link struct {
 type Alert struct {
 	ID               int64             `json:"id"`
 	ServiceID        int64             `json:"service_id"`
-	IncidentID       int64             `json:"incident_id,omitempty"` // zero (absent) while a silence holds the alert
+	IncidentID       int64             `json:"incident_id,omitempty"` // zero (absent) while the alert is held (see Held)
 	IntegrationKeyID *int64            `json:"integration_key_id,omitempty"`
 	DedupKey         string            `json:"dedup_key"`
 	Summary          string            `json:"summary"`
@@ -45,6 +45,35 @@ type Alert struct {
 	// alert resolves, and is cleared when the alert is released to an
 	// incident because its silence ended.
 	SilencedBy *int64 `json:"silenced_by,omitempty"`
+	// HeldByWindow is the open maintenance window that held the alert
+	// when it started firing (no incident until the window closes).
+	HeldByWindow *int64 `json:"held_by_window,omitempty"`
+	// InhibitedByRule and InhibitedByAlert are the inhibition rule and the
+	// firing (source) alert that muted the alert when it started firing.
+	InhibitedByRule  *int64 `json:"inhibited_by_rule,omitempty"`
+	InhibitedByAlert *int64 `json:"inhibited_by_alert,omitempty"`
+	// Like SilencedBy, these stay set after the alert resolves while held,
+	// and are cleared when the alert is released to an incident. At most
+	// one kind of hold is set: a silence first, then a maintenance window,
+	// then an inhibition.
+}
+
+// Held reports whether the alert is kept off incidents (it has none) by a
+// silence, a maintenance window or an inhibition, and which kind:
+// "silence", "maintenance" or "inhibited".
+func (a *Alert) Held() (string, bool) {
+	if a.IncidentID != 0 {
+		return "", false
+	}
+	switch {
+	case a.SilencedBy != nil:
+		return "silence", true
+	case a.HeldByWindow != nil:
+		return "maintenance", true
+	case a.InhibitedByRule != nil:
+		return "inhibited", true
+	}
+	return "", false
 }
 
 // AlertFilter selects alerts. Zero fields do not filter.
@@ -69,8 +98,16 @@ type AlertService interface {
 	FindFiringAlerts(ctx context.Context, serviceID int64, limit int) ([]*Alert, error)
 	// ExpireAlerts resolves up to limit firing alerts whose EndsAt has
 	// passed (as Vigil, with a timeline entry) and returns how many. It
-	// also releases alerts held by silences that ended (see
-	// SilenceService.ReleaseSilencedAlerts), so the one periodic job does
-	// both.
+	// also releases held alerts whose hold ended (see ReleaseHeldAlerts),
+	// so the one periodic job does both.
 	ExpireAlerts(ctx context.Context, limit int) (int, error)
+	// ReleaseHeldAlerts handles up to limit firing alerts whose hold
+	// ended: their silence ended, their maintenance window closed (by the
+	// store's clock), the alert inhibiting them stopped firing, or the
+	// window or rule holding them changed. Each is held again when
+	// something else holds it now, or else opens or joins its incident and
+	// pages as a new alert would. It returns how many it handled. Safe on
+	// several replicas at once: each alert is re-checked in its
+	// transaction, so it is released once.
+	ReleaseHeldAlerts(ctx context.Context, limit int) (int, error)
 }

@@ -72,6 +72,18 @@ type EventResult struct {
 	// SilencedBy is the silence holding the alert: it is stored but opened
 	// or joined no incident.
 	SilencedBy int64 `json:"silenced_by,omitempty"`
+	// HeldByWindow is the open maintenance window holding the alert, when
+	// no silence does.
+	HeldByWindow int64 `json:"held_by_window,omitempty"`
+	// InhibitedByRule and InhibitedByAlert say which inhibition rule and
+	// which firing alert mute the alert, when nothing above holds it.
+	InhibitedByRule  int64 `json:"inhibited_by_rule,omitempty"`
+	InhibitedByAlert int64 `json:"inhibited_by_alert,omitempty"`
+}
+
+// Held reports whether the alert of the result is kept off incidents.
+func (r *EventResult) Held() bool {
+	return r.SilencedBy != 0 || r.HeldByWindow != 0 || r.InhibitedByRule != 0
 }
 
 // Normalize fills defaults: action trigger, severity error.

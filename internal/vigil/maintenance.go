@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ type MaintenanceWindow struct {
 	TimeZone   string            `json:"time_zone"`
 	CreatedBy  string            `json:"created_by,omitempty"`
 	CreatedAt  time.Time         `json:"created_at,omitzero"`
+	UpdatedAt  time.Time         `json:"updated_at,omitzero"`
+	// State (open, scheduled or ended) and, while open, OpenUntil are
+	// filled when the window is read; they are not stored.
+	MaintenanceFill
 }
 
 // WeeklyRecurrence repeats a maintenance window on weekdays.
@@ -67,6 +72,12 @@ func (w *MaintenanceWindow) Validate() error {
 	}
 	if len(w.ServiceIDs) == 0 && len(w.Matchers) == 0 {
 		return FieldError("service_ids", "give services or matchers: a window must say what it covers")
+	}
+	if len(w.ServiceIDs) > MaxMaintenanceServices {
+		return FieldError("service_ids", "at most %d services", MaxMaintenanceServices)
+	}
+	if len(w.Matchers) > MaxMaintenanceMatchers {
+		return FieldError("matchers", "at most %d matchers", MaxMaintenanceMatchers)
 	}
 	for i, id := range w.ServiceIDs {
 		if id <= 0 {
@@ -110,4 +121,48 @@ func (w *MaintenanceWindow) Validate() error {
 		return FieldError("recurrence.duration", "must be between 1m and 168h")
 	}
 	return nil
+}
+
+// Maintenance window states, computed from the time asked about.
+const (
+	MaintenanceOpen      = "open"      // holding new alerts now
+	MaintenanceScheduled = "scheduled" // opens later (or again)
+	MaintenanceEnded     = "ended"     // will never open again
+)
+
+// Limits of a maintenance window.
+const (
+	MaxMaintenanceServices = 1000
+	MaxMaintenanceMatchers = 64
+)
+
+// MaintenanceFill is what a store computes for a window at the time it is
+// read: its state and, while open, when it closes.
+type MaintenanceFill struct {
+	State     string     `json:"state"`
+	OpenUntil *time.Time `json:"open_until,omitempty"`
+}
+
+// MaintenanceService keeps maintenance windows. A new alert that an open
+// window covers is stored with HeldByWindow set and no incident; when the
+// window closes (or is changed or deleted so that it no longer covers the
+// alert), the alert opens or joins its incident and pages, if it still
+// fires. Reads fill State and OpenUntil from the store's clock.
+type MaintenanceService interface {
+	// CreateMaintenanceWindow validates and stores w, filling ID,
+	// CreatedBy (the actor, when empty) and CreatedAt. CodeInvalid naming
+	// the field (service_ids[1] for an unknown service), CodeConflict
+	// (name taken).
+	CreateMaintenanceWindow(ctx context.Context, w *MaintenanceWindow) error
+	// UpdateMaintenanceWindow replaces window w.ID. Alerts it holds are
+	// checked again at once: released when it no longer covers them.
+	// CodeNotFound, CodeInvalid, CodeConflict.
+	UpdateMaintenanceWindow(ctx context.Context, w *MaintenanceWindow) error
+	// FindMaintenanceWindow returns one window; CodeNotFound.
+	FindMaintenanceWindow(ctx context.Context, id int64) (*MaintenanceWindow, error)
+	// ListMaintenanceWindows lists every window by name.
+	ListMaintenanceWindows(ctx context.Context) ([]*MaintenanceWindow, error)
+	// DeleteMaintenanceWindow removes it; the alerts it held page (unless
+	// something else holds them). CodeNotFound.
+	DeleteMaintenanceWindow(ctx context.Context, id int64) error
 }

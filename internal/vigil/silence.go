@@ -388,5 +388,7 @@ type SilenceService interface {
 	// that matches it, or else opens or joins its incident and pages as a
 	// new alert would. It returns how many it released. Safe on several
 	// replicas at once: each alert is re-checked in its transaction.
+	// Since maintenance windows and inhibition it is the same as
+	// AlertService.ReleaseHeldAlerts: every hold that ended is released.
 	ReleaseSilencedAlerts(ctx context.Context, limit int) (int, error)
 }

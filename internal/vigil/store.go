@@ -22,6 +22,8 @@ type Store interface {
 	EngineService
 	SigningKeyService
 	SilenceService
+	MaintenanceService
+	InhibitRuleService
 	StakeholderService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
