@@ -7,6 +7,10 @@
 // lease; if the replica holding it dies before recording the result, the
 // lease runs out and another replica sends it again. Every message carries
 // a stable id (notify.Message.ID) so receivers can drop the duplicate.
+// A replica starts no send that could outlive its lease, and none once it
+// found it cannot record results (the database is unreachable): those
+// messages wait for the lease to end, so a replica cut off from the
+// database does not send what another replica is about to send (D3).
 package engine
 
 import (
@@ -19,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/notify"
@@ -43,8 +48,8 @@ type Config struct {
 	// holds (default 1m, longer than a send); a dead replica's messages are
 	// sent by another after at most Lease.
 	SendTimeout, Lease time.Duration
-	// MaxAge: a message still failing this long after it was due is given
-	// up, visibly (default 1h).
+	// MaxAge: a message still failing this long after it could first be
+	// sent (sendableSince) is given up, visibly (default 1h).
 	MaxAge time.Duration
 	// Links gives a message its incident, acknowledge and resolve URLs.
 	Links func(n *vigil.ClaimedNotification) (view, ack, resolve string)
@@ -129,9 +134,10 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
-// Stats is what one cycle did.
+// Stats is what one cycle did. Held counts claimed messages the cycle did
+// not send (see sendAll): they go out once their lease ends.
 type Stats struct {
-	Reclaimed, Escalated, Sent, Retried, Failed, Lost int
+	Reclaimed, Escalated, Sent, Retried, Failed, Lost, Held int
 }
 
 // maxRounds bounds one cycle, so a huge backlog is worked through over
@@ -168,6 +174,9 @@ func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
 		}
 	}
 	for round := 0; round < maxRounds; round++ {
+		// Read before the claim, so the lease ends no earlier than
+		// claimedAt+Lease.
+		claimedAt := e.cfg.Clock.Now()
 		claimed, err := e.cfg.Store.ClaimNotifications(ctx, e.cfg.Replica, e.cfg.Batch, e.cfg.Lease)
 		if err != nil {
 			return st, errors.Join(escErr, fmt.Errorf("claim: %w", err))
@@ -177,9 +186,21 @@ func (e *Engine) Cycle(ctx context.Context) (Stats, error) {
 		}
 		// Claim again even after a short batch: a message that waited
 		// behind one just sent (same destination, E7) is due now.
-		e.sendAll(ctx, claimed, &st)
+		e.sendAll(ctx, claimed, e.startBy(claimedAt), &st)
 	}
 	return st, escErr
+}
+
+// startBy is the last moment a send of a batch claimed at claimedAt may
+// start: one that starts later could outlive the lease (a send takes up
+// to SendTimeout), and once the lease ends another replica may be sending
+// the same message. With a lease shorter than two sends, half the lease.
+func (e *Engine) startBy(claimedAt time.Time) time.Time {
+	room := e.cfg.Lease - e.cfg.SendTimeout
+	if room < e.cfg.Lease/2 {
+		room = e.cfg.Lease / 2
+	}
+	return claimedAt.Add(room)
 }
 
 // escalateBatch is how many incidents one EscalateDue call takes.
@@ -188,17 +209,25 @@ const escalateBatch = 100
 // sendAll sends a claimed batch with at most Workers sends at once. The
 // outcomes are recorded by one committer in group commits: whatever
 // finished while the previous commit ran goes into the next transaction.
-func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotification, st *Stats) {
+//
+// A message whose turn comes after startBy, or after a commit found the
+// database unreachable, is not sent (catalog D3): this replica may no
+// longer hold it by the time the send ends, or cannot record that it was
+// sent, so sending it risks a second delivery. It stays claimed until its
+// lease ends; then any replica takes it back and sends it.
+func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotification, startBy time.Time, st *Stats) {
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		sem  = make(chan struct{}, e.cfg.Workers)
-		done = make(chan completion, len(claimed))
+		wg          sync.WaitGroup
+		mu          sync.Mutex
+		sem         = make(chan struct{}, e.cfg.Workers)
+		done        = make(chan completion, len(claimed))
+		unreachable atomic.Bool
+		held        int
 	)
 	committed := make(chan struct{})
 	go func() {
 		defer close(committed)
-		e.commit(ctx, done, len(claimed), func(result string) {
+		e.commit(ctx, done, &unreachable, func(result string) {
 			mu.Lock()
 			defer mu.Unlock()
 			switch result {
@@ -214,8 +243,13 @@ func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotificati
 		})
 	}()
 	for _, n := range claimed {
-		wg.Add(1)
 		sem <- struct{}{}
+		if unreachable.Load() || e.cfg.Clock.Now().After(startBy) {
+			<-sem
+			held++
+			continue
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
@@ -223,7 +257,20 @@ func (e *Engine) sendAll(ctx context.Context, claimed []*vigil.ClaimedNotificati
 		}()
 	}
 	wg.Wait()
+	close(done)
 	<-committed
+	if held > 0 {
+		e.cfg.Logger.Warn("claimed messages left unsent until their lease ends", "messages", held,
+			"reason", heldReason(unreachable.Load()))
+		st.Held += held
+	}
+}
+
+func heldReason(unreachable bool) string {
+	if unreachable {
+		return "the database became unreachable: their sends could not be recorded"
+	}
+	return "the lease could end during their sends"
 }
 
 // completion is a finished send waiting to be recorded.
@@ -234,21 +281,25 @@ type completion struct {
 	dest   string
 }
 
-// commit records n completions from done, batching those that are ready
-// together, and reports each final result (lost when the lease was gone).
-func (e *Engine) commit(ctx context.Context, done <-chan completion, n int, report func(string)) {
-	for n > 0 {
-		batch := []completion{<-done}
+// commit records the completions from done until it is closed, batching
+// those that are ready together, and reports each final result (lost when
+// the lease was gone). It sets unreachable when the database cannot be
+// reached.
+func (e *Engine) commit(ctx context.Context, done <-chan completion, unreachable *atomic.Bool, report func(string)) {
+	for c := range done {
+		batch := []completion{c}
 	drain:
-		for len(batch) < n {
+		for {
 			select {
-			case c := <-done:
+			case c, ok := <-done:
+				if !ok {
+					break drain
+				}
 				batch = append(batch, c)
 			default:
 				break drain
 			}
 		}
-		n -= len(batch)
 		items := make([]vigil.Completion, len(batch))
 		for i, c := range batch {
 			items[i] = vigil.Completion{ID: c.id, Outcome: c.o}
@@ -258,6 +309,9 @@ func (e *Engine) commit(ctx context.Context, done <-chan completion, n int, repo
 			cerr := err
 			if cerr == nil {
 				cerr = errs[i]
+			}
+			if vigil.ErrorCode(cerr) == vigil.CodeUnavailable {
+				unreachable.Store(true)
 			}
 			if cerr != nil {
 				// The lease ran out during the send and another replica
@@ -290,7 +344,7 @@ func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) complet
 		o.Sent, o.ProviderID = true, rcpt.ProviderID
 	case notify.IsPermanent(err):
 		result, o.Error = "failed", err.Error()
-	case now.Sub(n.DueAt) >= e.cfg.MaxAge:
+	case now.Sub(sendableSince(n)) >= e.cfg.MaxAge:
 		result = "failed"
 		o.Error = fmt.Sprintf("gave up %s after it was due: %v", e.cfg.MaxAge, err)
 	default:
@@ -304,6 +358,16 @@ func (e *Engine) send(ctx context.Context, n *vigil.ClaimedNotification) complet
 	// lease period.
 	o.Error, o.ProviderID = storable(o.Error), storable(o.ProviderID)
 	return completion{id: n.ID, result: result, o: o, dest: n.DestType}
+}
+
+// sendableSince is when a message could first be sent: when it was due,
+// or, for a page of a step that fired late (due before it existed), when
+// it was created. A late page gets the same retries as any other.
+func sendableSince(n *vigil.ClaimedNotification) time.Time {
+	if n.CreatedAt.After(n.DueAt) {
+		return n.CreatedAt
+	}
+	return n.DueAt
 }
 
 // storable is s as valid UTF-8 without NUL bytes.

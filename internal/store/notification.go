@@ -26,10 +26,13 @@ type dueIncident struct {
 	step, loop    int
 	run           int
 	severity      vigil.Severity
+	// dueAt is when the step was due: its pages are due then (plus their
+	// rule's delay), so a step that fires late says how late.
+	dueAt int64
 }
 
 const (
-	dueCols = "id, service_id, esc_step, esc_loop, esc_run, severity"
+	dueCols = "id, service_id, esc_step, esc_loop, esc_run, severity, esc_next_at"
 	// sqlDueIncidents claims the incidents whose next step is due.
 	sqlDueIncidents = "SELECT " + dueCols + ` FROM incidents
 		WHERE esc_next_at <= $1 AND status = 'triggered' ORDER BY esc_next_at, id LIMIT $2`
@@ -40,7 +43,7 @@ const (
 
 func scanDue(r row) (dueIncident, error) {
 	var d dueIncident
-	err := r.Scan(&d.id, &d.serviceID, &d.step, &d.loop, &d.run, &d.severity)
+	err := r.Scan(&d.id, &d.serviceID, &d.step, &d.loop, &d.run, &d.severity, &d.dueAt)
 	return d, err
 }
 
@@ -303,10 +306,13 @@ func (e *escalator) page(d *dueIncident, p *vigil.EscalationPolicy, pages []esca
 		}
 		var how []string
 		for _, t := range who.targets {
-			due := micros(e.now.Add(t.delay))
+			// Due when the step was (so a late one says how late), first
+			// tried now at the earliest.
+			due := min(d.dueAt, micros(e.now)) + t.delay.Microseconds()
+			next := micros(e.now.Add(t.delay))
 			key := fmt.Sprintf("page:%d:%d:%d:%d:%d:%d:%d", d.id, d.run, pg.Loop, pg.Step, pg.UserID, t.methodID, t.ruleID)
 			e.pages = append(e.pages, d.id, pg.UserID, t.methodID, t.typ, t.address, pg.Step, pg.Loop, key, priorityOf(d.severity),
-				due, due, micros(e.now), micros(e.now))
+				due, next, micros(e.now), micros(e.now))
 			if t.delay > 0 {
 				how = append(how, fmt.Sprintf("%s after %s", t.typ, vigil.Duration(t.delay)))
 			} else {
