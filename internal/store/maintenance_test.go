@@ -12,33 +12,14 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-func TestHoldsSQLite(t *testing.T) {
-	storetest.RunHolds(t, func(t *testing.T, clock vigil.Clock) vigil.Store { return openSQLite(t, clock) })
-}
-
-func TestHoldsPostgres(t *testing.T) {
-	storetest.NewPostgresURL(t) // skips without VIGIL_TEST_DATABASE_URL
-	storetest.RunHolds(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
-		return openPostgres(t, storetest.NewPostgresURL(t), clock)
-	})
-}
-
 // Two stores on one database (two replicas on PostgreSQL, two processes on
 // one SQLite file): a window and a rule made through one hold the next
 // alerts that reach the other, whose caches were loaded before; when the
 // window closes and the source resolves, both sweep at once and each held
 // alert pages once.
 func TestHoldsAcrossReplicasSQLite(t *testing.T) {
-	dir := t.TempDir()
 	clock := vigil.NewManualClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-	open := func() *DB {
-		db, err := Open(context.Background(), Config{DataDir: dir, Clock: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
+	open := sameSQLiteFile(t, clock)
 	testHoldsAcrossReplicas(t, clock, open(), open())
 }
 

@@ -12,32 +12,13 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-func TestSilencesSQLite(t *testing.T) {
-	storetest.RunSilences(t, func(t *testing.T, clock vigil.Clock) vigil.Store { return openSQLite(t, clock) })
-}
-
-func TestSilencesPostgres(t *testing.T) {
-	storetest.NewPostgresURL(t) // skips without VIGIL_TEST_DATABASE_URL
-	storetest.RunSilences(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
-		return openPostgres(t, storetest.NewPostgresURL(t), clock)
-	})
-}
-
 // Two stores on one database (two replicas on PostgreSQL, two processes on
 // one SQLite file): a silence made through one holds the next alert that
 // reaches the other, whose cache was loaded before; its expiry through the
 // first releases the alert on the second's next sweep.
 func TestSilenceCacheAcrossReplicasSQLite(t *testing.T) {
-	dir := t.TempDir()
 	clock := vigil.NewManualClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-	open := func() *DB {
-		db, err := Open(context.Background(), Config{DataDir: dir, Clock: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
+	open := sameSQLiteFile(t, clock)
 	testSilenceCacheAcrossReplicas(t, open(), open())
 }
 

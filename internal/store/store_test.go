@@ -22,6 +22,20 @@ func openSQLite(t testing.TB, clock vigil.Clock) *DB {
 	return db
 }
 
+// sameSQLiteFile returns an opener of stores on one SQLite file, as two
+// processes on one data directory (each closed at the end of the test).
+func sameSQLiteFile(t *testing.T, clock vigil.Clock) func() *DB {
+	dir := t.TempDir()
+	return func() *DB {
+		db, err := Open(context.Background(), Config{DataDir: dir, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+}
+
 func openPostgres(t testing.TB, url string, clock vigil.Clock) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), Config{URL: url, Clock: clock})

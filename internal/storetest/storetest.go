@@ -68,6 +68,9 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"FindFiringAlerts", testFindFiringAlerts},
 		{"OnCallConfig", testOnCallConfig},
 		{"ManualNotifications", testManualNotifications},
+		{"Silences", RunSilences},
+		{"Holds", RunHolds},
+		{"Stakeholders", RunStakeholders},
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
 	}
