@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,36 +41,11 @@ document.addEventListener('securitypolicyviolation', e => {
 // by htmx's live refresh), open it, acknowledge it, and find the timeline
 // entry written with source "web".
 func TestBrowserAcknowledge(t *testing.T) {
-	if _, err := os.Stat(browserExecPath); err != nil {
-		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
-			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
-		}
-		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
-	}
+	requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{
-		Addr:       "127.0.0.1:0",
-		DataDir:    t.TempDir(),
-		AdminToken: token,
-		Logger:     slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		if err := a.Shutdown(sctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	base := a.URL()
+	base, token := startBrowserApp(ctx, t, vigil.SystemClock{})
 
 	// Seed through the API: a service that opens one incident per alert,
 	// a key, and an alert.
@@ -88,36 +64,7 @@ func TestBrowserAcknowledge(t *testing.T) {
 		t.Fatal("the event opened no incident")
 	}
 
-	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browserExecPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer allocCancel()
-	bctx, bcancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	defer bcancel()
-
-	if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
-		t.Fatalf("starting the browser: %v", err)
-	}
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(bctx, 15*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v\npage:\n%s", what, err, pageText(bctx))
-		}
-		noCSPViolations(t, bctx, what)
-	}
+	bctx, step := startBrowser(ctx, t)
 	incidentLink := chromedp.CSS(fmt.Sprintf(`#incident-rows a.incident-link[href="/incidents/%d"]`, res.IncidentID))
 
 	step("sign in",
@@ -274,4 +221,83 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// requireBrowser skips the test when Chromium is missing, unless
+// VIGIL_REQUIRE_BROWSER says CI must run it.
+func requireBrowser(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(browserExecPath); err != nil {
+		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
+			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
+		}
+		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
+	}
+}
+
+// startBrowserApp starts the real app for a browser test on a fresh
+// database with clock and returns its URL and admin token. Contact methods
+// may reach loopback, where the tests' vendor fakes listen.
+func startBrowserApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base, token string) {
+	t.Helper()
+	token = vigil.NewSecret(vigil.TokenPrefix)
+	a, err := app.New(ctx, app.Config{
+		Addr:       "127.0.0.1:0",
+		DataDir:    t.TempDir(),
+		AdminToken: token,
+		Clock:      clock,
+		Logger:     slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Channels:   app.Channels{OutboundAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
+	})
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		if err := a.Shutdown(sctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return a.URL(), token
+}
+
+// startBrowser starts headless Chromium with the CSP watch and returns its
+// context and a step runner that fails the test on an error or a CSP
+// violation.
+func startBrowser(ctx context.Context, t *testing.T) (context.Context, func(string, ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browserExecPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(allocCancel)
+	bctx, bcancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(bcancel)
+	if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
+		t.Fatalf("starting the browser: %v", err)
+	}
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(bctx, 15*time.Second)
+		defer scancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v\npage:\n%s", what, err, pageText(bctx))
+		}
+		noCSPViolations(t, bctx, what)
+	}
+	return bctx, step
 }

@@ -3,17 +3,12 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/vigil-oss/vigil/internal/app"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -23,12 +18,7 @@ import (
 // second one on call for the next hours, and the page says so after the
 // redirect. The server runs on a fixed clock so "now" is known.
 func TestBrowserScheduleOverride(t *testing.T) {
-	if _, err := os.Stat(browserExecPath); err != nil {
-		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
-			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
-		}
-		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
-	}
+	requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -38,7 +28,7 @@ func TestBrowserScheduleOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, token := startOnCallApp(ctx, t, vigil.NewManualClock(now))
+	base, token := startBrowserApp(ctx, t, vigil.NewManualClock(now))
 
 	// Seed through the API: two people and a weekly rotation handing over
 	// on Mondays at 09:00 Berlin time, Ana first (her turn began an hour ago).
@@ -58,7 +48,7 @@ func TestBrowserScheduleOverride(t *testing.T) {
 	}, &sched)
 	schedulePage := fmt.Sprintf("%s/schedules/%d", base, sched.ID)
 
-	bctx, step := startOnCallBrowser(ctx, t)
+	bctx, step := startBrowser(ctx, t)
 	textOf := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
@@ -144,15 +134,10 @@ func TestBrowserScheduleOverride(t *testing.T) {
 // editor (no script of ours needed) and sends a test notification from a
 // person's page, checking both pages keep to the CSP.
 func TestBrowserOnCallPolicyAndUser(t *testing.T) {
-	if _, err := os.Stat(browserExecPath); err != nil {
-		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
-			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
-		}
-		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
-	}
+	requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	base, token := startOnCallApp(ctx, t, vigil.SystemClock{})
+	base, token := startBrowserApp(ctx, t, vigil.SystemClock{})
 
 	var ana struct{ ID int64 }
 	browserAPI(ctx, t, "POST", base+"/api/v1/users", token, map[string]any{"name": "Ana Alvarez", "email": "ana@example.com"}, &ana)
@@ -160,7 +145,7 @@ func TestBrowserOnCallPolicyAndUser(t *testing.T) {
 	browserAPI(ctx, t, "POST", fmt.Sprintf("%s/api/v1/users/%d/contact-methods", base, ana.ID), token,
 		map[string]any{"name": "pager", "type": "webhook", "address": "https://hooks.example/secret-path"}, &hook)
 
-	bctx, step := startOnCallBrowser(ctx, t)
+	bctx, step := startBrowser(ctx, t)
 	step("sign in",
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`#token`)),
@@ -201,91 +186,19 @@ func TestBrowserOnCallPolicyAndUser(t *testing.T) {
 	screenshot(t, bctx, "user.png")
 }
 
-// startOnCallApp starts the real app on a fresh database with clock and
-// returns its URL and admin token.
-func startOnCallApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base, token string) {
-	t.Helper()
-	token = vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{
-		Addr:       "127.0.0.1:0",
-		DataDir:    t.TempDir(),
-		AdminToken: token,
-		Clock:      clock,
-		Logger:     slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		// Test notifications go to a fake on loopback.
-		Channels: app.Channels{OutboundAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-	})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		if err := a.Shutdown(sctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return a.URL(), token
-}
-
-// startOnCallBrowser starts headless Chromium with the CSP watch (as
-// TestBrowserAcknowledge does) and returns its context and a step runner
-// that fails the test on an error or a CSP violation.
-func startOnCallBrowser(ctx context.Context, t *testing.T) (context.Context, func(string, ...chromedp.Action[chromedp.Void])) {
-	t.Helper()
-	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browserExecPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(allocCancel)
-	bctx, bcancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	t.Cleanup(bcancel)
-	if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
-		t.Fatalf("starting the browser: %v", err)
-	}
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(bctx, 15*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v\npage:\n%s", what, err, pageText(bctx))
-		}
-		noCSPViolations(t, bctx, what)
-	}
-	return bctx, step
-}
-
 // TestOnCallBrowserPersonToSchedule sets up on-call from nothing in the web
 // UI alone: a new person, their webhook, and a Berlin schedule with them in
 // its one rotation layer (after an "Add another layer" round trip, which
 // must keep what was typed), then finds them on call now on the schedule's
 // page. No script of ours runs; every page keeps to the CSP.
 func TestOnCallBrowserPersonToSchedule(t *testing.T) {
-	if _, err := os.Stat(browserExecPath); err != nil {
-		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
-			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
-		}
-		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
-	}
+	requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	// Monday 4 May 2026, 10:00 in Berlin (CEST, UTC+2).
-	base, token := startOnCallApp(ctx, t, vigil.NewManualClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)))
+	base, token := startBrowserApp(ctx, t, vigil.NewManualClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)))
 
-	bctx, step := startOnCallBrowser(ctx, t)
+	bctx, step := startBrowser(ctx, t)
 	textOf := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))

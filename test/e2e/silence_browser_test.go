@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,17 +22,12 @@ import (
 // silence does not match still pages; the silence's page and the list
 // show the held alert.
 func TestBrowserSilenceFromIncident(t *testing.T) {
-	if _, err := os.Stat(browserExecPath); err != nil {
-		if os.Getenv("VIGIL_REQUIRE_BROWSER") != "" {
-			t.Fatalf("VIGIL_REQUIRE_BROWSER is set but %s is missing", browserExecPath)
-		}
-		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium)", browserExecPath)
-	}
+	requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	// The real clock and the background engine: pages go out as in
 	// production. The app may reach the fake receiver on loopback.
-	base, token := startOnCallApp(ctx, t, vigil.SystemClock{})
+	base, token := startBrowserApp(ctx, t, vigil.SystemClock{})
 	hook := webhooktest.New(t, "")
 
 	// Ana is paged at once by webhook for every incident of service db.
@@ -76,7 +70,7 @@ func TestBrowserSilenceFromIncident(t *testing.T) {
 		t.Fatalf("page for incident %d, want %d", reqs[0].Payload.IncidentID, first.IncidentID)
 	}
 
-	bctx, step := startOnCallBrowser(ctx, t)
+	bctx, step := startBrowser(ctx, t)
 	textOf := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
