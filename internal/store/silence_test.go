@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -154,34 +153,7 @@ func BenchmarkIngestSilencesPaired(b *testing.B) { benchPaired(b, 100) }
 func BenchmarkIngestSilencesPaired1(b *testing.B) { benchPaired(b, 1) }
 
 func benchPaired(b *testing.B, size int) {
-	db0, ctx0, svc0 := silenceBenchStore(b, 0)
-	db1, ctx1, svc1 := silenceBenchStore(b, 1000)
-	var seq0, seq1 int64
-	const calls = 20
-	run := func(db *DB, ctx context.Context, svc int64, seq *int64) time.Duration {
-		start := time.Now()
-		for range calls {
-			ingestBatch(b, db, ctx, svc, seq, size)
-		}
-		return time.Since(start)
-	}
-	var ratios []float64
-	var t0, t1 time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		var d0, d1 time.Duration
-		if i%2 == 0 {
-			d0, d1 = run(db0, ctx0, svc0, &seq0), run(db1, ctx1, svc1, &seq1)
-		} else {
-			d1, d0 = run(db1, ctx1, svc1, &seq1), run(db0, ctx0, svc0, &seq0)
-		}
-		t0, t1 = t0+d0, t1+d1
-		ratios = append(ratios, float64(d1)/float64(d0))
-	}
-	sort.Float64s(ratios)
-	b.ReportMetric(ratios[len(ratios)/2], "ratio")
-	b.ReportMetric(float64(b.N*calls*size)/t0.Seconds(), "alerts/s(0)")
-	b.ReportMetric(float64(b.N*calls*size)/t1.Seconds(), "alerts/s(1000)")
+	benchPairedStores(b, size, pairOf(silenceBenchStore(b, 0)), pairOf(silenceBenchStore(b, 1000)), "1000")
 }
 
 func silenceBenchStore(b *testing.B, n int) (*DB, context.Context, int64) {
