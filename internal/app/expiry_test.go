@@ -16,19 +16,7 @@ import (
 func TestExpiryJobResolvesAlertsAfterTheResolveTimeout(t *testing.T) {
 	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
-	a, err := New(ctx, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), AdminToken: vigil.NewSecret(vigil.TokenPrefix),
-		Clock: clock, ResolveTimeout: 2 * time.Minute, SweepTick: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		a.Shutdown(sctx)
-	})
+	a := startApp(t, Config{DataDir: t.TempDir(), Clock: clock, ResolveTimeout: 2 * time.Minute, SweepTick: time.Hour})
 	st := a.Store()
 	svc := &vigil.Service{Name: "prom"}
 	svc.Normalize()
