@@ -43,22 +43,10 @@ func eachBackend(t *testing.T, f func(t *testing.T, s *applyServer)) {
 
 func startApplyServer(t *testing.T, databaseURL string) *applyServer {
 	t.Helper()
-	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Now().Truncate(time.Second))
 	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: databaseURL, AdminToken: token,
+	a := startServer(t, app.Config{DataDir: t.TempDir(), DatabaseURL: databaseURL, AdminToken: token,
 		Clock: clock, EngineInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		a.Shutdown(sctx)
-	})
 	return &applyServer{t: t, environ: map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}, clock: clock,
 		api: client.New(a.URL(), token)}
 }

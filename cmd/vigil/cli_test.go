@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oss/vigil/internal/app"
 )
 
 // apiFake speaks the JSON API contract on the wire: canned answers per
@@ -584,4 +586,24 @@ func TestAgo(t *testing.T) {
 			t.Errorf("ago(-%v) = %q, want %q", d, got, want)
 		}
 	}
+}
+
+// startServer starts the real app on a free loopback port with cfg and
+// shuts it down at the end of the test.
+func startServer(t *testing.T, cfg app.Config) *app.App {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	a, err := app.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a.Shutdown(sctx)
+	})
+	return a
 }

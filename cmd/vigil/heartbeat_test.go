@@ -137,18 +137,7 @@ func TestHeartbeatAndChangesAgainstRealServer(t *testing.T) {
 	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Now().Add(-time.Hour))
 	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), AdminToken: token, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		a.Shutdown(sctx)
-	})
+	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token, Clock: clock})
 	environ := map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}
 	cli := func(args ...string) string {
 		t.Helper()

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vigil-oss/vigil/internal/app"
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -198,18 +197,7 @@ func TestInhibitRefusesAndLists(t *testing.T) {
 func TestHoldsAgainstRealServer(t *testing.T) {
 	ctx := context.Background()
 	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), AdminToken: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		a.Shutdown(sctx)
-	})
+	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token})
 	env := getenvFrom(map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token})
 	cli := func(args ...string) string {
 		t.Helper()

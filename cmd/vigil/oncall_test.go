@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,21 +19,9 @@ import (
 // server: people, a team, a schedule from a file, who is on call, and an
 // override that changes the answer.
 func TestOnCallAgainstRealServer(t *testing.T) {
-	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Now())
 	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), AdminToken: token, Clock: clock, EngineInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		a.Shutdown(sctx)
-	})
+	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token, Clock: clock, EngineInterval: -1})
 	environ := map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}
 	cli := func(args ...string) string {
 		t.Helper()

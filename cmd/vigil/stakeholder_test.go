@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vigil-oss/vigil/internal/app"
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -15,20 +13,8 @@ import (
 // TestStakeholdersAgainstRealServer runs the group and status update
 // commands against the real server (no engine: the messages stay queued).
 func TestStakeholdersAgainstRealServer(t *testing.T) {
-	ctx := context.Background()
 	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), AdminToken: token, EngineInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		a.Shutdown(sctx)
-	})
+	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token, EngineInterval: -1})
 	environ := map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}
 	cli := func(stdin string, args ...string) string {
 		t.Helper()
