@@ -257,34 +257,13 @@ func newIncidentNoteCmd(e *env, o *clientOpts) *cobra.Command {
 		Example: `  vigil incident note 42 "Rolled back the deploy"
   vigil incident note '#42' --message "Paging the DB team"
   kubectl describe pod api-0 | vigil incident note 42 -`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 1 || len(args) > 2 {
-				return fmt.Errorf("%s expects an incident ID and the note text (or --message)", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: incidentTextArgs("note"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("incident", args[0])
+			id, body, err := incidentText(e, args, message, "note", vigil.MaxNoteLen)
 			if err != nil {
 				return err
 			}
-			body := message
-			if len(args) == 2 {
-				if message != "" {
-					return errors.New("give the note text either as an argument or with --message, not both")
-				}
-				body = args[1]
-			}
-			if body == "-" {
-				b, err := io.ReadAll(io.LimitReader(e.stdin, vigil.MaxNoteLen+1))
-				if err != nil {
-					return fmt.Errorf("read note from standard input: %w", err)
-				}
-				body = strings.TrimRight(string(b), "\n")
-			}
-			if strings.TrimSpace(body) == "" {
-				return errors.New("the note is empty: give its text as an argument or with --message")
-			}
+			body = strings.TrimRight(body, "\n")
 			c, err := o.client()
 			if err != nil {
 				return err
@@ -425,4 +404,44 @@ func by(what, who string) string {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// incidentTextArgs accepts "ID [TEXT]" for a command that takes a text
+// about an incident (a note, a status update).
+func incidentTextArgs(noun string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < 1 || len(args) > 2 {
+			return fmt.Errorf("%s expects an incident ID and the %s text (or --message)", cmd.CommandPath(), noun)
+		}
+		return nil
+	}
+}
+
+// incidentText reads the incident ID and the text of such a command: the
+// second argument or --message (not both); "-" reads standard input, at
+// most limit bytes (the server refuses more, naming the field). An empty
+// text is an error.
+func incidentText(e *env, args []string, message, noun string, limit int) (int64, string, error) {
+	id, err := parseID("incident", args[0])
+	if err != nil {
+		return 0, "", err
+	}
+	text := message
+	if len(args) == 2 {
+		if message != "" {
+			return 0, "", fmt.Errorf("give the %s text either as an argument or with --message, not both", noun)
+		}
+		text = args[1]
+	}
+	if text == "-" {
+		b, err := io.ReadAll(io.LimitReader(e.stdin, int64(limit)+1))
+		if err != nil {
+			return 0, "", fmt.Errorf("read the %s from standard input: %w", noun, err)
+		}
+		text = string(b)
+	}
+	if strings.TrimSpace(text) == "" {
+		return 0, "", fmt.Errorf("the %s is empty: give its text as an argument or with --message", noun)
+	}
+	return id, text, nil
 }

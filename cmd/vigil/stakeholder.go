@@ -238,33 +238,11 @@ input. It is sent whole: at most ` + strconv.Itoa(vigil.MaxStatusUpdateLen) + ` 
 		Example: `  vigil incident status-update 42 "We are rolling back the deploy. Next update at 15:00."
   vigil incident status-update '#42' "Checkout works again" --group "Customer support" --group Executives
   vigil incident status-updates 42`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 1 || len(args) > 2 {
-				return fmt.Errorf("%s expects an incident ID and the update text (or --message)", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: incidentTextArgs("update"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("incident", args[0])
+			id, text, err := incidentText(e, args, message, "update", vigil.MaxStatusUpdateLen)
 			if err != nil {
 				return err
-			}
-			text := message
-			if len(args) == 2 {
-				if message != "" {
-					return errors.New("give the update either as an argument or with --message, not both")
-				}
-				text = args[1]
-			}
-			if text == "-" {
-				b, err := io.ReadAll(io.LimitReader(e.stdin, vigil.MaxStatusUpdateLen+1))
-				if err != nil {
-					return fmt.Errorf("read the update from standard input: %w", err)
-				}
-				text = string(b)
-			}
-			if strings.TrimSpace(text) == "" {
-				return errors.New("the update is empty: give its text as an argument or with --message")
 			}
 			c, err := o.client()
 			if err != nil {
