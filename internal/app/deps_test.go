@@ -15,7 +15,7 @@ var allowed = map[string][]string{
 	"vigil":      {},
 	"triage":     {"vigil", "matcher"}, // label matchers (Alertmanager syntax) in windows and inhibition
 	"auth":       {"vigil"},
-	"store":      {"vigil", "triage", "escalation", "oncall", "matcher"}, // the pure decisions run inside its transactions
+	"store":      {"vigil", "triage", "escalation", "oncall", "matcher", "classify"}, // the pure decisions run inside its transactions
 	"ingest":     {"vigil", "triage"},
 	"mapping":    {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
 	"classify":   {"vigil"},           // global classification and routing rules (expr); no I/O

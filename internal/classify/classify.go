@@ -245,3 +245,27 @@ func (d *Decision) defaults() {
 		d.Private = true
 	}
 }
+
+// NextBusinessHours is t when it falls in business hours (Monday to
+// Friday, 09:00–17:00 in loc), else when they next begin.
+func NextBusinessHours(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	l := t.In(loc)
+	for i := 0; i < 8; i++ {
+		day := time.Date(l.Year(), l.Month(), l.Day()+i, 0, 0, 0, 0, loc)
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		start := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, loc)
+		end := time.Date(day.Year(), day.Month(), day.Day(), 17, 0, 0, 0, loc)
+		if t.Before(start) {
+			return start
+		}
+		if t.Before(end) {
+			return t
+		}
+	}
+	return t // unreachable: a week always has a weekday
+}

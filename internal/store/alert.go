@@ -35,6 +35,7 @@ func scanAlert(row row) (*vigil.Alert, error) {
 		return &n.Int64
 	}
 	a.SilencedBy, a.HeldByWindow, a.InhibitedByRule, a.InhibitedByAlert = ptr(held.silence), ptr(held.window), ptr(held.rule), ptr(held.source)
+	a.SuppressedBy = held.suppress.String
 	if keyID.Valid {
 		a.IntegrationKeyID = &keyID.Int64
 	}

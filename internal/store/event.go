@@ -41,21 +41,9 @@ func (db *DB) ProcessEventsRecorded(ctx context.Context, events []*vigil.Event, 
 func (db *DB) processEvents(ctx context.Context, events []*vigil.Event, complete func([]vigil.EventResult) *vigil.IngestRequest) ([]vigil.EventResult, error) {
 	data := make([]eventData, len(events))
 	for i, e := range events {
-		if e == nil {
-			return nil, vigil.Errorf(vigil.CodeInvalid, "event is empty")
-		}
-		if e.ServiceID <= 0 {
-			return nil, vigil.FieldError("service_id", "is required")
-		}
-		if e.DedupKey == "" {
-			return nil, vigil.FieldError("dedup_key", "is required")
-		}
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
 		var err error
-		if data[i], err = encodeEventData(e); err != nil {
-			return nil, vigil.FieldError("labels", "cannot be encoded: %v", err)
+		if data[i], err = prepareEvent(e); err != nil {
+			return nil, err
 		}
 	}
 	// A sender must hear back within a bounded time even when the database
@@ -81,6 +69,27 @@ func (db *DB) processEvents(ctx context.Context, events []*vigil.Event, complete
 	case <-ctx.Done():
 		return nil, unavailable(ctx.Err())
 	}
+}
+
+// prepareEvent checks an event and encodes its data.
+func prepareEvent(e *vigil.Event) (eventData, error) {
+	if e == nil {
+		return eventData{}, vigil.Errorf(vigil.CodeInvalid, "event is empty")
+	}
+	if e.ServiceID <= 0 {
+		return eventData{}, vigil.FieldError("service_id", "is required")
+	}
+	if e.DedupKey == "" {
+		return eventData{}, vigil.FieldError("dedup_key", "is required")
+	}
+	if err := e.Validate(); err != nil {
+		return eventData{}, err
+	}
+	d, err := encodeEventData(e)
+	if err != nil {
+		return eventData{}, vigil.FieldError("labels", "cannot be encoded: %v", err)
+	}
+	return d, nil
 }
 
 // maxEventWait bounds how long ProcessEvents waits for its transaction. A
@@ -114,9 +123,16 @@ type eventTx struct {
 	srcLoaded bool                  // srcIDs and srcLabels are loaded (hold.go)
 	srcIDs    []int64               // the firing alerts that can mute others
 	srcLabels []map[string]string   // and their labels
+
+	rules  *classSet               // the classification rules, loaded on first use (classification.go)
+	cur    *classified             // what they decided for the trigger being applied
+	routes map[string]int64        // route targets looked up in this transaction
+	failed map[string]*ruleFailure // rules that failed, to flush
 }
 
 type serviceRule struct {
+	id          int64
+	name        string
 	grouping    vigil.GroupingRule
 	autoResolve bool
 	locked      bool // PostgreSQL: row locked FOR UPDATE in this transaction
@@ -151,7 +167,16 @@ func (db *DB) applyBatch(ctx context.Context, q querier, now time.Time, reqs []*
 			var err error
 			switch e.Action {
 			case vigil.ActionTrigger:
-				err = p.trigger(e, &r.data[i], r.actor, res)
+				var c *classified
+				ev := e
+				if ev, c, err = p.classify(e, &r.data[i]); err == nil {
+					p.cur = c
+					if c != nil && c.from != 0 {
+						res.RoutedTo = ev.ServiceID
+					}
+					err = p.trigger(ev, &r.data[i], r.actor, res)
+					p.cur = nil
+				}
 			case vigil.ActionAcknowledge:
 				err = p.acknowledge(e, r.actor, res)
 			case vigil.ActionResolve:
@@ -195,6 +220,9 @@ func (p *eventTx) flush() error {
 	if err := p.db.insertEntries(p.ctx, p.q, p.entries); err != nil {
 		return err
 	}
+	if err := p.flushFailures(); err != nil {
+		return err
+	}
 	return flushMatched(p.ctx, p.q, p.now, p.matched)
 }
 
@@ -235,7 +263,8 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 	}
 	var rule string
 	s = &serviceRule{locked: lock}
-	err := p.q.queryRow(p.ctx, q, id).Scan(&rule, &s.autoResolve)
+	s.id = id
+	err := p.q.queryRow(p.ctx, q, id).Scan(&rule, &s.autoResolve, &s.name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, &vigil.Error{Code: vigil.CodeNotFound, Field: "service_id", Message: fmt.Sprintf("service %d not found", id)}
 	}
@@ -274,16 +303,16 @@ const (
 	// (for when the hold ends).
 	sqlInsertHeldAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
 		severity, source, status, first_seen, last_seen, occurrences, ends_at, group_key, inhibit_source, ` + holdCols + `)
-	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18)
+	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen
 	RETURNING id, occurrences`
 
-	sqlHeldAlert = `SELECT id, summary, labels, severity, group_key, ` + holdCols + ` FROM alerts
+	sqlHeldAlert = `SELECT id, summary, labels, severity, group_key, source, details, ` + holdCols + ` FROM alerts
 	WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing' AND incident_id IS NULL`
 
 	sqlAttachAlert = `UPDATE alerts SET incident_id = $1, silenced_by = NULL, held_by_window = NULL, held_until = NULL,
-		inhibited_by_rule = NULL, inhibited_by_alert = NULL WHERE id = $2 AND incident_id IS NULL`
+		inhibited_by_rule = NULL, inhibited_by_alert = NULL, suppressed_by = NULL WHERE id = $2 AND incident_id IS NULL`
 
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
@@ -322,7 +351,7 @@ const (
 
 	sqlTouchIncident = `UPDATE incidents SET updated_at = $1 WHERE id = $2 RETURNING status`
 
-	sqlServiceRule = `SELECT grouping_rule, auto_resolve FROM services WHERE id = $1`
+	sqlServiceRule = `SELECT grouping_rule, auto_resolve, name FROM services WHERE id = $1`
 
 	sqlIncidentSeverity = `SELECT severity FROM incidents WHERE id = $1`
 )
@@ -349,6 +378,9 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	dec, err := p.holdFor(e, 0)
 	if err != nil {
 		return err
+	}
+	if rule := p.cur.suppressedBy(); rule != "" {
+		dec.hold = hold{suppress: rule}
 	}
 	if err := p.apply(e, d, dec, actor, res); err != nil {
 		return err
@@ -543,27 +575,46 @@ func (p *eventTx) attach(e *vigil.Event, id int64, actor vigil.Actor, res *vigil
 // deleted meanwhile is resolved.
 func (p *eventTx) release(serviceID int64, key string, actor vigil.Actor) (bool, error) {
 	var (
-		id                  int64
-		summary, labels, gk string
-		sev                 vigil.Severity
-		prev                heldAs
+		id                          int64
+		summary, labels, gk, source string
+		details                     sql.NullString
+		sev                         vigil.Severity
+		prev                        heldAs
 	)
 	err := p.q.queryRow(p.ctx, sqlHeldAlert+p.db.dialect.forUpdate(), serviceID, key).
-		Scan(append([]any{&id, &summary, &labels, &sev, &gk}, prev.dest()...)...)
+		Scan(append([]any{&id, &summary, &labels, &sev, &gk, &source, &details}, prev.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // resolved, or released by another replica
 	}
 	if err != nil {
 		return false, err
 	}
-	e := &vigil.Event{ServiceID: serviceID, Action: vigil.ActionTrigger, DedupKey: key, Summary: summary, Severity: sev, GroupKey: gk}
+	e := &vigil.Event{ServiceID: serviceID, Action: vigil.ActionTrigger, DedupKey: key, Summary: summary, Severity: sev, GroupKey: gk, Source: source}
 	if err := json.Unmarshal([]byte(labels), &e.Labels); err != nil {
 		return false, err
+	}
+	if details.Valid {
+		e.Details = json.RawMessage(details.String)
 	}
 	dec, err := p.holdFor(e, id)
 	if err != nil {
 		return false, err
 	}
+	// The incident it opens is classified as the alert is now (its
+	// stored labels already carry what rules added; it stays where it
+	// was routed).
+	_, c, err := p.classify(e, &eventData{})
+	if err != nil {
+		return false, err
+	}
+	if c != nil {
+		c.from = 0
+	}
+	if rule := c.suppressedBy(); rule != "" {
+		dec.hold = hold{suppress: rule}
+	}
+	p.cur = c
+	defer func() { p.cur = nil }()
 	res := &vigil.EventResult{AlertID: id}
 	if !dec.hold.none() {
 		return false, p.setHold(id, prev, dec.hold, res)
@@ -622,6 +673,14 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 		return nil, err
 	}
 	p.entry(id, actor, vigil.EntryCreated, fmt.Sprintf("Opened by alert %q, sent by %s", e.DedupKey, by(actor)), nil)
+	if c := p.cur; c.decided() {
+		if c.from != 0 {
+			p.entry(id, actor, vigil.EntryClassified, fmt.Sprintf("Routed here from service %d", c.from), nil)
+		}
+		if err := p.applyToIncident(id, c, actor); err != nil {
+			return nil, err
+		}
+	}
 	inc := &openIncident{id: id, sev: e.Severity}
 	p.byID[id] = inc
 	if !g.New {

@@ -39,16 +39,16 @@ const (
 	sqlInhibitSources = `SELECT id, summary, labels, severity FROM alerts WHERE status = 'firing' AND inhibit_source ORDER BY id`
 
 	sqlSetHold = `UPDATE alerts SET silenced_by = $1, held_by_window = $2, held_until = $3, inhibited_by_rule = $4,
-		inhibited_by_alert = $5 WHERE id = $6`
+		inhibited_by_alert = $5, suppressed_by = $6 WHERE id = $7`
 
 	// holdCols are an alert's hold columns, in the order heldAs scans them.
-	holdCols = `silenced_by, held_by_window, held_until, inhibited_by_rule, inhibited_by_alert`
+	holdCols = `silenced_by, held_by_window, held_until, inhibited_by_rule, inhibited_by_alert, suppressed_by`
 
 	// Firing alerts whose hold ended: held by a silence that ended (or by
 	// nothing at all), by a window whose close (or a change) is due, or
 	// muted by an alert that no longer fires.
 	sqlReleasable = `SELECT a.service_id, a.dedup_key FROM alerts a LEFT JOIN silences s ON s.id = a.silenced_by
-	WHERE a.status = 'firing' AND a.incident_id IS NULL AND (
+	WHERE a.status = 'firing' AND a.incident_id IS NULL AND a.suppressed_by IS NULL AND (
 		(a.held_by_window IS NULL AND a.inhibited_by_rule IS NULL AND (s.id IS NULL OR s.ends_at <= $1))
 		OR a.held_until <= $1
 		OR (a.inhibited_by_alert IS NOT NULL AND NOT EXISTS (
@@ -65,19 +65,24 @@ const sourceRecheckFor = time.Minute
 // hold is what holds a new alert: at most one of a silence, a window
 // (with when it closes) or a rule (with the source alert).
 type hold struct {
-	silence *liveSilence
-	window  int64
-	until   int64 // unix micros: when the window closes
-	rule    int64
-	source  int64
+	suppress string // the classification rule that suppressed the alert
+	silence  *liveSilence
+	window   int64
+	until    int64 // unix micros: when the window closes
+	rule     int64
+	source   int64
 }
 
-func (h hold) none() bool { return h.silence == nil && h.window == 0 && h.rule == 0 }
+func (h hold) none() bool {
+	return h.suppress == "" && h.silence == nil && h.window == 0 && h.rule == 0
+}
 
 // columns are the values of holdCols for h.
 func (h hold) columns() []any {
-	cols := []any{nil, nil, nil, nil, nil}
+	cols := []any{nil, nil, nil, nil, nil, nil}
 	switch {
+	case h.suppress != "":
+		cols[5] = h.suppress
 	case h.silence != nil:
 		cols[0] = h.silence.id
 	case h.window != 0:
@@ -90,8 +95,10 @@ func (h hold) columns() []any {
 
 // result shows h in an event's result.
 func (h hold) result(res *vigil.EventResult) {
-	res.SilencedBy, res.HeldByWindow, res.InhibitedByRule, res.InhibitedByAlert = 0, 0, 0, 0
+	res.SilencedBy, res.HeldByWindow, res.InhibitedByRule, res.InhibitedByAlert, res.SuppressedBy = 0, 0, 0, 0, ""
 	switch {
+	case h.suppress != "":
+		res.SuppressedBy = h.suppress
 	case h.silence != nil:
 		res.SilencedBy = h.silence.id
 	case h.window != 0:
@@ -104,10 +111,11 @@ func (h hold) result(res *vigil.EventResult) {
 // heldAs is a hold as stored on an alert's row.
 type heldAs struct {
 	silence, window, until, rule, source sql.NullInt64
+	suppress                             sql.NullString
 }
 
 func (s *heldAs) dest() []any {
-	return []any{&s.silence, &s.window, &s.until, &s.rule, &s.source}
+	return []any{&s.silence, &s.window, &s.until, &s.rule, &s.source, &s.suppress}
 }
 
 // same reports whether the row already says h.
@@ -117,17 +125,21 @@ func (s *heldAs) same(h hold) bool {
 	if h.silence != nil {
 		sil = h.silence.id
 	}
-	return eq(s.silence, sil) && eq(s.window, h.window) && eq(s.until, h.until) && eq(s.rule, h.rule) && eq(s.source, h.source)
+	return eq(s.silence, sil) && eq(s.window, h.window) && eq(s.until, h.until) && eq(s.rule, h.rule) && eq(s.source, h.source) &&
+		s.suppress.String == h.suppress && s.suppress.Valid == (h.suppress != "")
 }
 
 // result shows the stored hold in an event's result.
 func (s *heldAs) result(res *vigil.EventResult) {
 	res.SilencedBy, res.HeldByWindow, res.InhibitedByRule, res.InhibitedByAlert = s.silence.Int64, s.window.Int64, s.rule.Int64, s.source.Int64
+	res.SuppressedBy = s.suppress.String
 }
 
 // ended says, for the timeline, what stopped holding a released alert.
 func (s *heldAs) ended() string {
 	switch {
+	case s.suppress.Valid:
+		return fmt.Sprintf("rule '%s', which suppressed it, no longer does", s.suppress.String)
 	case s.silence.Valid:
 		return fmt.Sprintf("silence %d, which held it, ended", s.silence.Int64)
 	case s.window.Valid:

@@ -17,7 +17,8 @@ import (
 const incidentFrom = ` FROM incidents i JOIN services s ON s.id = i.service_id`
 
 const incidentCols = `i.id, i.title, i.description, i.service_id, s.name, i.severity, i.status, i.group_key, i.alert_count,
-	i.created_at, i.created_by, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by, i.updated_at`
+	i.created_at, i.created_by, i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by, i.updated_at,
+	i.sev_level, i.priority, i.incident_type, i.urgency, i.private`
 
 func scanIncident(row row) (*vigil.Incident, error) {
 	var (
@@ -26,7 +27,8 @@ func scanIncident(row row) (*vigil.Incident, error) {
 		acked, resolvedAt sql.NullInt64
 	)
 	if err := row.Scan(&i.ID, &i.Title, &i.Description, &i.ServiceID, &i.ServiceName, &i.Severity, &i.Status, &i.GroupKey,
-		&i.AlertCount, &created, &i.CreatedBy, &acked, &i.AcknowledgedBy, &resolvedAt, &i.ResolvedBy, &updated); err != nil {
+		&i.AlertCount, &created, &i.CreatedBy, &acked, &i.AcknowledgedBy, &resolvedAt, &i.ResolvedBy, &updated,
+		&i.Level, &i.Priority, &i.Type, &i.Urgency, &i.Private); err != nil {
 		return nil, err
 	}
 	i.CreatedAt, i.UpdatedAt = fromMicros(created), fromMicros(updated)

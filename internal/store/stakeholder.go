@@ -180,7 +180,14 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 	if err != nil {
 		return nil, err
 	}
-	groups, err := vigil.SelectStakeholderGroups(all, in.Groups, sev)
+	chosen, err := queryAll(ctx, q, func(r row) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	}, "SELECT group_id FROM incident_groups WHERE incident_id = $1", incidentID)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := vigil.SelectStakeholderGroups(all, in.Groups, sev, chosen...)
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ type DB struct {
 
 	silences silenceCache // the live silences ingest matches (silence.go)
 	holds    holdCache    // the maintenance windows and inhibition rules ingest asks (hold.go)
+	classes  classCache   // the compiled classification rules (classification.go)
 
 	onWork func()
 	wakeup *pgWake // PostgreSQL: NOTIFY/LISTEN between replicas

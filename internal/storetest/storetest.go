@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Silences", RunSilences},
 		{"Holds", RunHolds},
 		{"Stakeholders", RunStakeholders},
+		{"Classification", RunClassification},
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
 	}

@@ -52,20 +52,26 @@ type Alert struct {
 	// firing (source) alert that muted the alert when it started firing.
 	InhibitedByRule  *int64 `json:"inhibited_by_rule,omitempty"`
 	InhibitedByAlert *int64 `json:"inhibited_by_alert,omitempty"`
+	// SuppressedBy names the classification rule that suppressed the
+	// alert: recorded, never paged, until a re-send that the rule no
+	// longer suppresses.
+	SuppressedBy string `json:"suppressed_by,omitempty"`
 	// Like SilencedBy, these stay set after the alert resolves while held,
 	// and are cleared when the alert is released to an incident. At most
-	// one kind of hold is set: a silence first, then a maintenance window,
-	// then an inhibition.
+	// one kind of hold is set: a suppressing rule first, then a silence,
+	// then a maintenance window, then an inhibition.
 }
 
 // Held reports whether the alert is kept off incidents (it has none) by a
-// silence, a maintenance window or an inhibition, and which kind:
-// "silence", "maintenance" or "inhibited".
+// classification rule, a silence, a maintenance window or an inhibition,
+// and which kind: "suppressed", "silence", "maintenance" or "inhibited".
 func (a *Alert) Held() (string, bool) {
 	if a.IncidentID != 0 {
 		return "", false
 	}
 	switch {
+	case a.SuppressedBy != "":
+		return "suppressed", true
 	case a.SilencedBy != nil:
 		return "silence", true
 	case a.HeldByWindow != nil:

@@ -1,8 +1,10 @@
 package vigil
 
 import (
+	"context"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Incident types a classification rule can set. Security incidents come
@@ -131,4 +133,135 @@ func ValidateClassificationRules(rules []ClassificationRule) error {
 		}
 	}
 	return nil
+}
+
+// EntryClassified is the timeline kind of a rule's effect on an incident
+// ("sev SEV1 set by rule 'payments-5xx'").
+const EntryClassified = "classified"
+
+// ClassificationRuleSet is the ordered rule list with the zone its time
+// facts are read in. Version goes up with every save; Broken lists the
+// rules that failed on an alert since (skipped, never blocking ingest).
+type ClassificationRuleSet struct {
+	TimeZone  string               `json:"time_zone,omitempty"`
+	Rules     []ClassificationRule `json:"rules"`
+	Version   int64                `json:"version"`
+	UpdatedAt *time.Time           `json:"updated_at,omitempty"`
+	UpdatedBy string               `json:"updated_by,omitempty"`
+	Broken    []RuleFailure        `json:"broken,omitempty"`
+}
+
+// RuleFailure is a rule that failed on alerts of the current version:
+// how often, the last error and when.
+type RuleFailure struct {
+	Rule   string    `json:"rule"`
+	Error  string    `json:"error"`
+	Count  int64     `json:"count"`
+	LastAt time.Time `json:"last_at"`
+}
+
+// ClassificationService keeps the classification and routing rules.
+type ClassificationService interface {
+	// ClassificationRules returns the rule set (empty rules on a new
+	// database).
+	ClassificationRules(ctx context.Context) (*ClassificationRuleSet, error)
+	// SetClassificationRules replaces the rules and zone after checking
+	// them: expressions compile (errors name the rule and position), the
+	// services, teams and stakeholder groups they name exist, the zone is
+	// known. ifVersion, when not zero, must be the current version
+	// (CodeConflict otherwise), so two editors do not overwrite each other.
+	SetClassificationRules(ctx context.Context, set ClassificationRuleSet, ifVersion int64) (*ClassificationRuleSet, error)
+}
+
+// RuleDecision is what the classification rules decided for one alert.
+type RuleDecision struct {
+	Level    string            `json:"level,omitempty"`
+	Priority string            `json:"priority,omitempty"`
+	Type     string            `json:"type,omitempty"`
+	Service  string            `json:"service,omitempty"`
+	Team     string            `json:"team,omitempty"`
+	Urgency  string            `json:"urgency,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Suppress bool              `json:"suppress,omitempty"`
+	Notify   []string          `json:"notify,omitempty"`
+	Private  bool              `json:"private,omitempty"`
+	// Effects say which rule set what, in order ("sev SEV1 set by rule
+	// 'payments-5xx'"); Failed the rules skipped because they failed.
+	Effects []string      `json:"effects,omitempty"`
+	Failed  []RuleFailure `json:"failed,omitempty"`
+}
+
+// BackTestInput asks how a changed rule set would have treated the alerts
+// first seen in [Since, Until) (default: the last 7 days), at most Limit
+// of them (default and maximum 100,000).
+type BackTestInput struct {
+	TimeZone string               `json:"time_zone,omitempty"`
+	Rules    []ClassificationRule `json:"rules"`
+	Since    *time.Time           `json:"since,omitempty"`
+	Until    *time.Time           `json:"until,omitempty"`
+	Limit    int                  `json:"limit,omitempty"`
+}
+
+// BackTestResult counts what would have changed and lists the alerts
+// treated differently (the first MaxBackTestChanges of them).
+type BackTestResult struct {
+	Since        time.Time `json:"since"`
+	Until        time.Time `json:"until"`
+	Alerts       int       `json:"alerts"`
+	Truncated    bool      `json:"truncated,omitempty"` // more alerts matched than the limit
+	Changed      int       `json:"changed"`
+	PagesAdded   int       `json:"pages_added"`
+	PagesRemoved int       `json:"pages_removed"`
+	// Failures counts rule failures under the changed rules.
+	Failures int              `json:"failures"`
+	Changes  []BackTestChange `json:"changes"`
+}
+
+// MaxBackTestChanges bounds the changes a back-test lists.
+const MaxBackTestChanges = 500
+
+// BackTestChange is one alert the changed rules treat differently.
+type BackTestChange struct {
+	AlertID   int64        `json:"alert_id"`
+	ServiceID int64        `json:"service_id"`
+	Service   string       `json:"service"`
+	DedupKey  string       `json:"dedup_key"`
+	Summary   string       `json:"summary"`
+	FirstSeen time.Time    `json:"first_seen"`
+	Fields    []string     `json:"fields"`
+	Before    RuleDecision `json:"before"`
+	After     RuleDecision `json:"after"`
+}
+
+// DryRun is every decision ingest would take on one event at one time,
+// and who would be paged when, with nothing stored.
+type DryRun struct {
+	At          time.Time    `json:"at"`
+	ServiceID   int64        `json:"service_id"`
+	ServiceName string       `json:"service"`
+	Rules       RuleDecision `json:"rules"`
+	Result      EventResult  `json:"result"`
+	// Decisions are the steps in words, in order (rules, dedup, holds,
+	// grouping, paging).
+	Decisions []string `json:"decisions"`
+	// Pages are the escalation steps that would run, in time order.
+	Pages []DryRunStep `json:"pages"`
+}
+
+// DryRunStep is one escalation run in a dry run: when, and its timeline
+// lines ("Escalation step 1 of "Payments": paging Ana (sms)").
+type DryRunStep struct {
+	At    time.Time `json:"at"`
+	Lines []string  `json:"lines"`
+}
+
+// RuleTestService dry-runs events and back-tests rule changes.
+type RuleTestService interface {
+	// DryRunEvent applies e as ingest would at at (zero: now), runs the
+	// escalation it would start for up to a day, and rolls everything
+	// back.
+	DryRunEvent(ctx context.Context, e *Event, at time.Time) (*DryRun, error)
+	// BackTestRules replays stored alerts through the saved rules and the
+	// changed ones (checked as a save would).
+	BackTestRules(ctx context.Context, in BackTestInput) (*BackTestResult, error)
 }

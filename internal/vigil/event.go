@@ -79,11 +79,17 @@ type EventResult struct {
 	// which firing alert mute the alert, when nothing above holds it.
 	InhibitedByRule  int64 `json:"inhibited_by_rule,omitempty"`
 	InhibitedByAlert int64 `json:"inhibited_by_alert,omitempty"`
+	// SuppressedBy names the classification rule that suppressed the
+	// alert (stored, no incident, no page).
+	SuppressedBy string `json:"suppressed_by,omitempty"`
+	// RoutedTo is the service the alert went to, when a classification
+	// rule routed it away from the one it was sent to.
+	RoutedTo int64 `json:"routed_to_service_id,omitempty"`
 }
 
 // Held reports whether the alert of the result is kept off incidents.
 func (r *EventResult) Held() bool {
-	return r.SilencedBy != 0 || r.HeldByWindow != 0 || r.InhibitedByRule != 0
+	return r.SuppressedBy != "" || r.SilencedBy != 0 || r.HeldByWindow != 0 || r.InhibitedByRule != 0
 }
 
 // Normalize fills defaults: action trigger, severity error.

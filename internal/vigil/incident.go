@@ -37,6 +37,15 @@ type Incident struct {
 	ResolvedAt     *time.Time `json:"resolved_at,omitempty"`
 	ResolvedBy     string     `json:"resolved_by,omitempty"`
 	UpdatedAt      time.Time  `json:"updated_at"`
+	// What the classification rules decided when the incident opened
+	// (empty: nothing): Level SEV1–SEV4, Priority P1–P5, Type (outage,
+	// degradation, security, data, other), Urgency (low waits for
+	// business hours), and whether the incident is private.
+	Level    string `json:"level,omitempty"`
+	Priority string `json:"priority,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Urgency  string `json:"urgency,omitempty"`
+	Private  bool   `json:"private,omitempty"`
 }
 
 // Number is how people name an incident: "#42".

@@ -226,10 +226,11 @@ func (in *StatusUpdateInput) Validate() error {
 // SelectStakeholderGroups decides who hears a status update about an
 // incident of severity sev: the groups named (matched regardless of case,
 // each once, in the order named) or, when none are named, every group of
-// all that hears about sev (HearsAbout), in the order of all. An unknown
+// all that hears about sev (HearsAbout) or that the classification rules
+// chose for the incident (chosen, by id), in the order of all. An unknown
 // name is CodeInvalid naming "groups[i]"; nobody to tell is CodeConflict,
 // never a silent success.
-func SelectStakeholderGroups(all []*StakeholderGroup, names []string, sev Severity) ([]*StakeholderGroup, error) {
+func SelectStakeholderGroups(all []*StakeholderGroup, names []string, sev Severity, chosen ...int64) ([]*StakeholderGroup, error) {
 	var out []*StakeholderGroup
 	if len(names) > 0 {
 		byKey := make(map[string]*StakeholderGroup, len(all))
@@ -250,7 +251,7 @@ func SelectStakeholderGroups(all []*StakeholderGroup, names []string, sev Severi
 		return out, nil
 	}
 	for _, g := range all {
-		if g.HearsAbout(sev) {
+		if g.HearsAbout(sev) || slices.Contains(chosen, g.ID) {
 			out = append(out, g)
 		}
 	}

@@ -25,6 +25,8 @@ type Store interface {
 	MaintenanceService
 	InhibitRuleService
 	StakeholderService
+	ClassificationService
+	RuleTestService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

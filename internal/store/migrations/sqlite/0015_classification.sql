@@ -2,13 +2,15 @@
 -- as JSON (a list of vigil.ClassificationRule, checked and compiled in Go)
 -- in one row whose version goes up with every save. Ingest keeps the
 -- compiled rules in memory and recompiles only when the version it reads
--- differs; saving also serializes rule changes across replicas.
+-- differs; saving also serializes rule changes across replicas. time_zone
+-- is where the rules' time facts (hour, weekday, business hours) are read.
 CREATE TABLE classification_rules (
     id         INTEGER PRIMARY KEY,
     rules      TEXT    NOT NULL DEFAULT '[]',
     version    INTEGER NOT NULL,
     updated_at INTEGER NOT NULL DEFAULT 0,
-    updated_by TEXT    NOT NULL DEFAULT ''
+    updated_by TEXT    NOT NULL DEFAULT '',
+    time_zone  TEXT    NOT NULL DEFAULT 'UTC'
 );
 INSERT INTO classification_rules (id, rules, version) VALUES (1, '[]', 0);
 
