@@ -23,6 +23,8 @@ func RunClassification(t *testing.T, open OpenFunc) {
 		{"RulesSuppress", testRulesSuppress},
 		{"RulesLowUrgencyWaits", testRulesLowUrgency},
 		{"RulesBrokenRuleSkipped", testRulesBroken},
+		{"DryRunStoresNothing", testDryRun},
+		{"BackTestFixture", testBackTest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -339,4 +341,127 @@ func mustZone(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// A dry run shows the rules, dedup, holds, grouping and the escalation
+// steps with whom they page and when, and stores nothing.
+func testDryRun(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	var ids []int64
+	for _, n := range []string{"Ana", "Bo"} {
+		u := &vigil.User{Name: n, Email: strings.ToLower(n) + "@example.com"}
+		if err := e.st.CreateUser(e.ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.CreateContactMethod(e.ctx, &vigil.ContactMethod{UserID: u.ID, Type: vigil.ContactEmail, Address: u.Email}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	pol := &vigil.EscalationPolicy{Name: "Payments", Steps: []vigil.EscalationStep{
+		{Delay: vigil.Duration(10 * time.Minute), Targets: []vigil.Target{{Type: vigil.TargetUser, ID: ids[0]}}},
+		{Targets: []vigil.Target{{Type: vigil.TargetUser, ID: ids[1]}}}}}
+	if err := e.st.CreateEscalationPolicy(e.ctx, pol); err != nil {
+		t.Fatal(err)
+	}
+	svc := e.service("payments", func(s *vigil.Service) { s.EscalationPolicyID = pol.ID })
+	e.rules("", vigil.ClassificationRule{Name: "pay", When: `labels.code == "500"`, Set: vigil.ClassificationSet{Sev: "SEV1"}})
+
+	ev := trigger(svc.ID, "p1", "5xx rate", vigil.SeverityCritical)
+	ev.Labels = map[string]string{"code": "500"}
+	at := t0.Add(2 * time.Hour)
+	d, err := e.st.DryRunEvent(e.ctx, ev, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.At.Equal(at) || d.ServiceName != "payments" || d.Rules.Level != "SEV1" || !d.Result.IncidentNew {
+		t.Errorf("dry run %+v", d)
+	}
+	want := []string{"Rules: sev SEV1 set by rule 'pay'", `Dedup: a new alert (no alert with key "p1" is firing)`, "Opens a new incident"}
+	if !slices.Equal(d.Decisions, want) {
+		t.Errorf("decisions\n got %q\nwant %q", d.Decisions, want)
+	}
+	if len(d.Pages) != 2 || !d.Pages[0].At.Equal(at) || !d.Pages[1].At.Equal(at.Add(10*time.Minute)) ||
+		!strings.Contains(strings.Join(d.Pages[0].Lines, "|"), "paging Ana (email)") ||
+		!strings.Contains(strings.Join(d.Pages[1].Lines, "|"), "paging Bo (email)") {
+		t.Errorf("pages %+v", d.Pages)
+	}
+	if list, _ := e.incidents(vigil.IncidentFilter{}); len(list) != 0 {
+		t.Errorf("a dry run stored incidents: %v", list)
+	}
+	if list, _ := e.alerts(vigil.AlertFilter{}); len(list) != 0 {
+		t.Errorf("a dry run stored alerts: %v", list)
+	}
+
+	// Against what is stored: a repeat, and a silenced alert.
+	r := e.send1(ev)
+	d, err = e.st.DryRunEvent(e.ctx, ev, time.Time{})
+	if err != nil || d.Result.IncidentNew || len(d.Pages) != 0 ||
+		!slices.Contains(d.Decisions, `Dedup: repeats firing alert `+strconv.FormatInt(r.AlertID, 10)+` (key "p1") of incident #`+strconv.FormatInt(r.IncidentID, 10)+`: no new page`) {
+		t.Errorf("repeat dry run %+v %v", d, err)
+	}
+	sil := e.silence(time.Hour, nil, eq("team", "db"))
+	other := trigger(svc.ID, "db", "slow", vigil.SeverityError)
+	other.Labels = map[string]string{"team": "db"}
+	d, err = e.st.DryRunEvent(e.ctx, other, time.Time{})
+	if err != nil || d.Result.SilencedBy != sil.ID || !slices.Contains(d.Decisions, "Silence "+strconv.FormatInt(sil.ID, 10)+" holds it: stored, no incident, no page") {
+		t.Errorf("silenced dry run %+v %v", d, err)
+	}
+	if _, err := e.st.DryRunEvent(e.ctx, &vigil.Event{ServiceID: svc.ID}, time.Time{}); vigil.ErrorCode(err) != vigil.CodeInvalid {
+		t.Errorf("an event without a key: %v", err)
+	}
+}
+
+// The back-test replays stored alerts of the range through the saved and
+// the changed rules: a fixture of 6 alerts, 3 from dev (suppressed by the
+// saved rules) and 3 from prod, one of them outside the range.
+func testBackTest(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	svc := e.service("web", nil)
+	e.rules("", vigil.ClassificationRule{Name: "quiet-dev", When: `labels.env == "dev"`, Set: vigil.ClassificationSet{Suppress: true}})
+	send := func(key, env string) {
+		ev := trigger(svc.ID, key, "cpu high", vigil.SeverityWarning)
+		ev.Labels = map[string]string{"env": env}
+		e.send1(ev)
+		e.clock.Advance(time.Hour)
+	}
+	send("old", "prod") // before the range
+	since := e.clock.Now()
+	send("d1", "dev")
+	send("d2", "dev")
+	send("d3", "dev")
+	send("p1", "prod")
+	send("p2", "prod")
+	until := e.clock.Now()
+
+	// The change: dev alerts page again (as SEV3) and prod warnings are
+	// suppressed instead.
+	changed := []vigil.ClassificationRule{
+		{Name: "dev-sev", When: `labels.env == "dev"`, Set: vigil.ClassificationSet{Sev: "SEV3"}},
+		{Name: "quiet-prod-warn", When: `labels.env == "prod" && severity == "warning"`, Set: vigil.ClassificationSet{Suppress: true}},
+	}
+	res, err := e.st.BackTestRules(e.ctx, vigil.BackTestInput{Rules: changed, Since: &since, Until: &until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Alerts != 5 || res.Changed != 5 || res.PagesAdded != 3 || res.PagesRemoved != 2 || res.Truncated {
+		t.Errorf("summary %+v", res)
+	}
+	if len(res.Changes) != 5 || res.Changes[0].DedupKey != "d1" || !slices.Equal(res.Changes[0].Fields, []string{"paged", "sev"}) ||
+		!res.Changes[0].Before.Suppress || res.Changes[0].After.Level != "SEV3" || res.Changes[0].Service != "web" {
+		t.Errorf("first change %+v", res.Changes[0])
+	}
+	if c := res.Changes[3]; c.DedupKey != "p1" || !slices.Equal(c.Fields, []string{"paged"}) || !c.After.Suppress {
+		t.Errorf("p1 change %+v", c)
+	}
+	// The same rules change nothing; a limit truncates.
+	same, err := e.st.BackTestRules(e.ctx, vigil.BackTestInput{Rules: []vigil.ClassificationRule{
+		{Name: "quiet-dev", When: `labels.env == "dev"`, Set: vigil.ClassificationSet{Suppress: true}}}, Since: &since, Until: &until, Limit: 2})
+	if err != nil || same.Changed != 0 || same.Alerts != 2 || !same.Truncated {
+		t.Errorf("same rules %+v %v", same, err)
+	}
+	_, err = e.st.BackTestRules(e.ctx, vigil.BackTestInput{Rules: []vigil.ClassificationRule{{Name: "x", When: "1 +"}}})
+	fieldIs(t, "bad rule", err, vigil.CodeInvalid, "rules[0].when")
+	_, err = e.st.BackTestRules(e.ctx, vigil.BackTestInput{Since: &until, Until: &since})
+	fieldIs(t, "empty range", err, vigil.CodeInvalid, "since")
 }
