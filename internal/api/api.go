@@ -244,5 +244,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.inhibitRoutes()...)
 	routes = append(routes, a.feedRoutes()...)
 	routes = append(routes, a.stakeholderRoutes()...)
+	routes = append(routes, a.classificationRoutes()...)
 	return routes
 }

@@ -228,7 +228,7 @@ func (db *DB) BackTestRules(ctx context.Context, in vigil.BackTestInput) (*vigil
 			return err
 		}
 		current = cs.rules
-		alerts, err = queryAll(ctx, q, scanAlert, "SELECT "+alertCols+` FROM alerts WHERE first_seen >= $1 AND first_seen < $2
+		alerts, err = queryAll(ctx, q, scanAlert, "SELECT "+alertCols+` FROM alerts WHERE first_seen >= $1 AND first_seen <= $2
 			ORDER BY id LIMIT $3`, micros(res.Since), micros(res.Until), limit+1)
 		if err != nil {
 			return err

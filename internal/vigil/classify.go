@@ -192,7 +192,8 @@ type RuleDecision struct {
 }
 
 // BackTestInput asks how a changed rule set would have treated the alerts
-// first seen in [Since, Until) (default: the last 7 days), at most Limit
+// first seen from Since to Until, both included (default: the last 7
+// days), at most Limit
 // of them (default and maximum 100,000).
 type BackTestInput struct {
 	TimeZone string               `json:"time_zone,omitempty"`
