@@ -59,6 +59,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newSilenceCmd(e),
 		newMaintenanceCmd(e),
 		newInhibitCmd(e),
+		newRulesCmd(e),
+		newRouteCmd(e),
 		newGroupCmd(e),
 		newServiceCmd(e),
 		newIntegrationKeyCmd(e),
