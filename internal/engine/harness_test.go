@@ -165,7 +165,7 @@ func (h *harness) policyService(name string, repeat int, steps ...vigil.Escalati
 	if err := h.st.CreateEscalationPolicy(h.ctx, p); err != nil {
 		h.t.Fatal(err)
 	}
-	s := &vigil.Service{Name: name, AutoResolve: true, EscalationPolicyID: p.ID, Grouping: vigil.GroupingRule{Mode: vigil.GroupNone}}
+	s := &vigil.Service{Name: name, AutoResolve: true, EscalationPolicyID: p.ID, Grouping: vigil.GroupingRule{Mode: vigil.GroupNone, Storm: &vigil.StormLimit{}}}
 	if err := h.st.CreateService(h.ctx, s); err != nil {
 		h.t.Fatal(err)
 	}

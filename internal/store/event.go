@@ -128,6 +128,8 @@ type eventTx struct {
 	cur    *classified             // what they decided for the trigger being applied
 	routes map[string]int64        // route targets looked up in this transaction
 	failed map[string]*ruleFailure // rules that failed, to flush
+
+	storm map[int64]int // incidents each service opened within its storm window
 }
 
 type serviceRule struct {
@@ -331,6 +333,11 @@ const (
 	sqlOpenIncidentByKey = `SELECT id, severity FROM incidents
 	WHERE service_id = $1 AND group_key = $2 AND status <> 'resolved' ORDER BY id DESC LIMIT 1`
 
+	// Storm protection counts the service's recent incidents and joins
+	// its newest open one.
+	sqlStormCount         = `SELECT count(*) FROM incidents WHERE service_id = $1 AND created_at >= $2`
+	sqlNewestOpenIncident = `SELECT id, severity FROM incidents WHERE service_id = $1 AND status <> 'resolved' ORDER BY id DESC LIMIT 1`
+
 	sqlOpenIncidentSince = `SELECT id, severity FROM incidents
 	WHERE service_id = $1 AND status <> 'resolved' AND created_at >= $2 ORDER BY id DESC LIMIT 1`
 
@@ -497,11 +504,18 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 		return nil
 	}
 
-	// A new alert: find or open its incident.
+	// A new alert: find or open its incident (or, in a storm, join the
+	// newest open one).
 	g := triage.Group(svc.grouping, e, p.now)
 	inc, err := p.findIncident(e.ServiceID, g)
 	if err != nil {
 		return err
+	}
+	storm := ""
+	if inc == nil {
+		if inc, storm, err = p.stormIncident(e.ServiceID, svc.grouping); err != nil {
+			return err
+		}
 	}
 	if inc == nil {
 		if inc, err = p.openIncident(e, g, actor); err != nil {
@@ -516,8 +530,51 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	if n != 1 || held {
 		return errRace // lost to a concurrent first trigger; start over
 	}
+	if storm != "" {
+		res.AlertNew, res.IncidentID = true, inc.id
+		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s) by storm protection: %s; %s", e.DedupKey, e.Severity, storm, e.Summary))
+		return nil
+	}
 	p.join(inc, e, actor, res)
 	return nil
+}
+
+// stormIncident returns the service's newest open incident when the
+// service has opened its storm limit of incidents within the limit's
+// window, with the reason for the timeline; nil otherwise. The count is
+// read once per transaction and kept up to date as it opens incidents.
+func (p *eventTx) stormIncident(serviceID int64, grouping vigil.GroupingRule) (*openIncident, string, error) {
+	lim := grouping.StormOrDefault()
+	if lim.Incidents <= 0 {
+		return nil, "", nil
+	}
+	if p.storm == nil {
+		p.storm = map[int64]int{}
+	}
+	n, ok := p.storm[serviceID]
+	if !ok {
+		since := p.now.Add(-time.Duration(lim.Window))
+		if err := p.q.queryRow(p.ctx, sqlStormCount, serviceID, micros(since)).Scan(&n); err != nil {
+			return nil, "", err
+		}
+		p.storm[serviceID] = n
+	}
+	if n < lim.Incidents {
+		return nil, "", nil
+	}
+	inc := &openIncident{}
+	err := p.q.queryRow(p.ctx, sqlNewestOpenIncident+p.db.dialect.forUpdate(), serviceID).Scan(&inc.id, &inc.sev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if known := p.byID[inc.id]; known != nil {
+		inc = known
+	}
+	p.byID[inc.id] = inc
+	return inc, fmt.Sprintf("the service opened %d incidents in the last %s", n, lim.Window), nil
 }
 
 // heldRepeat handles a repeat of an alert that was held when it started
@@ -683,6 +740,9 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 	}
 	inc := &openIncident{id: id, sev: e.Severity}
 	p.byID[id] = inc
+	if _, ok := p.storm[e.ServiceID]; ok {
+		p.storm[e.ServiceID]++
+	}
 	if !g.New {
 		// It is now the newest open incident of the service: the answer for
 		// its group key and for the time window alike.

@@ -57,7 +57,7 @@ func pagedService(t *testing.T, db *DB, name string, steps ...time.Duration) (*v
 	if err := db.CreateEscalationPolicy(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	s := &vigil.Service{Name: name, EscalationPolicyID: p.ID, Grouping: vigil.GroupingRule{Mode: vigil.GroupNone}}
+	s := &vigil.Service{Name: name, EscalationPolicyID: p.ID, Grouping: vigil.GroupingRule{Mode: vigil.GroupNone, Storm: &vigil.StormLimit{}}}
 	if err := db.CreateService(ctx, s); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"GroupByTime", testGroupByTime},
 		{"GroupByLabels", testGroupByLabels},
 		{"GroupNone", testGroupNone},
+		{"StormProtection", testStormProtection},
 		{"AdapterGroupKey", testAdapterGroupKey},
 		{"AutoResolve", testAutoResolve},
 		{"SeverityRaise", testSeverityRaise},

@@ -25,10 +25,40 @@ type GroupingRule struct {
 	Mode   string   `json:"mode"`
 	Window Duration `json:"window,omitempty"`
 	Labels []string `json:"labels,omitempty"`
+	// Storm is the service's storm protection; nil means DefaultStorm.
+	Storm *StormLimit `json:"storm,omitempty"`
+}
+
+// StormLimit is storm protection: once a service has opened Incidents
+// incidents within Window, a new alert that would open another joins the
+// service's newest open incident instead (with a timeline note), so a
+// storm pages once rather than once per alert. Incidents 0 turns it off.
+type StormLimit struct {
+	Incidents int      `json:"incidents"`
+	Window    Duration `json:"window"`
+}
+
+// DefaultStorm applies to services that set no storm limit.
+var DefaultStorm = StormLimit{Incidents: 20, Window: Duration(10 * time.Minute)}
+
+// StormOrDefault is the rule's storm limit, or DefaultStorm.
+func (r GroupingRule) StormOrDefault() StormLimit {
+	if r.Storm == nil {
+		return DefaultStorm
+	}
+	return *r.Storm
 }
 
 // Validate checks the rule; field names are prefixed with "grouping.".
 func (r GroupingRule) Validate() error {
+	if st := r.Storm; st != nil {
+		if st.Incidents < 0 || st.Incidents > 10000 {
+			return FieldError("grouping.storm.incidents", "must be between 0 (off) and 10000")
+		}
+		if st.Incidents > 0 && (time.Duration(st.Window) < time.Minute || time.Duration(st.Window) > 24*time.Hour) {
+			return FieldError("grouping.storm.window", "must be between 1m and 24h")
+		}
+	}
 	switch r.Mode {
 	case GroupByTime:
 		if r.Window < 0 || time.Duration(r.Window) > 7*24*time.Hour {

@@ -193,7 +193,9 @@ func setup(ctx context.Context, c *client.Client, hookURL string) (key string, e
 	if err != nil {
 		return "", fmt.Errorf("create escalation policy: %w", err)
 	}
-	svc, err := c.CreateService(ctx, client.ServiceCreate{Name: "pagelat " + suffix, Grouping: vigil.GroupingRule{Mode: vigil.GroupNone}})
+	// One incident per alert, and no storm protection: every alert must page.
+	svc, err := c.CreateService(ctx, client.ServiceCreate{Name: "pagelat " + suffix,
+		Grouping: vigil.GroupingRule{Mode: vigil.GroupNone, Storm: &vigil.StormLimit{}}})
 	if err != nil {
 		return "", fmt.Errorf("create service: %w", err)
 	}

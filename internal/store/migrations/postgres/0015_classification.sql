@@ -53,3 +53,6 @@ CREATE TABLE incident_groups (
 -- An alert a rule suppressed is stored without an incident and never pages;
 -- suppressed_by names the rule.
 ALTER TABLE alerts ADD COLUMN suppressed_by TEXT;
+
+-- Storm protection counts a service's incidents of the last minutes.
+CREATE INDEX incidents_service_created ON incidents (service_id, created_at);
