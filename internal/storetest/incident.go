@@ -405,7 +405,9 @@ func testPingAndCounts(t *testing.T, open OpenFunc) {
 // further; below the cap they are exact.
 func testCappedTotals(t *testing.T, open OpenFunc) {
 	e := setup(t, open)
-	s := e.service("many", func(s *vigil.Service) { s.Grouping = vigil.GroupingRule{Mode: vigil.GroupNone, Storm: &vigil.StormLimit{}} })
+	s := e.service("many", func(s *vigil.Service) {
+		s.Grouping = vigil.GroupingRule{Mode: vigil.GroupNone, Storm: &vigil.StormLimit{}}
+	})
 	n := vigil.MaxCountedTotal + 5
 	// Batches of 250: one request must commit within the store's 8-second
 	// bound even under -race on a loaded machine (1,000 did not always).
