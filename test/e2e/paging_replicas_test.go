@@ -15,6 +15,10 @@ import (
 // pagingSetup creates, through the API of base, users whose one contact
 // method is a webhook to hook (path /<name>), a policy paging them all at
 // once, a service (no grouping: one incident per alert) and its key.
+// noStorm is a grouping of one incident per alert without storm
+// protection: these tests need every alert to page.
+var noStorm = map[string]any{"mode": "none", "storm": map[string]any{"incidents": 0}}
+
 func pagingSetup(t *testing.T, base, hook string, users ...string) (key string) {
 	t.Helper()
 	ctx := context.Background()
@@ -38,7 +42,7 @@ func pagingSetup(t *testing.T, base, hook string, users ...string) (key string) 
 	}
 	var svc struct{ ID int64 }
 	if _, err := apiCall(ctx, "POST", base+"/api/v1/services", adminToken,
-		map[string]any{"name": "payments", "grouping": map[string]any{"mode": "none"}, "escalation_policy_id": pol.ID}, &svc); err != nil {
+		map[string]any{"name": "payments", "grouping": noStorm, "escalation_policy_id": pol.ID}, &svc); err != nil {
 		t.Fatal(err)
 	}
 	var k struct{ Secret string }

@@ -192,7 +192,7 @@ func twoStepSetup(t *testing.T, base, hook string) (key string, policyID int64) 
 	}
 	var svc struct{ ID int64 }
 	if _, err := apiCall(ctx, "POST", base+"/api/v1/services", adminToken,
-		map[string]any{"name": "checkout", "grouping": map[string]any{"mode": "none"}, "escalation_policy_id": pol.ID}, &svc); err != nil {
+		map[string]any{"name": "checkout", "grouping": noStorm, "escalation_policy_id": pol.ID}, &svc); err != nil {
 		t.Fatal(err)
 	}
 	var k struct{ Secret string }
