@@ -160,7 +160,16 @@ func (db *DB) ExpireAlerts(ctx context.Context, limit int) (int, error) {
 	}
 	for {
 		released, err := db.releaseHeld(ctx, limit, "", 0)
-		if err != nil || released < limit {
+		if err != nil {
+			return n, err
+		}
+		if released < limit {
+			break
+		}
+	}
+	for {
+		settled, err := db.settleFlaps(ctx, limit)
+		if err != nil || settled < limit {
 			return n, err
 		}
 	}

@@ -511,7 +511,16 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	if err != nil {
 		return err
 	}
+	// A key that fired before: a flap state change; while it flaps, its
+	// alert joins the incident the flapping keeps open.
+	flapSt, flapTracked, flapInc, err := p.flapFired(e)
+	if err != nil {
+		return err
+	}
 	storm := ""
+	if flapInc != nil {
+		inc, storm = flapInc, "the alert is flapping"
+	}
 	if inc == nil {
 		if inc, storm, err = p.stormIncident(e.ServiceID, svc.grouping); err != nil {
 			return err
@@ -530,7 +539,17 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	if n != 1 || held {
 		return errRace // lost to a concurrent first trigger; start over
 	}
-	if storm != "" {
+	if flapTracked && p.db.flap.MaxChanges >= 0 {
+		if err := p.flapSave(e.ServiceID, e.DedupKey, flapSt, inc.id); err != nil {
+			return err
+		}
+	}
+	switch {
+	case flapInc != nil:
+		res.AlertNew, res.IncidentID = true, inc.id
+		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q fired again while flapping: joined, no new page; %s", e.DedupKey, e.Summary))
+		return nil
+	case storm != "":
 		res.AlertNew, res.IncidentID = true, inc.id
 		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s) by storm protection: %s; %s", e.DedupKey, e.Severity, storm, e.Summary))
 		return nil
@@ -872,6 +891,11 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	p.entry(res.IncidentID, actor, vigil.EntryAlertResolved, msg, nil)
 	if status == vigil.IncidentResolved {
 		return nil
+	}
+	if p.db.flap.MaxChanges >= 0 {
+		if flapping, err := p.flapResolved(e, res.IncidentID, actor); err != nil || flapping {
+			return err // a flapping alert's incident stays open
+		}
 	}
 	svc, _, err := p.service(e.ServiceID, false)
 	if err != nil || !svc.autoResolve {

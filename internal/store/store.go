@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/puddle/v2"
 
+	"github.com/vigil-oss/vigil/internal/triage"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -34,6 +35,9 @@ type Config struct {
 	// resolution, a queued notification. The engine then runs at once
 	// instead of at its next tick.
 	OnWork func()
+	// Flap is the flap control policy; zero means triage.DefaultFlapPolicy,
+	// MaxChanges < 0 turns it off.
+	Flap triage.FlapPolicy
 }
 
 // DB is Vigil's storage. It is safe for concurrent use.
@@ -53,9 +57,10 @@ type DB struct {
 	keys   keyCache             // integration keys recently authenticated
 	rstmts map[string]*sql.Stmt // SQLite: prepared on the read pool (per connection, by database/sql)
 
-	silences silenceCache // the live silences ingest matches (silence.go)
-	holds    holdCache    // the maintenance windows and inhibition rules ingest asks (hold.go)
-	classes  classCache   // the compiled classification rules (classification.go)
+	silences silenceCache      // the live silences ingest matches (silence.go)
+	holds    holdCache         // the maintenance windows and inhibition rules ingest asks (hold.go)
+	classes  classCache        // the compiled classification rules (classification.go)
+	flap     triage.FlapPolicy // flap control (flap.go)
 
 	onWork func()
 	wakeup *pgWake // PostgreSQL: NOTIFY/LISTEN between replicas
@@ -70,7 +75,10 @@ var _ vigil.Store = (*DB)(nil)
 // store. CodeUnavailable when the database cannot be reached, CodeInvalid
 // for a bad configuration.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}, onWork: cfg.OnWork}
+	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}, onWork: cfg.OnWork, flap: cfg.Flap}
+	if db.flap == (triage.FlapPolicy{}) {
+		db.flap = triage.DefaultFlapPolicy
+	}
 	if db.clock == nil {
 		db.clock = vigil.SystemClock{}
 	}

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"GroupByLabels", testGroupByLabels},
 		{"GroupNone", testGroupNone},
 		{"StormProtection", testStormProtection},
+		{"FlapControl", testFlapControl},
 		{"AdapterGroupKey", testAdapterGroupKey},
 		{"AutoResolve", testAutoResolve},
 		{"SeverityRaise", testSeverityRaise},

@@ -188,6 +188,7 @@ const (
 	EntryTitleChanged    = "title_changed"
 	EntryEscalation      = "escalation"   // a step fired, was skipped or reached no one
 	EntryNotification    = "notification" // a message was delivered or failed
+	EntryFlapping        = "flapping"     // an alert started or stopped flapping
 )
 
 // TimelineEntry is one line of an incident's append-only history.

@@ -1,0 +1,15 @@
+-- Flap control: the recent state changes of each (service, dedup key),
+-- kept across the alert rows of its firings. changes is a JSON list of unix
+-- micros (oldest first, at most the policy's limit plus one). While
+-- flapping, the incident stays open (incident_id) and re-fires join it
+-- without paging; settles_at is when it will have been quiet long enough.
+CREATE TABLE alert_flaps (
+    service_id  BIGINT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    dedup_key   TEXT    NOT NULL,
+    changes     TEXT    NOT NULL DEFAULT '[]',
+    flapping    BOOLEAN NOT NULL DEFAULT FALSE,
+    incident_id BIGINT REFERENCES incidents (id) ON DELETE SET NULL,
+    settles_at  BIGINT,
+    PRIMARY KEY (service_id, dedup_key)
+);
+CREATE INDEX alert_flaps_settle ON alert_flaps (settles_at) WHERE flapping;
