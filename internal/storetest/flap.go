@@ -21,7 +21,9 @@ func testFlapControl(t *testing.T, open OpenFunc) {
 		e.clock.Advance(30 * time.Second)
 		return e.send1(ev)
 	}
-	fire := func() vigil.EventResult { return step(trigger(svc.ID, "disk-full", "disk 95% full", vigil.SeverityCritical)) }
+	fire := func() vigil.EventResult {
+		return step(trigger(svc.ID, "disk-full", "disk 95% full", vigil.SeverityCritical))
+	}
 	var opened []int64
 	for range 3 { // F1 R1 F2 R2 F3: four changes counted (the first firing is not one)
 		r := fire()
