@@ -105,4 +105,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /maintenance/{id}", change(u.maintenanceUpdate))
 	mux.Handle("POST /maintenance/{id}/end", change(u.maintenanceEnd))
 	mux.Handle("POST /maintenance/{id}/delete", change(u.maintenanceDelete))
+	mux.Handle("GET /inhibit-rules", signedIn(u.inhibitList))
+	mux.Handle("POST /inhibit-rules", change(u.inhibitCreate))
+	mux.Handle("GET /inhibit-rules/{id}", signedIn(u.inhibitShow))
+	mux.Handle("POST /inhibit-rules/{id}", change(u.inhibitUpdate))
+	mux.Handle("POST /inhibit-rules/{id}/delete", change(u.inhibitDelete))
 }
