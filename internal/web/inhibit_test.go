@@ -74,6 +74,15 @@ func TestInhibitCreateEditDelete(t *testing.T) {
 			t.Errorf("edit form lacks %s", want)
 		}
 	}
+	// The source's incident says its alert mutes one, linking to the rule.
+	incPage := h.get(fmt.Sprintf("/incidents/%d", src.IncidentID)).Body.String()
+	noInlineCode(t, incPage)
+	if !strings.Contains(incPage, `<a class="badge inhibited mutes" href="/inhibit-rules/1" title="inhibition rule cluster down mutes its nodes">mutes 1 alert: cluster down mutes its nodes</a>`) {
+		t.Errorf("the source's incident does not say what its alert mutes:\n%s", excerpt(text(incPage)))
+	}
+	if strings.Contains(h.get(fmt.Sprintf("/incidents/%d", other.IncidentID)).Body.String(), "mutes 1") {
+		t.Error("an alert that mutes nothing says it does")
+	}
 	list := h.get("/inhibit-rules").Body.String()
 	noInlineCode(t, list)
 	if row := text(section(t, list, "inhibit-rule-1")); !strings.Contains(row, "cluster down mutes its nodes") || !strings.HasSuffix(row, " 1") {
