@@ -110,3 +110,39 @@ func maintenanceURL(id int64) string { return "/maintenance/" + itoa(id) }
 
 // inhibitRuleURL is an inhibition rule's page.
 func inhibitRuleURL(id int64) string { return "/inhibit-rules/" + itoa(id) }
+
+// heldRowsNamed is heldRows for alerts held by anything, reading the names
+// of the windows and rules that hold them.
+func (u *UI) heldRowsNamed(ctx context.Context, alerts []*vigil.Alert, names map[int64]string) ([]heldAlertRow, error) {
+	holds, err := u.loadHoldNames(ctx, alerts)
+	if err != nil {
+		return nil, err
+	}
+	return u.heldRows(alerts, names, holds), nil
+}
+
+// heldWhere lists the alerts f selects (one window's or rule's), at most
+// maxHeldShown, with how many there are in all.
+func (u *UI) heldWhere(ctx context.Context, f vigil.AlertFilter, names map[int64]string) ([]heldAlertRow, int, error) {
+	f.Limit = maxHeldShown
+	held, total, err := u.store.FindAlerts(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := u.heldRowsNamed(ctx, held, names)
+	return rows, total, err
+}
+
+// servicesNamed lists every service (for the forms' choices) and maps
+// their ids to their names.
+func (u *UI) servicesNamed(ctx context.Context) ([]*vigil.Service, map[int64]string, error) {
+	services, _, err := u.store.FindServices(ctx, vigil.ServiceFilter{Limit: vigil.MaxPageSize})
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[int64]string, len(services))
+	for _, s := range services {
+		names[s.ID] = s.Name
+	}
+	return services, names, nil
+}

@@ -66,12 +66,10 @@ func (u *UI) renderInhibitList(w http.ResponseWriter, r *http.Request, status in
 		}
 		m.Rules = append(m.Rules, row)
 	}
-	holds, err := u.loadHoldNames(ctx, muted)
-	if err != nil {
+	if m.Held, err = u.heldRowsNamed(ctx, muted, names); err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	m.Held = u.heldRows(muted, names, holds)
 	if f == nil {
 		nf := newInhibitForm(nil)
 		f = &nf

@@ -42,17 +42,12 @@ func (u *UI) renderInhibitShow(w http.ResponseWriter, r *http.Request, id int64,
 		u.fail(w, r, err)
 		return
 	}
-	held, total, err := u.store.FindAlerts(ctx, vigil.AlertFilter{InhibitedByRule: &id, Limit: maxHeldShown})
+	held, total, err := u.heldWhere(ctx, vigil.AlertFilter{InhibitedByRule: &id}, names)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	holds, err := u.loadHoldNames(ctx, held)
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	m := inhibitShowPage{Rule: rule, Held: u.heldRows(held, names, holds), HeldTotal: total}
+	m := inhibitShowPage{Rule: rule, Held: held, HeldTotal: total}
 	if f == nil {
 		nf := newInhibitForm(rule)
 		f = &nf

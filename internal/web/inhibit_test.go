@@ -236,37 +236,3 @@ func TestInhibitEscaping(t *testing.T) {
 	wantStatus(t, rec, http.StatusUnprocessableEntity)
 	noRawXSS(t, rec.Body.String())
 }
-
-// TestInhibitPagesNeedSessionAndSameSite: the pages need a session, and
-// every POST is refused from another site or without a session.
-func TestInhibitPagesNeedSessionAndSameSite(t *testing.T) {
-	h := newHarness(t)
-	rule := &vigil.InhibitRule{Name: "crit mutes warn", Source: []string{`severity="critical"`}, Target: []string{`severity="warning"`}}
-	if err := h.db.CreateInhibitRule(context.Background(), rule); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"/inhibit-rules", "/inhibit-rules/1"} {
-		wantStatus(t, h.get(p), http.StatusOK)
-		wantRedirect(t, h.do(req{path: p}), "/login")
-	}
-	evil := map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
-	edit := url.Values{"name": {"pwned"}, "source": {`alertname=~".+"`}, "target": {`alertname=~".+"`}}
-	for _, p := range []struct {
-		path string
-		form url.Values
-	}{
-		{"/inhibit-rules", edit},
-		{"/inhibit-rules/1", edit},
-		{"/inhibit-rules/1/delete", url.Values{"confirm": {"yes"}}},
-	} {
-		if rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form, signed: true, headers: evil}); rec.Code != http.StatusForbidden {
-			t.Errorf("POST %s from another site: %d, want 403", p.path, rec.Code)
-		}
-		if rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form}); rec.Code != http.StatusUnauthorized {
-			t.Errorf("POST %s signed out: %d, want 401", p.path, rec.Code)
-		}
-	}
-	if rs := h.rules(); len(rs) != 1 || rs[0].Name != "crit mutes warn" {
-		t.Errorf("after refused requests the rules are %+v", rs)
-	}
-}

@@ -10,7 +10,7 @@ import (
 // to its input, with what was typed kept, and nothing is stored.
 func (u *UI) maintenanceCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	services, _, err := u.store.FindServices(ctx, vigil.ServiceFilter{Limit: vigil.MaxPageSize})
+	services, _, err := u.servicesNamed(ctx)
 	if err != nil {
 		u.fail(w, r, err)
 		return

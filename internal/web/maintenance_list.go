@@ -63,14 +63,10 @@ func (u *UI) renderMaintenanceList(w http.ResponseWriter, r *http.Request, statu
 		u.fail(w, r, err)
 		return
 	}
-	services, _, err := u.store.FindServices(ctx, vigil.ServiceFilter{Limit: vigil.MaxPageSize})
+	services, names, err := u.servicesNamed(ctx)
 	if err != nil {
 		u.fail(w, r, err)
 		return
-	}
-	names := make(map[int64]string, len(services))
-	for _, s := range services {
-		names[s.ID] = s.Name
 	}
 	held, capped, err := u.allHeld(ctx)
 	if err != nil {
@@ -89,12 +85,10 @@ func (u *UI) renderMaintenanceList(w http.ResponseWriter, r *http.Request, statu
 	for _, win := range windows {
 		m.Windows = append(m.Windows, u.newMaintenanceRow(win, names, byWindow[win.ID], capped))
 	}
-	holds, err := u.loadHoldNames(ctx, mine)
-	if err != nil {
+	if m.Held, err = u.heldRowsNamed(ctx, mine, names); err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	m.Held = u.heldRows(mine, names, holds)
 	if f == nil {
 		nf := newMaintenanceForm(services, nil, u.clock.Now())
 		f = &nf

@@ -37,28 +37,19 @@ func (u *UI) renderMaintenanceShow(w http.ResponseWriter, r *http.Request, id in
 		u.fail(w, r, err)
 		return
 	}
-	services, _, err := u.store.FindServices(ctx, vigil.ServiceFilter{Limit: vigil.MaxPageSize})
+	services, names, err := u.servicesNamed(ctx)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	names := make(map[int64]string, len(services))
-	for _, s := range services {
-		names[s.ID] = s.Name
-	}
-	held, total, err := u.store.FindAlerts(ctx, vigil.AlertFilter{HeldByWindow: &id, Limit: maxHeldShown})
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	holds, err := u.loadHoldNames(ctx, held)
+	held, total, err := u.heldWhere(ctx, vigil.AlertFilter{HeldByWindow: &id}, names)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
 	m := maintenanceShowPage{
 		Window:    u.newMaintenanceRow(win, names, total, total >= vigil.MaxCountedTotal),
-		Held:      u.heldRows(held, names, holds),
+		Held:      held,
 		HeldTotal: total,
 	}
 	if f == nil {

@@ -339,30 +339,40 @@ func TestMaintenanceEscaping(t *testing.T) {
 	noRawXSS(t, rec.Body.String())
 }
 
-// TestMaintenancePagesNeedSessionAndSameSite: the pages need a session,
-// and every POST is refused from another site or without a session,
-// changing nothing.
-func TestMaintenancePagesNeedSessionAndSameSite(t *testing.T) {
+// TestHoldPagesNeedSessionAndSameSite: the maintenance and inhibition
+// pages need a session, and every POST is refused from another site or
+// without a session, changing nothing.
+func TestHoldPagesNeedSessionAndSameSite(t *testing.T) {
 	h := newHarness(t)
+	ctx := context.Background()
 	db := h.service("db")
 	w := &vigil.MaintenanceWindow{Name: "deploy", ServiceIDs: []int64{db.ID}, Start: h.clock.Now().Add(-time.Minute), End: h.clock.Now().Add(time.Hour)}
-	if err := h.db.CreateMaintenanceWindow(context.Background(), w); err != nil {
+	if err := h.db.CreateMaintenanceWindow(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/maintenance", "/maintenance/1"} {
+	rule := &vigil.InhibitRule{Name: "crit mutes warn", Source: []string{`severity="critical"`}, Target: []string{`severity="warning"`}}
+	if err := h.db.CreateInhibitRule(ctx, rule); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/maintenance", "/maintenance/1", "/inhibit-rules", "/inhibit-rules/1"} {
 		wantStatus(t, h.get(p), http.StatusOK)
 		wantRedirect(t, h.do(req{path: p}), "/login")
 	}
 	evil := map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
-	edit := url.Values{"name": {"pwned"}, "services": {fmt.Sprint(db.ID)}, "kind": {"once"}, "duration": {"100d"}}
+	window := url.Values{"name": {"pwned"}, "services": {fmt.Sprint(db.ID)}, "kind": {"once"}, "duration": {"100d"}}
+	muteAll := url.Values{"name": {"pwned"}, "source": {`alertname=~".+"`}, "target": {`alertname=~".+"`}}
+	confirm := url.Values{"confirm": {"yes"}}
 	for _, p := range []struct {
 		path string
 		form url.Values
 	}{
-		{"/maintenance", edit},
-		{"/maintenance/1", edit},
+		{"/maintenance", window},
+		{"/maintenance/1", window},
 		{"/maintenance/1/end", url.Values{}},
-		{"/maintenance/1/delete", url.Values{"confirm": {"yes"}}},
+		{"/maintenance/1/delete", confirm},
+		{"/inhibit-rules", muteAll},
+		{"/inhibit-rules/1", muteAll},
+		{"/inhibit-rules/1/delete", confirm},
 	} {
 		if rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form, signed: true, headers: evil}); rec.Code != http.StatusForbidden {
 			t.Errorf("POST %s from another site: %d, want 403", p.path, rec.Code)
@@ -371,8 +381,10 @@ func TestMaintenancePagesNeedSessionAndSameSite(t *testing.T) {
 			t.Errorf("POST %s signed out: %d, want 401", p.path, rec.Code)
 		}
 	}
-	ws := h.windows()
-	if len(ws) != 1 || ws[0].Name != "deploy" || ws[0].State != vigil.MaintenanceOpen {
+	if ws := h.windows(); len(ws) != 1 || ws[0].Name != "deploy" || ws[0].State != vigil.MaintenanceOpen {
 		t.Errorf("after refused requests the windows are %+v", ws)
+	}
+	if rs := h.rules(); len(rs) != 1 || rs[0].Name != "crit mutes warn" {
+		t.Errorf("after refused requests the rules are %+v", rs)
 	}
 }

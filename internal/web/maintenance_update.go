@@ -21,7 +21,7 @@ func (u *UI) maintenanceUpdate(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	services, _, err := u.store.FindServices(ctx, vigil.ServiceFilter{Limit: vigil.MaxPageSize})
+	services, _, err := u.servicesNamed(ctx)
 	if err != nil {
 		u.fail(w, r, err)
 		return
