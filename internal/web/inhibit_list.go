@@ -45,18 +45,10 @@ func (u *UI) renderInhibitList(w http.ResponseWriter, r *http.Request, status in
 		u.fail(w, r, err)
 		return
 	}
-	held, capped, err := u.allHeld(ctx)
+	muted, byRule, capped, err := u.heldByEach(ctx, func(a *vigil.Alert) *int64 { return a.InhibitedByRule })
 	if err != nil {
 		u.fail(w, r, err)
 		return
-	}
-	byRule := map[int64]int{}
-	var muted []*vigil.Alert
-	for _, a := range held {
-		if a.InhibitedByRule != nil {
-			byRule[*a.InhibitedByRule]++
-			muted = append(muted, a)
-		}
 	}
 	m := inhibitListPage{HeldTotal: len(muted), HeldCapped: capped}
 	for _, rule := range rules {

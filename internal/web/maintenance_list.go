@@ -68,18 +68,10 @@ func (u *UI) renderMaintenanceList(w http.ResponseWriter, r *http.Request, statu
 		u.fail(w, r, err)
 		return
 	}
-	held, capped, err := u.allHeld(ctx)
+	mine, byWindow, capped, err := u.heldByEach(ctx, func(a *vigil.Alert) *int64 { return a.HeldByWindow })
 	if err != nil {
 		u.fail(w, r, err)
 		return
-	}
-	byWindow := map[int64]int{}
-	var mine []*vigil.Alert
-	for _, a := range held {
-		if a.HeldByWindow != nil {
-			byWindow[*a.HeldByWindow]++
-			mine = append(mine, a)
-		}
 	}
 	m := maintenanceListPage{HeldTotal: len(mine), HeldCapped: capped}
 	for _, win := range windows {
@@ -106,6 +98,24 @@ func (u *UI) allHeld(ctx context.Context) ([]*vigil.Alert, bool, error) {
 		return nil, false, err
 	}
 	return held, total > len(held) || total >= vigil.MaxCountedTotal, nil
+}
+
+// heldByEach reads the alerts held now and keeps those that by says a
+// window or rule holds (by returns its id, or nil), counting them by id.
+func (u *UI) heldByEach(ctx context.Context, by func(*vigil.Alert) *int64) ([]*vigil.Alert, map[int64]int, bool, error) {
+	held, capped, err := u.allHeld(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	counts := map[int64]int{}
+	var kept []*vigil.Alert
+	for _, a := range held {
+		if id := by(a); id != nil {
+			counts[*id]++
+			kept = append(kept, a)
+		}
+	}
+	return kept, counts, capped, nil
 }
 
 // newMaintenanceRow prepares a window for display.
