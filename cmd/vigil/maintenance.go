@@ -232,6 +232,8 @@ func windowWhen(w *vigil.MaintenanceWindow, now time.Time) string {
 	switch {
 	case w.State == vigil.MaintenanceOpen && w.OpenUntil != nil:
 		s += "; open, closes " + when(*w.OpenUntil, now)
+	case w.State == vigil.MaintenanceScheduled && w.OpensAt != nil:
+		s += "; opens " + when(*w.OpensAt, now)
 	case w.State != "":
 		s += "; " + w.State
 	}
@@ -300,6 +302,8 @@ func printWindows(w io.Writer, items []*vigil.MaintenanceWindow, now time.Time) 
 		state := mw.State
 		if mw.State == vigil.MaintenanceOpen && mw.OpenUntil != nil {
 			state += " (closes " + when(*mw.OpenUntil, now) + ")"
+		} else if mw.State == vigil.MaintenanceScheduled && mw.OpensAt != nil {
+			state += " (opens " + when(*mw.OpensAt, now) + ")"
 		}
 		when := windowWhen(&vigil.MaintenanceWindow{Start: mw.Start, End: mw.End, Recurrence: mw.Recurrence, TimeZone: mw.TimeZone}, now)
 		t.row(strconv.FormatInt(mw.ID, 10), truncate(mw.Name, 40), state, truncate(windowCovers(mw), 50), when)

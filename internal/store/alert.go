@@ -94,6 +94,16 @@ func (db *DB) FindAlerts(ctx context.Context, f vigil.AlertFilter) ([]*vigil.Ale
 	if f.DedupKey != nil {
 		w.add("dedup_key = ?", *f.DedupKey)
 	}
+	// Held alerts are few; the partial index alerts_held covers them.
+	if f.Held || f.HeldByWindow != nil || f.InhibitedByRule != nil {
+		w.add("status = 'firing' AND incident_id IS NULL")
+	}
+	if f.HeldByWindow != nil {
+		w.add("held_by_window = ?", *f.HeldByWindow)
+	}
+	if f.InhibitedByRule != nil {
+		w.add("inhibited_by_rule = ?", *f.InhibitedByRule)
+	}
 	var (
 		total int
 		list  = []*vigil.Alert{}

@@ -60,7 +60,8 @@ func scanMaintenance(r row) (*vigil.MaintenanceWindow, error) {
 
 var errWindowNameTaken = &vigil.Error{Code: vigil.CodeConflict, Field: "name", Message: "a maintenance window with this name already exists"}
 
-// fillMaintenance sets the fields computed at now: State and OpenUntil.
+// fillMaintenance sets the fields computed at now: State, OpenUntil and
+// the next opening.
 func fillMaintenance(w *vigil.MaintenanceWindow, now time.Time) {
 	w.MaintenanceFill = vigil.MaintenanceFill{State: vigil.MaintenanceScheduled}
 	m, err := triage.CompileMaintenance(*w)
@@ -70,15 +71,18 @@ func fillMaintenance(w *vigil.MaintenanceWindow, now time.Time) {
 	if open, until := m.OpenAt(now); open {
 		u := until.UTC()
 		w.State, w.OpenUntil = vigil.MaintenanceOpen, &u
+	}
+	opens, closes, ok := m.NextOpening(now)
+	if !ok {
+		if w.State != vigil.MaintenanceOpen {
+			// A one-off window that closed, or a weekly one with no
+			// occurrence left before its End.
+			w.State = vigil.MaintenanceEnded
+		}
 		return
 	}
-	if w.Recurrence == nil && !w.End.After(now) {
-		w.State = vigil.MaintenanceEnded
-	}
-	if w.Recurrence != nil && !w.End.IsZero() && !w.End.After(now) {
-		// No occurrence begins at or after End; the last one is over.
-		w.State = vigil.MaintenanceEnded
-	}
+	opens, closes = opens.UTC(), closes.UTC()
+	w.OpensAt, w.ClosesAt = &opens, &closes
 }
 
 // checkMaintenance validates w through the triage compiler (so a matcher

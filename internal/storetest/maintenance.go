@@ -37,6 +37,8 @@ func RunHolds(t *testing.T, open OpenFunc) {
 		{"InhibitRuleDeletedReleases", testInhibitRuleDeleted},
 		{"InhibitReleaseConcurrent", testInhibitReleaseConcurrent},
 		{"HoldPrecedence", testHoldPrecedence},
+		{"MaintenanceNextOpening", testMaintenanceNextOpening},
+		{"AlertFilterHeld", testAlertFilterHeld},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -729,5 +731,101 @@ func testMaintenanceServiceDeleted(t *testing.T, open OpenFunc) {
 	}
 	if r := e.send1(labelled(keep.ID, "y", nil)); r.HeldByWindow != both.ID {
 		t.Errorf("alert of the remaining service = %+v", r)
+	}
+}
+
+// testMaintenanceNextOpening: a read says when a window next opens (and
+// that occurrence's close), and a window that never opens again has ended.
+func testMaintenanceNextOpening(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	svc := e.service("db", nil)
+	once := e.window("later", t0.Add(time.Hour), 2*time.Hour, nil, svc.ID)
+	if once.OpensAt == nil || !once.OpensAt.Equal(t0.Add(time.Hour)) || !once.ClosesAt.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("one-off window opens %v closes %v", once.OpensAt, once.ClosesAt)
+	}
+	// t0 is Saturday 14 March 2026, 10:26 in Berlin: open until 11:00,
+	// and next Saturday's opens at 10:00 CET.
+	weekly := e.window("weekly", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 0, func(w *vigil.MaintenanceWindow) {
+		w.End, w.TimeZone = time.Time{}, "Europe/Berlin"
+		w.Recurrence = &vigil.WeeklyRecurrence{Weekdays: []time.Weekday{time.Saturday}, At: "10:00", Duration: vigil.Duration(time.Hour)}
+	}, svc.ID)
+	got, err := e.st.FindMaintenanceWindow(e.ctx, weekly.ID)
+	must(t, err)
+	if got.State != vigil.MaintenanceOpen || got.OpensAt == nil || !got.OpensAt.Equal(time.Date(2026, 3, 21, 9, 0, 0, 0, time.UTC)) ||
+		!got.ClosesAt.Equal(time.Date(2026, 3, 21, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("weekly window: %s, opens %v closes %v", got.State, got.OpensAt, got.ClosesAt)
+	}
+	// Weekly on Mondays, but its End comes before the next Monday.
+	short := e.window("short", t0.Add(-time.Hour), 0, func(w *vigil.MaintenanceWindow) {
+		w.End = t0.Add(24 * time.Hour)
+		w.Recurrence = &vigil.WeeklyRecurrence{Weekdays: []time.Weekday{time.Monday}, At: "10:00", Duration: vigil.Duration(time.Hour)}
+	}, svc.ID)
+	if short.State != vigil.MaintenanceEnded || short.OpensAt != nil {
+		t.Errorf("weekly window with no occurrence left: %s, opens %v", short.State, short.OpensAt)
+	}
+	e.clock.Advance(4 * time.Hour)
+	list, err := e.st.ListMaintenanceWindows(e.ctx)
+	must(t, err)
+	for _, w := range list {
+		if w.ID == once.ID && (w.State != vigil.MaintenanceEnded || w.OpensAt != nil) {
+			t.Errorf("one-off window after its end: %s, opens %v", w.State, w.OpensAt)
+		}
+	}
+}
+
+// testAlertFilterHeld: the held alerts, all or those one window or one
+// inhibition rule holds; firing only, and not those on incidents.
+func testAlertFilterHeld(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	svc := e.service("db", nil)
+	infra := e.service("infra", nil)
+	sil := e.silence(time.Hour, nil, eq("alertname", "Silenced"))
+	w := e.window("deploy", t0, time.Hour, func(w *vigil.MaintenanceWindow) { w.Matchers = []string{`alertname="Deploy"`} }, svc.ID)
+	rule := e.inhibit("cluster", []string{`alertname="ClusterDown"`}, []string{`alertname="NodeDown"`})
+	src := e.send1(labelled(infra.ID, "cluster", map[string]string{"alertname": "ClusterDown"}))
+	s1 := e.send1(labelled(svc.ID, "s1", map[string]string{"alertname": "Silenced"}))
+	w1 := e.send1(labelled(svc.ID, "w1", map[string]string{"alertname": "Deploy"}))
+	w2 := e.send1(labelled(svc.ID, "w2", map[string]string{"alertname": "Deploy"}))
+	n1 := e.send1(labelled(svc.ID, "n1", map[string]string{"alertname": "NodeDown"}))
+	if s1.SilencedBy != sil.ID || w1.HeldByWindow != w.ID || w2.HeldByWindow != w.ID || n1.InhibitedByRule != rule.ID || src.IncidentID == 0 {
+		t.Fatalf("holds: %+v %+v %+v %+v", s1, w1, w2, n1)
+	}
+	// Resolved while held: kept as held by the window, but no longer held now.
+	e.send1(resolve(svc.ID, "w2"))
+	ids := func(f vigil.AlertFilter) []int64 {
+		t.Helper()
+		f.Limit = 10
+		list, total, err := e.st.FindAlerts(e.ctx, f)
+		must(t, err)
+		out := []int64{}
+		for _, a := range list {
+			out = append(out, a.ID)
+		}
+		if total != len(out) {
+			t.Errorf("total %d, listed %d", total, len(out))
+		}
+		return out
+	}
+	other := int64(w.ID + 1000)
+	for _, c := range []struct {
+		name string
+		f    vigil.AlertFilter
+		want []int64
+	}{
+		{"held", vigil.AlertFilter{Held: true}, []int64{n1.AlertID, w1.AlertID, s1.AlertID}},
+		{"by the window", vigil.AlertFilter{HeldByWindow: &w.ID}, []int64{w1.AlertID}},
+		{"by another window", vigil.AlertFilter{HeldByWindow: &other}, []int64{}},
+		{"by the rule", vigil.AlertFilter{InhibitedByRule: &rule.ID}, []int64{n1.AlertID}},
+		{"by the rule, of infra", vigil.AlertFilter{InhibitedByRule: &rule.ID, ServiceID: &infra.ID}, []int64{}},
+	} {
+		if got := ids(c.f); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Released to an incident when the window closes: no longer held.
+	e.clock.Advance(time.Hour)
+	e.sweep()
+	if got := ids(vigil.AlertFilter{HeldByWindow: &w.ID}); len(got) != 0 {
+		t.Errorf("held by the closed window: %v", got)
 	}
 }

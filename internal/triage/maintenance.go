@@ -74,24 +74,59 @@ func (m *Maintenance) OpenAt(t time.Time) (bool, time.Time) {
 	// days before it, as far back as an occurrence lasts.
 	back := m.minutes/(24*60) + 1
 	for i := back; i >= 0; i-- {
-		y, mo, d := local.Date()
-		day := time.Date(y, mo, d-i, 12, 0, 0, 0, m.loc) // noon: never in a DST gap
-		if !m.days[day.Weekday()] {
-			continue
-		}
-		start := time.Date(day.Year(), day.Month(), day.Day(), 0, m.at, 0, 0, m.loc)
-		if h, mi, _ := start.Clock(); h*60+mi != m.at {
-			// The start time does not exist that day (the clocks jumped
-			// over it): the occurrence starts when they jumped.
-			start, _ = start.ZoneBounds()
-		}
-		end := time.Date(day.Year(), day.Month(), day.Day(), 0, m.at+m.minutes, 0, 0, m.loc)
-		if start.Before(w.Start) || (!w.End.IsZero() && !start.Before(w.End)) {
-			continue
-		}
-		if !t.Before(start) && t.Before(end) && end.After(until) {
+		start, end, ok := m.occurrence(local, -i)
+		if ok && !t.Before(start) && t.Before(end) && end.After(until) {
 			until = end
 		}
 	}
 	return !until.IsZero(), until
+}
+
+// occurrence is the occurrence of a weekly window that begins days after
+// (or, negative, before) the local day of local, if the window opens that
+// day and the occurrence lies within its Start and End.
+func (m *Maintenance) occurrence(local time.Time, days int) (start, end time.Time, ok bool) {
+	w := m.Window
+	y, mo, d := local.Date()
+	day := time.Date(y, mo, d+days, 12, 0, 0, 0, m.loc) // noon: never in a DST gap
+	if !m.days[day.Weekday()] {
+		return time.Time{}, time.Time{}, false
+	}
+	start = time.Date(day.Year(), day.Month(), day.Day(), 0, m.at, 0, 0, m.loc)
+	if h, mi, _ := start.Clock(); h*60+mi != m.at {
+		// The start time does not exist that day (the clocks jumped
+		// over it): the occurrence starts when they jumped.
+		start, _ = start.ZoneBounds()
+	}
+	end = time.Date(day.Year(), day.Month(), day.Day(), 0, m.at+m.minutes, 0, 0, m.loc)
+	if start.Before(w.Start) || (!w.End.IsZero() && !start.Before(w.End)) {
+		return time.Time{}, time.Time{}, false
+	}
+	return start, end, true
+}
+
+// NextOpening is the first occurrence that begins after t: when it opens
+// and closes. ok is false when the window never opens again.
+func (m *Maintenance) NextOpening(t time.Time) (opens, closes time.Time, ok bool) {
+	w := m.Window
+	if w.Recurrence == nil {
+		if t.Before(w.Start) {
+			return w.Start, w.End, true
+		}
+		return time.Time{}, time.Time{}, false
+	}
+	from := t
+	if w.Start.After(from) {
+		from = w.Start
+	}
+	local := from.In(m.loc)
+	// Every weekday comes round within a week; one more day covers an
+	// occurrence earlier on from's own day.
+	for i := 0; i <= 8; i++ {
+		start, end, ok := m.occurrence(local, i)
+		if ok && start.After(t) {
+			return start, end, true
+		}
+	}
+	return time.Time{}, time.Time{}, false
 }

@@ -195,3 +195,46 @@ func TestMaintenanceInvalid(t *testing.T) {
 		t.Errorf("valid window refused: %v", err)
 	}
 }
+
+// TestMaintenanceNextOpening: the next occurrence after an instant, on the
+// zone's wall clock, within Start and End; none once the window is over.
+func TestMaintenanceNextOpening(t *testing.T) {
+	berlin := zone(t, "Europe/Berlin")
+	weekly := vigil.MaintenanceWindow{Name: "w", ServiceIDs: []int64{1}, TimeZone: "Europe/Berlin",
+		Start:      time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		End:        time.Date(2026, 4, 6, 0, 0, 0, 0, time.UTC),
+		Recurrence: &vigil.WeeklyRecurrence{Weekdays: []time.Weekday{time.Sunday}, At: "02:30", Duration: vigil.Duration(4 * time.Hour)}}
+	once := vigil.MaintenanceWindow{Name: "o", ServiceIDs: []int64{1},
+		Start: time.Date(2026, 5, 2, 22, 0, 0, 0, time.UTC), End: time.Date(2026, 5, 3, 2, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		name          string
+		w             vigil.MaintenanceWindow
+		after         time.Time
+		opens, closes time.Time // zero: never again
+	}{
+		{"before the first Sunday", weekly, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC),
+			time.Date(2026, 3, 1, 2, 30, 0, 0, berlin), time.Date(2026, 3, 1, 6, 30, 0, 0, berlin)},
+		{"during one: the next week's", weekly, time.Date(2026, 3, 8, 3, 0, 0, 0, berlin),
+			time.Date(2026, 3, 15, 2, 30, 0, 0, berlin), time.Date(2026, 3, 15, 6, 30, 0, 0, berlin)},
+		// 02:30 does not exist on 29 March in Berlin: it opens at 03:00 CEST.
+		{"across the spring change", weekly, time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 6, 30, 0, 0, berlin)},
+		{"a Saturday before the last", weekly, time.Date(2026, 4, 4, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 4, 5, 2, 30, 0, 0, berlin), time.Date(2026, 4, 5, 6, 30, 0, 0, berlin)},
+		{"after End", weekly, time.Date(2026, 4, 5, 12, 0, 0, 0, time.UTC), time.Time{}, time.Time{}},
+		{"one-off ahead", once, time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), once.Start, once.End},
+		{"one-off open", once, time.Date(2026, 5, 2, 23, 0, 0, 0, time.UTC), time.Time{}, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := CompileMaintenance(tt.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opens, closes, ok := m.NextOpening(tt.after)
+			if ok != !tt.opens.IsZero() || !opens.Equal(tt.opens) || !closes.Equal(tt.closes) {
+				t.Errorf("NextOpening(%s) = %s to %s (%v), want %s to %s", tt.after, opens.UTC(), closes.UTC(), ok, tt.opens.UTC(), tt.closes.UTC())
+			}
+		})
+	}
+}

@@ -88,8 +88,14 @@ type AlertFilter struct {
 	IncidentID *int64
 	Status     *string
 	DedupKey   *string
-	Offset     int
-	Limit      int
+	// Held selects the alerts held now (firing, in no incident, kept off
+	// by a silence, window, inhibition or rule); HeldByWindow and
+	// InhibitedByRule those a given window or inhibition rule holds now.
+	Held            bool
+	HeldByWindow    *int64
+	InhibitedByRule *int64
+	Offset          int
+	Limit           int
 }
 
 // AlertService reads alerts. Alerts are written only through events.

@@ -30,8 +30,8 @@ type MaintenanceWindow struct {
 	CreatedBy  string            `json:"created_by,omitempty"`
 	CreatedAt  time.Time         `json:"created_at,omitzero"`
 	UpdatedAt  time.Time         `json:"updated_at,omitzero"`
-	// State (open, scheduled or ended) and, while open, OpenUntil are
-	// filled when the window is read; they are not stored.
+	// State (open, scheduled or ended), while open OpenUntil, and the next
+	// opening are filled when the window is read; they are not stored.
 	MaintenanceFill
 }
 
@@ -137,10 +137,13 @@ const (
 )
 
 // MaintenanceFill is what a store computes for a window at the time it is
-// read: its state and, while open, when it closes.
+// read: its state; while open, when it closes; and when it next opens
+// (OpensAt, and ClosesAt for that occurrence), unless it never does again.
 type MaintenanceFill struct {
 	State     string     `json:"state"`
 	OpenUntil *time.Time `json:"open_until,omitempty"`
+	OpensAt   *time.Time `json:"opens_at,omitempty"`
+	ClosesAt  *time.Time `json:"closes_at,omitempty"`
 }
 
 // MaintenanceService keeps maintenance windows. A new alert that an open

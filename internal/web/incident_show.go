@@ -40,6 +40,8 @@ type alertView struct {
 	// SilenceURL is the "New silence" form pre-filled to silence alerts
 	// like this one (incident page only).
 	SilenceURL string
+	// Mutes are the alerts it mutes now, by inhibition rule.
+	Mutes []muteView
 }
 
 type labelView struct{ Name, Value string }
@@ -119,9 +121,14 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	for i := range m.Timeline {
 		m.Timeline[i].Status = newStatusUpdateEntry(m.Timeline[i].Entry)
 	}
+	mutes, err := u.alertMutes(ctx, alerts)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
 	for _, a := range alerts {
 		v := newAlertView(a)
 		v.SilenceURL = silenceLikeURL(a, "Silenced from incident "+inc.Number())
+		v.Mutes = mutes[a.ID]
 		m.Alerts = append(m.Alerts, v)
 	}
 	m.layout = u.layout(w, r, "Incident "+inc.Number()+": "+inc.Title, "incidents")

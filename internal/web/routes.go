@@ -97,4 +97,17 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /groups/{id}", signedIn(u.groupShow))
 	mux.Handle("POST /groups/{id}", change(u.groupUpdate))
 	mux.Handle("POST /groups/{id}/delete", change(u.groupDelete))
+	// Maintenance windows and inhibition rules: each page lists the alerts
+	// it holds now. Deleting asks first, as for people.
+	mux.Handle("GET /maintenance", signedIn(u.maintenanceList))
+	mux.Handle("POST /maintenance", change(u.maintenanceCreate))
+	mux.Handle("GET /maintenance/{id}", signedIn(u.maintenanceShow))
+	mux.Handle("POST /maintenance/{id}", change(u.maintenanceUpdate))
+	mux.Handle("POST /maintenance/{id}/end", change(u.maintenanceEnd))
+	mux.Handle("POST /maintenance/{id}/delete", change(u.maintenanceDelete))
+	mux.Handle("GET /inhibit-rules", signedIn(u.inhibitList))
+	mux.Handle("POST /inhibit-rules", change(u.inhibitCreate))
+	mux.Handle("GET /inhibit-rules/{id}", signedIn(u.inhibitShow))
+	mux.Handle("POST /inhibit-rules/{id}", change(u.inhibitUpdate))
+	mux.Handle("POST /inhibit-rules/{id}/delete", change(u.inhibitDelete))
 }

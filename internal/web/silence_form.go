@@ -158,11 +158,7 @@ func (f *silenceForm) silence(now time.Time, author string, services map[int64]b
 // silenceFormErrors turns the form's own errors into formErrors, each
 // message led by its input's label.
 func silenceFormErrors(errs map[string]string) formErrors {
-	fe := formErrors{Fields: map[string]string{}}
-	for k, msg := range errs {
-		fe.Fields[k] = silenceLabels[k] + ": " + msg
-	}
-	return fe
+	return labelErrors(errs, silenceLabels)
 }
 
 // matcherFieldRE is a store error's field about one matcher.

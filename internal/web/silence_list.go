@@ -68,11 +68,12 @@ type timeLabel struct {
 	Text string
 }
 
-// heldAlertRow is a firing alert a silence holds: stored, in no incident.
+// heldAlertRow is a firing alert a silence, maintenance window or
+// inhibition holds: stored, in no incident.
 type heldAlertRow struct {
 	*vigil.Alert
 	ServiceName  string
-	SilenceID    int64
+	Hold         holdView
 	SortedLabels []labelView
 	Since        timeLabel
 }
@@ -124,7 +125,7 @@ func (u *UI) silenceList(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		m.HeldTotal = len(all)
-		m.Held = u.heldRows(all, names)
+		m.Held = u.heldRows(all, names, holdNames{})
 	}
 	m.Total = total
 	m.Pages = max(1, (total+silencePageSize-1)/silencePageSize)
@@ -198,8 +199,10 @@ func (u *UI) heldAlerts(ctx context.Context, serviceID int64) (held map[int64][]
 	return held, len(alerts) >= maxHeldScan, nil
 }
 
-// heldRows shows held alerts newest first, at most maxHeldShown.
-func (u *UI) heldRows(alerts []*vigil.Alert, names map[int64]string) []heldAlertRow {
+// heldRows shows held alerts newest first, at most maxHeldShown, saying
+// what holds each (holds names the windows and rules; the zero value will
+// do for alerts that silences hold).
+func (u *UI) heldRows(alerts []*vigil.Alert, names map[int64]string, holds holdNames) []heldAlertRow {
 	slices.SortFunc(alerts, func(a, b *vigil.Alert) int {
 		if c := b.FirstSeen.Compare(a.FirstSeen); c != 0 {
 			return c
@@ -211,10 +214,7 @@ func (u *UI) heldRows(alerts []*vigil.Alert, names map[int64]string) []heldAlert
 	}
 	rows := make([]heldAlertRow, 0, len(alerts))
 	for _, a := range alerts {
-		row := heldAlertRow{Alert: a, ServiceName: names[a.ServiceID], Since: u.timeLabel(a.FirstSeen)}
-		if a.SilencedBy != nil {
-			row.SilenceID = *a.SilencedBy
-		}
+		row := heldAlertRow{Alert: a, ServiceName: names[a.ServiceID], Since: u.timeLabel(a.FirstSeen), Hold: holds.view(a)}
 		row.SortedLabels = newAlertView(a).SortedLabels
 		rows = append(rows, row)
 	}

@@ -52,7 +52,7 @@ func (u *UI) silenceShow(w http.ResponseWriter, r *http.Request) {
 		Silence:    u.newSilenceRow(s, names, len(mine), capped),
 		HeldTotal:  len(mine),
 		HeldCapped: capped,
-		Held:       u.heldRows(mine, names),
+		Held:       u.heldRows(mine, names, holdNames{}),
 		AgainURL:   silenceAgainURL(s),
 	}
 	if s.LastMatchedAt != nil {
