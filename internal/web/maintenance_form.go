@@ -254,9 +254,6 @@ func parseMaintenanceForm(r *http.Request, services []*vigil.Service, now time.T
 		default:
 			errs["duration"] = "give a duration such as 2h, or an end"
 		}
-		if errs["end"] == "" && errs["duration"] == "" && !w.End.IsZero() && !w.End.After(now) {
-			errs["end"] = "must be in the future: this window would never open"
-		}
 	case "weekly":
 		if f.End != "" {
 			w.End = readTime("end", f.End)
