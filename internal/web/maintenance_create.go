@@ -18,6 +18,11 @@ func (u *UI) maintenanceCreate(w http.ResponseWriter, r *http.Request) {
 	now := u.clock.Now()
 	f := newMaintenanceForm(services, nil, now)
 	win, lines, errs := parseMaintenanceForm(r, services, now, &f)
+	// A new one-off window that is already over would hold nothing; an
+	// ended one may still be edited (renamed, say).
+	if win.Recurrence == nil && !win.End.IsZero() && !win.End.After(now) && errs["end"] == "" && errs["duration"] == "" {
+		errs["end"] = "must be in the future: this window would never open"
+	}
 	if len(errs) > 0 {
 		f.Errors = labelErrors(errs, maintenanceLabels)
 		u.renderMaintenanceList(w, r, http.StatusUnprocessableEntity, &f)

@@ -81,9 +81,9 @@ func newMaintenanceForm(services []*vigil.Service, w *vigil.MaintenanceWindow, n
 		if err != nil {
 			loc = time.UTC
 		}
-		f.Start = w.Start.In(loc).Format(localInput)
+		f.Start = localValue(w.Start, loc)
 		if !w.End.IsZero() {
-			f.End = w.End.In(loc).Format(localInput)
+			f.End = localValue(w.End, loc)
 		}
 		if r := w.Recurrence; r != nil {
 			f.Kind, f.At, f.Duration = "weekly", r.At, shortDuration(time.Duration(r.Duration))
@@ -100,6 +100,15 @@ func newMaintenanceForm(services []*vigil.Service, w *vigil.MaintenanceWindow, n
 	f.Services = serviceChoices(services, selected)
 	f.setNow(now)
 	return f
+}
+
+// localValue is t as a datetime-local input shows it in loc, with its
+// seconds only when it has some, so that saving an edit keeps the time.
+func localValue(t time.Time, loc *time.Location) string {
+	if t.Second() != 0 || t.Nanosecond() != 0 {
+		return t.In(loc).Format("2006-01-02T15:04:05")
+	}
+	return t.In(loc).Format(localInput)
 }
 
 // setNow fills the hint's time, in the form's zone when it is one.
@@ -244,9 +253,6 @@ func parseMaintenanceForm(r *http.Request, services []*vigil.Service, now time.T
 			w.End = w.Start.Add(d)
 		default:
 			errs["duration"] = "give a duration such as 2h, or an end"
-		}
-		if errs["end"] == "" && errs["duration"] == "" && !w.End.IsZero() && !w.End.After(now) {
-			errs["end"] = "must be in the future: this window would never open"
 		}
 	case "weekly":
 		if f.End != "" {

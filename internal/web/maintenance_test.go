@@ -311,6 +311,13 @@ func TestMaintenanceFormErrors(t *testing.T) {
 	if ws := h.windows(); len(ws) != 1 || len(ws[0].Matchers) != 0 {
 		t.Errorf("a refused edit changed the window: %+v", ws)
 	}
+	// An ended window can still be renamed.
+	h.clock.Advance(3 * time.Hour)
+	rec = h.post("/maintenance/1", with(good, "name", "deploy (done)", "start", "2026-03-14T09:26:53", "end", "2026-03-14T11:26:53"))
+	wantRedirect(t, rec, "/maintenance/1")
+	if page := text(h.follow(rec).Body.String()); !strings.Contains(page, "Maintenance window deploy (done) saved: it will not open again.") {
+		t.Errorf("renaming an ended window:\n%s", excerpt(page))
+	}
 	wantStatus(t, h.post("/maintenance/99", good), http.StatusNotFound)
 }
 
