@@ -519,7 +519,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	}
 	storm := ""
 	if flapInc != nil {
-		inc, storm = flapInc, "the alert is flapping"
+		inc = flapInc
 	}
 	if inc == nil {
 		if inc, storm, err = p.stormIncident(e.ServiceID, svc.grouping); err != nil {
@@ -539,7 +539,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	if n != 1 || held {
 		return errRace // lost to a concurrent first trigger; start over
 	}
-	if flapTracked && p.db.flap.MaxChanges >= 0 {
+	if flapTracked { // never with flap control off (flapFired)
 		if err := p.flapSave(e.ServiceID, e.DedupKey, flapSt, inc.id); err != nil {
 			return err
 		}
