@@ -209,35 +209,29 @@ func checkRuleTargets(ctx context.Context, q querier, rules []vigil.Classificati
 		}
 		return err == nil, err
 	}
+	type target struct {
+		field, what, query, name string
+		arg                      any
+	}
 	for i, r := range rules {
-		checks := []struct {
-			field, query, name string
-		}{
-			{"set.service", `SELECT 1 FROM services WHERE name = $1`, r.Set.Service},
-			{"set.team", `SELECT 1 FROM teams WHERE name = $1`, r.Set.Team},
+		var checks []target
+		if r.Set.Service != "" {
+			checks = append(checks, target{"set.service", "service", `SELECT 1 FROM services WHERE name = $1`, r.Set.Service, r.Set.Service})
+		}
+		if r.Set.Team != "" {
+			checks = append(checks, target{"set.team", "team", `SELECT 1 FROM teams WHERE name = $1`, r.Set.Team, r.Set.Team})
 		}
 		for j, g := range r.Set.Notify {
-			checks = append(checks, struct{ field, query, name string }{
-				"set.notify[" + strconv.Itoa(j) + "]", `SELECT 1 FROM stakeholder_groups WHERE name_key = $1`, g})
+			checks = append(checks, target{"set.notify[" + strconv.Itoa(j) + "]", "stakeholder group",
+				`SELECT 1 FROM stakeholder_groups WHERE name_key = $1`, g, vigil.StakeholderGroupKey(g)})
 		}
 		for _, c := range checks {
-			if c.name == "" {
-				continue
-			}
-			arg := any(c.name)
-			if c.field != "set.service" && c.field != "set.team" {
-				arg = vigil.StakeholderGroupKey(c.name)
-			}
-			ok, err := exists(c.query, arg)
+			ok, err := exists(c.query, c.arg)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				what := map[string]string{"set.service": "service", "set.team": "team"}[c.field]
-				if what == "" {
-					what = "stakeholder group"
-				}
-				return vigil.FieldError(vigil.RuleField(i, c.field), "there is no %s named %q", what, c.name)
+				return vigil.FieldError(vigil.RuleField(i, c.field), "there is no %s named %q", c.what, c.name)
 			}
 		}
 	}

@@ -233,17 +233,15 @@ func (db *DB) BackTestRules(ctx context.Context, in vigil.BackTestInput) (*vigil
 		if err != nil {
 			return err
 		}
-		svcs, err := queryAll(ctx, q, func(r row) ([2]any, error) {
+		_, err = queryAll(ctx, q, func(r row) (struct{}, error) {
 			var (
 				id   int64
 				name string
 			)
 			err := r.Scan(&id, &name)
-			return [2]any{id, name}, err
+			names[id] = name
+			return struct{}{}, err
 		}, "SELECT id, name FROM services")
-		for _, s := range svcs {
-			names[s[0].(int64)] = s[1].(string)
-		}
 		return err
 	})
 	if err != nil {
