@@ -17,25 +17,8 @@ func TestRulesAndRouteTestAgainstRealServer(t *testing.T) {
 	token := vigil.NewSecret(vigil.TokenPrefix)
 	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token, EngineInterval: -1})
 	environ := map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}
-	cli := func(stdin string, args ...string) string {
-		t.Helper()
-		r := vigilCLI(t, environ, stdin, args...)
-		wantOK(t, r)
-		return r.stdout
-	}
-	fails := func(want string, args ...string) {
-		t.Helper()
-		r := vigilCLI(t, environ, "", args...)
-		if r.code == 0 || !strings.Contains(r.stderr, want) {
-			t.Errorf("%v: exit %d, stderr %q, want an error with %q", args, r.code, r.stderr, want)
-		}
-	}
-	must := func(out, pattern string) {
-		t.Helper()
-		if !regexp.MustCompile(pattern).MatchString(out) {
-			t.Errorf("output does not match %s:\n%s", pattern, out)
-		}
-	}
+	c := cliSession{t, environ}
+	cli, fails, must := c.in, c.fails, c.must
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)

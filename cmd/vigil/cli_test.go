@@ -607,3 +607,40 @@ func startServer(t *testing.T, cfg app.Config) *app.App {
 	})
 	return a
 }
+
+// cliSession runs CLI commands against one server with one environment.
+type cliSession struct {
+	t       *testing.T
+	environ map[string]string
+}
+
+// in runs a command with stdin and returns its output; it must succeed.
+func (s cliSession) in(stdin string, args ...string) string {
+	s.t.Helper()
+	r := vigilCLI(s.t, s.environ, stdin, args...)
+	wantOK(s.t, r)
+	return r.stdout
+}
+
+// run is in without stdin.
+func (s cliSession) run(args ...string) string {
+	s.t.Helper()
+	return s.in("", args...)
+}
+
+// fails runs a command that must fail with want in its error output.
+func (s cliSession) fails(want string, args ...string) {
+	s.t.Helper()
+	r := vigilCLI(s.t, s.environ, "", args...)
+	if r.code == 0 || !strings.Contains(r.stderr, want) {
+		s.t.Errorf("%v: exit %d, stderr %q, want an error with %q", args, r.code, r.stderr, want)
+	}
+}
+
+// must fails the test unless out matches pattern.
+func (s cliSession) must(out, pattern string) {
+	s.t.Helper()
+	if !regexp.MustCompile(pattern).MatchString(out) {
+		s.t.Errorf("output does not match %s:\n%s", pattern, out)
+	}
+}

@@ -23,25 +23,8 @@ func TestOnCallAgainstRealServer(t *testing.T) {
 	token := vigil.NewSecret(vigil.TokenPrefix)
 	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token, Clock: clock, EngineInterval: -1})
 	environ := map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}
-	cli := func(args ...string) string {
-		t.Helper()
-		r := vigilCLI(t, environ, "", args...)
-		wantOK(t, r)
-		return r.stdout
-	}
-	fails := func(want string, args ...string) {
-		t.Helper()
-		r := vigilCLI(t, environ, "", args...)
-		if r.code == 0 || !strings.Contains(r.stderr, want) {
-			t.Errorf("%v: exit %d, stderr %q, want an error with %q", args, r.code, r.stderr, want)
-		}
-	}
-	must := func(out, pattern string) {
-		t.Helper()
-		if !regexp.MustCompile(pattern).MatchString(out) {
-			t.Errorf("output does not match %s:\n%s", pattern, out)
-		}
-	}
+	c := cliSession{t, environ}
+	cli, fails, must := c.run, c.fails, c.must
 
 	must(cli("user", "create", "--name", "Ana", "--email", "ana@example.com", "--tz", "Europe/Berlin"),
 		`^Created user 1: Ana <ana@example.com> \(Europe/Berlin\)\.`)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -16,25 +15,8 @@ func TestStakeholdersAgainstRealServer(t *testing.T) {
 	token := vigil.NewSecret(vigil.TokenPrefix)
 	a := startServer(t, app.Config{DataDir: t.TempDir(), AdminToken: token, EngineInterval: -1})
 	environ := map[string]string{"VIGIL_URL": a.URL(), "VIGIL_TOKEN": token}
-	cli := func(stdin string, args ...string) string {
-		t.Helper()
-		r := vigilCLI(t, environ, stdin, args...)
-		wantOK(t, r)
-		return r.stdout
-	}
-	fails := func(want string, args ...string) {
-		t.Helper()
-		r := vigilCLI(t, environ, "", args...)
-		if r.code == 0 || !strings.Contains(r.stderr, want) {
-			t.Errorf("%v: exit %d, stderr %q, want an error with %q", args, r.code, r.stderr, want)
-		}
-	}
-	must := func(out, pattern string) {
-		t.Helper()
-		if !regexp.MustCompile(pattern).MatchString(out) {
-			t.Errorf("output does not match %s:\n%s", pattern, out)
-		}
-	}
+	c := cliSession{t, environ}
+	cli, fails, must := c.in, c.fails, c.must
 
 	cli("", "service", "create", "--name", "checkout")
 	must(cli("", "incident", "declare", "--service", "checkout", "--title", "Checkout down", "--severity", "critical"), `^Declared incident #1 `)
