@@ -27,6 +27,7 @@ type Store interface {
 	StakeholderService
 	ClassificationService
 	RuleTestService
+	NoiseService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).
