@@ -245,5 +245,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.feedRoutes()...)
 	routes = append(routes, a.stakeholderRoutes()...)
 	routes = append(routes, a.classificationRoutes()...)
+	routes = append(routes, a.noiseRoutes()...)
 	return routes
 }

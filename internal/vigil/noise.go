@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -238,4 +239,31 @@ type NoiseService interface {
 	// NoiseReport counts per service, integration key and rule and draws
 	// suggestions from the counts. CodeInvalid (query).
 	NoiseReport(ctx context.Context, q NoiseQuery) (*NoiseReport, error)
+}
+
+// ParseNoiseQuery reads the report's parameters as the API and the web
+// page take them (since and until in RFC 3339, tz an IANA name; each may
+// be empty) and fills the rest: until is the end of the current minute (so
+// what happened just now counts), since DefaultNoiseRange before until,
+// the zone UTC. Errors name the parameter (CodeInvalid).
+func ParseNoiseQuery(get func(name string) string, now time.Time) (NoiseQuery, error) {
+	q := NoiseQuery{Until: now.UTC().Truncate(time.Minute).Add(time.Minute), TimeZone: strings.TrimSpace(get("tz"))}
+	for _, p := range []struct {
+		name string
+		to   *time.Time
+	}{{"until", &q.Until}, {"since", &q.Since}} {
+		v := strings.TrimSpace(get(p.name))
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return q, FieldError(p.name, "must be an RFC 3339 time like 2026-01-02T15:04:05Z")
+		}
+		*p.to = t.UTC()
+	}
+	if q.Since.IsZero() {
+		q.Since = q.Until.Add(-DefaultNoiseRange)
+	}
+	return q, q.Validate()
 }

@@ -54,3 +54,34 @@ func TestNightIntervals(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseNoiseQuery: the report's parameters never panic the parser,
+// refusals are CodeInvalid naming one of them, and an accepted query has a
+// bounded range whose nights fit in it.
+func FuzzParseNoiseQuery(f *testing.F) {
+	for _, s := range [][3]string{
+		{"", "", ""}, {"2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z", "Europe/Berlin"}, {"yesterday", "", ""},
+		{"", "2026-03-01T00:00:00+02:00", "Local"}, {"2020-01-01T00:00:00Z", "", "UTC"}, {"", "", "America/New_York\x00"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	now := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, since, until, tz string) {
+		vals := map[string]string{"since": since, "until": until, "tz": tz}
+		q, err := ParseNoiseQuery(func(n string) string { return vals[n] }, now)
+		if err != nil {
+			if f := ErrorField(err); ErrorCode(err) != CodeInvalid || (f != "since" && f != "until" && f != "tz") {
+				t.Fatalf("refused with %v", err)
+			}
+			return
+		}
+		if !q.Until.After(q.Since) || q.Until.Sub(q.Since) > MaxNoiseRange || q.TimeZone == "" {
+			t.Fatalf("accepted %+v", q)
+		}
+		for _, n := range NightIntervals(q.Since, q.Until, q.Location()) {
+			if n[0].Before(q.Since) || n[1].After(q.Until) || !n[0].Before(n[1]) {
+				t.Fatalf("night %v outside [%v, %v)", n, q.Since, q.Until)
+			}
+		}
+	})
+}
