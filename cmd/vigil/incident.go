@@ -37,6 +37,7 @@ Connection: --url / VIGIL_URL and --token / VIGIL_TOKEN.`,
 		newIncidentChangesCmd(e, o),
 		newIncidentStatusUpdateCmd(e, o), newIncidentStatusUpdatesCmd(e, o),
 	)
+	cmd.AddCommand(newIncidentFeedbackCmds(e, o)...)
 	return cmd
 }
 

@@ -76,6 +76,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newApplyCmd(e),
 		newExportCmd(e),
 		newDevCmd(e),
+		newReportCmd(e),
 	)
 	return root
 }
