@@ -29,6 +29,8 @@ type incidentShowPage struct {
 	Edit           editForm
 	// StatusUpdate is the "Post a status update" form.
 	StatusUpdate statusUpdateForm
+	// Feedback is the noise/actionable verdict (Verdict "" when none).
+	Feedback *vigil.IncidentFeedback
 }
 
 // alertView is an alert with its labels in a stable order and only the
@@ -103,6 +105,10 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
+	feedback, err := u.store.FindIncidentFeedback(ctx, id)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
 	m := incidentShowPage{
 		Incident:       inc,
 		Notifications:  notifications,
@@ -117,6 +123,7 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 			SeverityOptions: severityOptions(string(inc.Severity), false),
 		},
 		StatusUpdate: newStatusUpdateForm(groups, inc.Severity, nil),
+		Feedback:     feedback,
 	}
 	for i := range m.Timeline {
 		m.Timeline[i].Status = newStatusUpdateEntry(m.Timeline[i].Entry)

@@ -110,4 +110,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /inhibit-rules/{id}", signedIn(u.inhibitShow))
 	mux.Handle("POST /inhibit-rules/{id}", change(u.inhibitUpdate))
 	mux.Handle("POST /inhibit-rules/{id}/delete", change(u.inhibitDelete))
+	// Noise: the verdict buttons of an incident and the report.
+	mux.Handle("POST /incidents/{id}/feedback", change(u.incidentFeedback))
+	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
 }
