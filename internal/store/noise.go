@@ -273,26 +273,30 @@ func (db *DB) NoiseReport(ctx context.Context, nq vigil.NoiseQuery) (*vigil.Nois
 			return err
 		}
 
-		// Pairs: for each incident x, the incidents y of other services
-		// opened within PairGap after it (through the created_at index),
-		// counted per (x's kind, y's kind), with how many incidents y's
-		// kind had in all.
+		// Pairs: the incidents of each kind (service and first alert's
+		// name) are first folded into PairGap-long buckets, so a storm of
+		// one kind is one row per bucket; then each bucket meets the
+		// buckets of other services' kinds that began at most PairGap
+		// after it (in the same bucket or the next), by equality joins.
+		// Together counts the target's buckets, TargetTimes all of them.
 		r.Pairs, err = queryAll(ctx, q, func(rw row) (vigil.NoisePair, error) {
 			var p vigil.NoisePair
 			err := rw.Scan(&p.SourceServiceID, &p.SourceService, &p.SourceAlert, &p.TargetServiceID, &p.TargetService,
-				&p.TargetAlert, &p.Together, &p.TargetIncidents)
+				&p.TargetAlert, &p.Together, &p.TargetTimes)
 			return p, err
-		}, `WITH inc AS (SELECT i.id, i.service_id, i.created_at, `+fmt.Sprintf(firstName, "i")+` AS name
+		}, `WITH inc AS (SELECT i.service_id, i.created_at, i.created_at / $3 AS b, `+fmt.Sprintf(firstName, "i")+` AS name
 			FROM incidents i WHERE i.created_at >= $1 AND i.created_at < $2),
-		kinds AS (SELECT service_id, name, count(*) AS n FROM inc GROUP BY service_id, name),
-		pairs AS (SELECT x.service_id AS xs, x.name AS xn, y.service_id AS ys, `+fmt.Sprintf(firstName, "y")+` AS yn, y.id AS yid
-			FROM inc x JOIN incidents y ON y.created_at >= x.created_at AND y.created_at <= x.created_at + $3 AND y.created_at < $2
-				AND y.service_id <> x.service_id AND (y.created_at > x.created_at OR y.id > x.id))
-		SELECT p.xs, sx.name, p.xn, p.ys, sy.name, p.yn, count(DISTINCT p.yid), k.n
+		kb AS (SELECT service_id, name, b, min(created_at) AS t FROM inc GROUP BY service_id, name, b),
+		kinds AS (SELECT service_id, name, count(*) AS n FROM kb GROUP BY service_id, name),
+		pairs AS (SELECT x.service_id AS xs, x.name AS xn, y.service_id AS ys, y.name AS yn, y.b AS yb
+				FROM kb x JOIN kb y ON y.b = x.b AND y.service_id <> x.service_id AND y.t >= x.t
+			UNION ALL SELECT x.service_id, x.name, y.service_id, y.name, y.b
+				FROM kb x JOIN kb y ON y.b = x.b + 1 AND y.service_id <> x.service_id AND y.t <= x.t + $3)
+		SELECT p.xs, sx.name, p.xn, p.ys, sy.name, p.yn, count(DISTINCT p.yb), k.n
 		FROM pairs p JOIN kinds k ON k.service_id = p.ys AND k.name = p.yn
 			JOIN services sx ON sx.id = p.xs JOIN services sy ON sy.id = p.ys
 		GROUP BY p.xs, sx.name, p.xn, p.ys, sy.name, p.yn, k.n
-		HAVING count(DISTINCT p.yid) >= $4
+		HAVING count(DISTINCT p.yb) >= $4
 		ORDER BY 7 DESC, 1, 4, 3, 6 LIMIT `+fmt.Sprint(maxNoiseFacts),
 			since, until, vigil.PairGap.Microseconds(), th.PairTimes)
 		if err != nil {

@@ -239,7 +239,7 @@ func testNoiseReportSuggestions(t *testing.T, open OpenFunc) {
 		t.Errorf("alert groups (-want +got):\n%s", diff)
 	}
 	wantPairs := []vigil.NoisePair{{SourceServiceID: netSvc.ID, SourceService: "net", SourceAlert: "SwitchDown",
-		TargetServiceID: web.ID, TargetService: "web", TargetAlert: "Flappy", Together: 5, TargetIncidents: 5}}
+		TargetServiceID: web.ID, TargetService: "web", TargetAlert: "Flappy", Together: 5, TargetTimes: 5}}
 	if diff := cmp.Diff(wantPairs, rep.Pairs); diff != "" {
 		t.Errorf("pairs (-want +got):\n%s", diff)
 	}

@@ -24,7 +24,8 @@ type NoiseThresholds struct {
 	// SilenceFor is the duration the suggested silence lasts.
 	SilenceFor time.Duration
 	// Inhibit: the target opened right after the source at least
-	// PairTimes times, and in at least PairShare percent of its incidents.
+	// PairTimes times, and at least PairShare percent of the times it
+	// opened.
 	PairTimes int
 	PairShare int
 	// Group window: at least RefireTimes incidents of one group opened
@@ -105,7 +106,7 @@ func suggestSilence(g vigil.NoiseAlertGroup, th NoiseThresholds) (vigil.NoiseSug
 }
 
 func suggestInhibit(p vigil.NoisePair, th NoiseThresholds) (vigil.NoiseSuggestion, bool) {
-	if p.Together < th.PairTimes || !atLeast(p.Together, p.TargetIncidents, th.PairShare) ||
+	if p.Together < th.PairTimes || !atLeast(p.Together, p.TargetTimes, th.PairShare) ||
 		p.SourceAlert == "" || p.TargetAlert == "" {
 		return vigil.NoiseSuggestion{}, false
 	}
@@ -115,9 +116,9 @@ func suggestInhibit(p vigil.NoisePair, th NoiseThresholds) (vigil.NoiseSuggestio
 	return vigil.NoiseSuggestion{
 		Kind:  vigil.SuggestInhibit,
 		Title: fmt.Sprintf("Inhibit %s (%s) while %s (%s) fires", p.TargetAlert, p.TargetService, p.SourceAlert, p.SourceService),
-		Reason: fmt.Sprintf("%d of the %d incidents of %s on %s opened within %s after one of %s on %s.",
-			p.Together, p.TargetIncidents, p.TargetAlert, p.TargetService, vigil.Duration(vigil.PairGap), p.SourceAlert, p.SourceService),
-		Facts:   []vigil.NoiseFact{{Label: "opened together", Value: p.Together}, {Label: "target incidents", Value: p.TargetIncidents}},
+		Reason: fmt.Sprintf("%d of the %d times %s on %s opened incidents, %s on %s had opened one at most %s before.",
+			p.Together, p.TargetTimes, p.TargetAlert, p.TargetService, p.SourceAlert, p.SourceService, vigil.Duration(vigil.PairGap)),
+		Facts:   []vigil.NoiseFact{{Label: "opened together", Value: p.Together}, {Label: "times the target opened", Value: p.TargetTimes}},
 		Command: fmt.Sprintf("vigil inhibit add --name %s --source %s --target %s", ShellQuote(name), ShellQuote(src), ShellQuote(dst)),
 		Link:    "/inhibit-rules",
 	}, true

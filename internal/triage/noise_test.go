@@ -16,7 +16,7 @@ func TestSuggestNoise(t *testing.T) {
 	}
 	pair := func(together, target int) vigil.NoisePair {
 		return vigil.NoisePair{SourceServiceID: 1, SourceService: "net", SourceAlert: "SwitchDown",
-			TargetServiceID: 2, TargetService: "web", TargetAlert: "Down", Together: together, TargetIncidents: target}
+			TargetServiceID: 2, TargetService: "web", TargetAlert: "Down", Together: together, TargetTimes: target}
 	}
 	refire := func(mode string, window time.Duration, incidents, soon int) vigil.NoiseRefire {
 		return vigil.NoiseRefire{ServiceID: 4, ServiceName: "jobs", Grouping: vigil.GroupingRule{Mode: mode, Window: vigil.Duration(window)},

@@ -161,8 +161,11 @@ type NoiseAlertGroup struct {
 	QuickUnacked int `json:"quick_unacked"`
 }
 
-// NoisePair is two alert kinds of different services whose incidents
-// opened within PairGap of each other, the source first.
+// NoisePair is two alert kinds (a service and the name of an incident's
+// first alert) of different services whose incidents open together: the
+// target within PairGap after the source. Incidents are counted in
+// PairGap-long stretches of time ("times"), so a storm of one kind counts
+// once per stretch.
 type NoisePair struct {
 	SourceServiceID int64  `json:"source_service_id"`
 	SourceService   string `json:"source_service"`
@@ -170,8 +173,8 @@ type NoisePair struct {
 	TargetServiceID int64  `json:"target_service_id"`
 	TargetService   string `json:"target_service"`
 	TargetAlert     string `json:"target_alert"`
-	Together        int    `json:"together"`         // target incidents that opened right after a source one
-	TargetIncidents int    `json:"target_incidents"` // all incidents of the target alert kind in the range
+	Together        int    `json:"together"`     // times the target opened incidents right after the source
+	TargetTimes     int    `json:"target_times"` // times the target opened incidents in the range
 }
 
 // NoiseRefire is one group of a service (its group key) whose incidents
