@@ -35,7 +35,7 @@ type noiseReportPage struct {
 
 // noiseSection is one table with its chart column: services, keys, rules.
 type noiseSection struct {
-	ID, Title, Empty string
+	ID, Heading, Title, Empty string
 	Rows             []noiseRowView
 }
 
@@ -98,15 +98,15 @@ func (u *UI) reportNoise(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Report, m.Suggestions, m.TZ = rep, rep.Suggestions, rep.TimeZone
-	services := noiseSection{ID: "services", Title: "Service", Empty: "No alerts or incidents in this range."}
+	services := noiseSection{ID: "services", Heading: "By service", Title: "Service", Empty: "No alerts or incidents in this range."}
 	for _, row := range rep.Services {
 		services.Rows = append(services.Rows, noiseRowView{Name: row.Name, Link: "/services/" + itoa(row.ID), NoiseCounts: row.NoiseCounts})
 	}
-	keys := noiseSection{ID: "keys", Title: "Integration key", Empty: "No alerts came through integration keys in this range."}
+	keys := noiseSection{ID: "keys", Heading: "By integration key", Title: "Integration key", Empty: "No alerts came through integration keys in this range."}
 	for _, row := range rep.IntegrationKeys {
 		keys.Rows = append(keys.Rows, noiseRowView{Name: row.ServiceName + " / " + row.Name, Link: "/services/" + itoa(row.ServiceID), NoiseCounts: row.NoiseCounts})
 	}
-	rules := noiseSection{ID: "rules", Title: "Classification rule", Empty: "No classification rule applied to an incident in this range."}
+	rules := noiseSection{ID: "rules", Heading: "By classification rule", Title: "Classification rule", Empty: "No classification rule applied to an incident in this range."}
 	for _, row := range rep.Rules {
 		rules.Rows = append(rules.Rows, noiseRowView{Name: row.Name, NoiseCounts: row.NoiseCounts})
 	}
