@@ -36,7 +36,7 @@ type noiseReportPage struct {
 // noiseSection is one table with its chart column: services, keys, rules.
 type noiseSection struct {
 	ID, Heading, Title, Empty string
-	Rows             []noiseRowView
+	Rows                      []noiseRowView
 }
 
 // noiseRowView is one row with the bars of its charts. Bars are inline
