@@ -147,7 +147,8 @@ const (
 )
 
 // Each dimension's rows: tag, id, name, service id, service name, then
-// the counts (incidents side) or the alert count (alerts side).
+// the counts (incidents side) or the alert count (alerts side). A rule's
+// alerts are those of the incidents it applied to and those it suppressed.
 var (
 	sqlNoiseByIncident = ` SELECT 's', inc.service_id, s.name, 0, '', ` + noiseCountCols + `
 	FROM inc JOIN services s ON s.id = inc.service_id GROUP BY inc.service_id, s.name
@@ -164,7 +165,9 @@ UNION ALL SELECT 'k', k.id, k.name, s.id, s.name, count(*)
 	WHERE a.first_seen >= $1 AND a.first_seen < $2 GROUP BY k.id, k.name, s.id, s.name
 UNION ALL SELECT 'r', 0, r.rule, 0, '', count(*)
 	FROM alerts a JOIN incident_rules r ON r.incident_id = a.incident_id
-	WHERE a.first_seen >= $1 AND a.first_seen < $2 GROUP BY r.rule`
+	WHERE a.first_seen >= $1 AND a.first_seen < $2 GROUP BY r.rule
+UNION ALL SELECT 'r', 0, a.suppressed_by, 0, '', count(*)
+	FROM alerts a WHERE a.suppressed_by IS NOT NULL AND a.first_seen >= $1 AND a.first_seen < $2 GROUP BY a.suppressed_by`
 )
 
 // sqlRefire is 1 for an incident i opened within $3 of another of its

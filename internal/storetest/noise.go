@@ -143,7 +143,8 @@ func testNoiseReportCounts(t *testing.T, open OpenFunc) {
 	must(t, err)
 	dbKey, err := n.st.CreateIntegrationKey(n.ctx, db.ID, "prom-db")
 	must(t, err)
-	n.rules("", vigil.ClassificationRule{Name: "db-sev2", When: `service == "db"`, Set: vigil.ClassificationSet{Sev: "SEV2"}})
+	n.rules("", vigil.ClassificationRule{Name: "db-sev2", When: `service == "db"`, Set: vigil.ClassificationSet{Sev: "SEV2"}},
+		vigil.ClassificationRule{Name: "quiet-tests", When: `labels.alertname == "Test"`, Set: vigil.ClassificationSet{Suppress: true}})
 
 	// The report covers [r0, r0+7d); Berlin is UTC+1 then, so its night
 	// (22:00–07:00) is 21:00–06:00 UTC.
@@ -175,22 +176,29 @@ func testNoiseReportCounts(t *testing.T, open OpenFunc) {
 	n.page(d2, at(2, 6, 32), false) // failed: not a page sent
 	n.ack(d2, at(2, 6, 33))
 
+	// Suppressed by a rule: an alert of api and of the rule, no incident.
+	n.clock.Set(at(3, 11, 0))
+	if r := n.send1(&vigil.Event{ServiceID: api.ID, IntegrationKeyID: &apiKey.ID, Action: vigil.ActionTrigger, DedupKey: "test-1",
+		Summary: "test", Severity: vigil.SeverityInfo, Labels: map[string]string{"alertname": "Test"}}); r.IncidentID != 0 || r.AlertID == 0 {
+		t.Fatalf("the test alert was not suppressed: %+v", r)
+	}
+
 	n.clock.Set(at(3, 12, 0))
 	_, err = n.st.DeclareIncident(n.ctx, vigil.IncidentDeclaration{ServiceID: api.ID, Title: "by hand"})
 	must(t, err)
 
 	rep, err := n.st.NoiseReport(n.ctx, vigil.NoiseQuery{Since: r0, Until: r0.AddDate(0, 0, 7), TimeZone: "Europe/Berlin"})
 	must(t, err)
-	apiCounts := vigil.NoiseCounts{Alerts: 2, Incidents: 3, Pages: 3, PagedIncidents: 2, AckedQuickly: 1, NightPages: 2, Noise: 1, Actionable: 1}
+	apiCounts := vigil.NoiseCounts{Alerts: 3, Incidents: 3, Pages: 3, PagedIncidents: 2, AckedQuickly: 1, NightPages: 2, Noise: 1, Actionable: 1}
 	apiKeyCounts := apiCounts
 	apiKeyCounts.Incidents = 2 // the declared incident came through no key
 	dbCounts := vigil.NoiseCounts{Alerts: 2, Incidents: 2, Pages: 2, PagedIncidents: 2, AckedQuickly: 1, NightPages: 1, Noise: 1}
 	want := &vigil.NoiseReport{
 		Since: r0, Until: r0.AddDate(0, 0, 7), TimeZone: "Europe/Berlin",
-		Totals:          vigil.NoiseCounts{Alerts: 4, Incidents: 5, Pages: 5, PagedIncidents: 4, AckedQuickly: 2, NightPages: 3, Noise: 2, Actionable: 1},
+		Totals:          vigil.NoiseCounts{Alerts: 5, Incidents: 5, Pages: 5, PagedIncidents: 4, AckedQuickly: 2, NightPages: 3, Noise: 2, Actionable: 1},
 		Services:        []vigil.NoiseRow{{ID: api.ID, Name: "api", NoiseCounts: apiCounts}, {ID: db.ID, Name: "db", NoiseCounts: dbCounts}},
 		IntegrationKeys: []vigil.NoiseRow{{ID: apiKey.ID, Name: "prom-api", ServiceID: api.ID, ServiceName: "api", NoiseCounts: apiKeyCounts}, {ID: dbKey.ID, Name: "prom-db", ServiceID: db.ID, ServiceName: "db", NoiseCounts: dbCounts}},
-		Rules:           []vigil.NoiseRow{{Name: "db-sev2", NoiseCounts: dbCounts}},
+		Rules:           []vigil.NoiseRow{{Name: "db-sev2", NoiseCounts: dbCounts}, {Name: "quiet-tests", NoiseCounts: vigil.NoiseCounts{Alerts: 1}}},
 		Suggestions:     []vigil.NoiseSuggestion{},
 		AlertGroups:     []vigil.NoiseAlertGroup{},
 		Pairs:           []vigil.NoisePair{},
