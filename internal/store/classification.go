@@ -185,12 +185,18 @@ func (db *DB) SetClassificationRules(ctx context.Context, set vigil.Classificati
 		if err := checkRuleTargets(ctx, q, set.Rules); err != nil {
 			return err
 		}
+		before, err := classificationSnapshot(ctx, q)
+		if err != nil {
+			return err
+		}
 		if _, err := q.exec(ctx, `UPDATE classification_rules SET rules = $1, time_zone = $2, version = version + 1, updated_at = $3, updated_by = $4 WHERE id = 1`,
 			string(body), set.TimeZone, micros(now), actor.Name); err != nil {
 			return err
 		}
-		_, err := q.exec(ctx, `DELETE FROM classification_failures`)
-		return err
+		if _, err := q.exec(ctx, `DELETE FROM classification_failures`); err != nil {
+			return err
+		}
+		return auditClassification(ctx, db, q, now, before)
 	})
 	if err != nil {
 		return nil, err

@@ -61,9 +61,12 @@ func (db *DB) CreateIntegrationKey(ctx context.Context, serviceID int64, name st
 			return err
 		}
 		k.CreatedAt = now
-		return q.queryRow(ctx, `INSERT INTO integration_keys (service_id, name, prefix, secret_hash, created_at)
+		if err := q.queryRow(ctx, `INSERT INTO integration_keys (service_id, name, prefix, secret_hash, created_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			serviceID, name, k.Prefix, vigil.HashSecret(secret), micros(now)).Scan(&k.ID)
+			serviceID, name, k.Prefix, vigil.HashSecret(secret), micros(now)).Scan(&k.ID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "integration_key.create", auditIntegrationKey, k.ID, nil, k)
 	})
 	if err != nil {
 		return nil, err
@@ -93,12 +96,19 @@ func (db *DB) FindIntegrationKeys(ctx context.Context, serviceID int64) ([]*vigi
 // first revocation time. CodeNotFound.
 func (db *DB) RevokeIntegrationKey(ctx context.Context, serviceID, keyID int64) error {
 	err := db.write(ctx, func(q querier, now time.Time) error {
-		n, err := q.exec(ctx, `UPDATE integration_keys SET revoked_at = COALESCE(revoked_at, $1)
-			WHERE id = $2 AND service_id = $3`, micros(now), keyID, serviceID)
-		if err == nil && n == 0 {
+		before, err := scanKey(q.queryRow(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE id = $1 AND service_id = $2", keyID, serviceID))
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("integration key", keyID)
 		}
-		return err
+		if err != nil || before.RevokedAt != nil {
+			return err // revoking again changes nothing
+		}
+		after, err := scanKey(q.queryRow(ctx, `UPDATE integration_keys SET revoked_at = $1
+			WHERE id = $2 RETURNING `+keyCols, micros(now), keyID))
+		if err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "integration_key.revoke", auditIntegrationKey, keyID, before, after)
 	})
 	if err == nil {
 		db.keys.forget(func(k *vigil.IntegrationKey) bool { return k.ID == keyID })
@@ -146,14 +156,20 @@ func (db *DB) SetMappingRules(ctx context.Context, keyID int64, rules []vigil.Ma
 		doc = sql.NullString{String: string(b), Valid: true}
 	}
 	var k *vigil.IntegrationKey
-	err := db.write(ctx, func(q querier, _ time.Time) error {
-		var err error
-		k, err = scanKey(q.queryRow(ctx, `UPDATE integration_keys SET rules = $1, rules_revision = rules_revision + 1
-			WHERE id = $2 RETURNING `+keyCols, doc, keyID))
+	err := db.write(ctx, func(q querier, now time.Time) error {
+		before, err := scanKey(q.queryRow(ctx, "SELECT "+keyCols+" FROM integration_keys WHERE id = $1", keyID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("integration key", keyID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		k, err = scanKey(q.queryRow(ctx, `UPDATE integration_keys SET rules = $1, rules_revision = rules_revision + 1
+			WHERE id = $2 RETURNING `+keyCols, doc, keyID))
+		if err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "integration_key.rules_update", auditIntegrationKey, keyID, before, k)
 	})
 	if err != nil {
 		return nil, err
@@ -301,7 +317,10 @@ func (db *DB) CreateAPIToken(ctx context.Context, name, role, secret string) (*v
 		if uniqueViolation(err) {
 			return vigil.Errorf(vigil.CodeConflict, "this token secret is already in use")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "api_token.create", auditAPIToken, t.ID, nil, t)
 	})
 	if err != nil {
 		return nil, err

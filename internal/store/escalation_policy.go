@@ -68,8 +68,11 @@ func (db *DB) CreateEscalationPolicy(ctx context.Context, p *vigil.EscalationPol
 		if uniqueViolation(err) {
 			return errPolicyNameTaken
 		}
+		if err != nil {
+			return err
+		}
 		p.CreatedAt, p.UpdatedAt = now, now
-		return err
+		return db.audit(ctx, q, now, "escalation_policy.create", auditEscalationPolicy, p.ID, nil, p)
 	})
 }
 
@@ -78,6 +81,10 @@ func (db *DB) CreateEscalationPolicy(ctx context.Context, p *vigil.EscalationPol
 func (db *DB) UpdateEscalationPolicy(ctx context.Context, p *vigil.EscalationPolicy) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
 		steps, err := checkPolicy(ctx, q, p)
+		if err != nil {
+			return err
+		}
+		before, err := snapshot(ctx, q, scanPolicy, "SELECT "+policyCols+" FROM escalation_policies WHERE id = $1", p.ID)
 		if err != nil {
 			return err
 		}
@@ -93,7 +100,10 @@ func (db *DB) UpdateEscalationPolicy(ctx context.Context, p *vigil.EscalationPol
 			return notFound("escalation policy", p.ID)
 		}
 		p.UpdatedAt = now
-		return q.queryRow(ctx, "SELECT created_at FROM escalation_policies WHERE id = $1", p.ID).Scan(microsInto(&p.CreatedAt))
+		if err := q.queryRow(ctx, "SELECT created_at FROM escalation_policies WHERE id = $1", p.ID).Scan(microsInto(&p.CreatedAt)); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "escalation_policy.update", auditEscalationPolicy, p.ID, before, p)
 	})
 }
 
@@ -119,10 +129,13 @@ func (db *DB) DeleteEscalationPolicy(ctx context.Context, id int64) error {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		n, err := q.exec(ctx, "DELETE FROM escalation_policies WHERE id = $1", id)
-		if err == nil && n == 0 {
+		before, err := scanPolicy(q.queryRow(ctx, "DELETE FROM escalation_policies WHERE id = $1 RETURNING "+policyCols, id))
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("escalation policy", id)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "escalation_policy.delete", auditEscalationPolicy, id, before, nil)
 	})
 }

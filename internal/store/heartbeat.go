@@ -93,7 +93,7 @@ func (db *DB) CreateHeartbeat(ctx context.Context, h *vigil.Heartbeat) error {
 		}
 		h.ID, h.ServiceName, h.Expired, h.LastPingAt, h.ExpiredAt = id, service, false, nil, nil
 		h.DueAt, h.CreatedAt, h.UpdatedAt = due, now, now
-		return nil
+		return db.audit(ctx, q, now, "heartbeat.create", auditHeartbeat, id, nil, h)
 	})
 }
 
@@ -196,8 +196,11 @@ func (db *DB) UpdateHeartbeat(ctx context.Context, id int64, u vigil.HeartbeatUp
 		if uniqueViolation(err) {
 			return errHeartbeatNameTaken
 		}
+		if err != nil {
+			return err
+		}
 		out = h
-		return err
+		return db.audit(ctx, q, now, "heartbeat.update", auditHeartbeat, id, &old, h)
 	})
 	if err != nil {
 		return nil, err
@@ -227,8 +230,10 @@ func (db *DB) DeleteHeartbeat(ctx context.Context, id int64) error {
 		if err := db.resolveExpired(ctx, q, now, actor, h); err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, "DELETE FROM heartbeats WHERE id = $1", id)
-		return err
+		if _, err = q.exec(ctx, "DELETE FROM heartbeats WHERE id = $1", id); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "heartbeat.delete", auditHeartbeat, id, h, nil)
 	})
 }
 

@@ -172,6 +172,9 @@ func (db *DB) DeclareIncident(ctx context.Context, d vigil.IncidentDeclaration) 
 		if d.Description != "" {
 			msg += ": " + d.Description
 		}
+		if err := db.audit(ctx, q, now, "incident.declare", auditIncident, inc.ID, nil, stateOf(inc)); err != nil {
+			return err
+		}
 		return db.addEntry(ctx, q, inc.ID, now, actor, vigil.EntryCreated, msg, nil)
 	})
 	if err != nil {
@@ -235,7 +238,11 @@ func (db *DB) AcknowledgeIncident(ctx context.Context, id int64) (*vigil.Inciden
 		case vigil.IncidentAcknowledged:
 			return nil
 		}
-		return db.acknowledge(ctx, q, now, inc, actor)
+		before := stateOf(inc)
+		if err := db.acknowledge(ctx, q, now, inc, actor); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "incident.acknowledge", auditIncident, id, before, stateOf(inc))
 	})
 }
 
@@ -270,7 +277,11 @@ func (db *DB) ResolveIncident(ctx context.Context, id int64) (*vigil.Incident, e
 		case n > 1:
 			msg += fmt.Sprintf("; its %d firing alerts were resolved too", n)
 		}
-		return db.resolve(ctx, q, now, inc, actor, msg)
+		before := stateOf(inc)
+		if err := db.resolve(ctx, q, now, inc, actor, msg); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "incident.resolve", auditIncident, id, before, stateOf(inc))
 	})
 }
 
@@ -292,6 +303,7 @@ func (db *DB) ReopenIncident(ctx context.Context, id int64) (*vigil.Incident, er
 		if inc.Status != vigil.IncidentResolved {
 			return vigil.Errorf(vigil.CodeConflict, "incident %s is not resolved", inc.Number())
 		}
+		before := stateOf(inc)
 		if _, err := q.exec(ctx, `UPDATE incidents SET status = $1, acknowledged_at = NULL, acknowledged_by = '',
 			resolved_at = NULL, resolved_by = '', updated_at = $2 WHERE id = $3`, vigil.IncidentTriggered, micros(now), id); err != nil {
 			return err
@@ -299,6 +311,9 @@ func (db *DB) ReopenIncident(ctx context.Context, id int64) (*vigil.Incident, er
 		inc.Status, inc.UpdatedAt = vigil.IncidentTriggered, now
 		inc.AcknowledgedAt, inc.AcknowledgedBy, inc.ResolvedAt, inc.ResolvedBy = nil, "", nil, ""
 		if err := db.restartEscalation(ctx, q, now, id); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, q, now, "incident.reopen", auditIncident, id, before, stateOf(inc)); err != nil {
 			return err
 		}
 		return db.addEntry(ctx, q, id, now, actor, vigil.EntryReopened, "Reopened by "+by(actor), nil)
@@ -312,6 +327,7 @@ func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpda
 		return nil, err
 	}
 	return db.changeIncident(ctx, id, func(q querier, now time.Time, inc *vigil.Incident, actor vigil.Actor) error {
+		before := stateOf(inc)
 		changed := false
 		if u.Title != nil {
 			if t := strings.TrimSpace(*u.Title); t != inc.Title {
@@ -332,9 +348,11 @@ func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpda
 			return nil
 		}
 		inc.UpdatedAt = now
-		_, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, updated_at = $3 WHERE id = $4",
-			inc.Title, string(inc.Severity), micros(now), id)
-		return err
+		if _, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, updated_at = $3 WHERE id = $4",
+			inc.Title, string(inc.Severity), micros(now), id); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "incident.update", auditIncident, id, before, stateOf(inc))
 	})
 }
 

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -87,6 +89,9 @@ func (db *DB) CreateInhibitRule(ctx context.Context, r *vigil.InhibitRule) error
 		if err != nil {
 			return err
 		}
+		if err := auditRow(ctx, db, q, now, "inhibit_rule.create", auditInhibitRule, r.ID, nil, scanInhibitRule, "SELECT "+inhibitCols+" FROM inhibit_rules WHERE id = $1"); err != nil {
+			return err
+		}
 		return db.rulesChanged(ctx, q, now)
 	})
 }
@@ -96,6 +101,10 @@ func (db *DB) CreateInhibitRule(ctx context.Context, r *vigil.InhibitRule) error
 func (db *DB) UpdateInhibitRule(ctx context.Context, r *vigil.InhibitRule) error {
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		source, target, equal, err := checkInhibitRule(r)
+		if err != nil {
+			return err
+		}
+		before, err := snapshot(ctx, q, scanInhibitRule, "SELECT "+inhibitCols+" FROM inhibit_rules WHERE id = $1", r.ID)
 		if err != nil {
 			return err
 		}
@@ -109,6 +118,9 @@ func (db *DB) UpdateInhibitRule(ctx context.Context, r *vigil.InhibitRule) error
 		}
 		if n == 0 {
 			return notFound("inhibit rule", r.ID)
+		}
+		if err := auditRow(ctx, db, q, now, "inhibit_rule.update", auditInhibitRule, r.ID, before, scanInhibitRule, "SELECT "+inhibitCols+" FROM inhibit_rules WHERE id = $1"); err != nil {
+			return err
 		}
 		if err := recheckHeld(ctx, q, now, "inhibited_by_rule", r.ID); err != nil {
 			return err
@@ -135,12 +147,15 @@ func (db *DB) ListInhibitRules(ctx context.Context) ([]*vigil.InhibitRule, error
 // DeleteInhibitRule removes it; the alerts it muted are released.
 func (db *DB) DeleteInhibitRule(ctx context.Context, id int64) error {
 	err := db.write(ctx, func(q querier, now time.Time) error {
-		n, err := q.exec(ctx, "DELETE FROM inhibit_rules WHERE id = $1", id)
+		before, err := scanInhibitRule(q.queryRow(ctx, "DELETE FROM inhibit_rules WHERE id = $1 RETURNING "+inhibitCols, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("inhibit rule", id)
+		}
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return notFound("inhibit rule", id)
+		if err := db.audit(ctx, q, now, "inhibit_rule.delete", auditInhibitRule, id, before, nil); err != nil {
+			return err
 		}
 		if err := recheckHeld(ctx, q, now, "inhibited_by_rule", id); err != nil {
 			return err

@@ -168,6 +168,9 @@ func (db *DB) CreateMaintenanceWindow(ctx context.Context, w *vigil.MaintenanceW
 			return err
 		}
 		w.CreatedAt, w.UpdatedAt = now, now
+		if err := auditRow(ctx, db, q, now, "maintenance_window.create", auditMaintenanceWindow, w.ID, nil, scanMaintenance, "SELECT "+maintenanceCols+" FROM maintenance_windows WHERE id = $1"); err != nil {
+			return err
+		}
 		return bumpHolds(ctx, q, now, false)
 	})
 	if err != nil {
@@ -197,6 +200,10 @@ func (db *DB) UpdateMaintenanceWindow(ctx context.Context, w *vigil.MaintenanceW
 		if err != nil {
 			return err
 		}
+		before, err := snapshot(ctx, q, scanMaintenance, "SELECT "+maintenanceCols+" FROM maintenance_windows WHERE id = $1", w.ID)
+		if err != nil {
+			return err
+		}
 		cnt, err := q.exec(ctx, `UPDATE maintenance_windows SET name = $1, service_ids = $2, matchers = $3, starts_at = $4, ends_at = $5,
 			recurrence = $6, time_zone = $7, created_by = $8, updated_at = $9 WHERE id = $10`,
 			w.Name, services, matchers, micros(w.Start), nullTime(w.End), recurrence, w.TimeZone, w.CreatedBy, micros(now), w.ID)
@@ -214,6 +221,9 @@ func (db *DB) UpdateMaintenanceWindow(ctx context.Context, w *vigil.MaintenanceW
 			return err
 		}
 		w.CreatedAt, w.UpdatedAt = fromMicros(created), now
+		if err := auditRow(ctx, db, q, now, "maintenance_window.update", auditMaintenanceWindow, w.ID, before, scanMaintenance, "SELECT "+maintenanceCols+" FROM maintenance_windows WHERE id = $1"); err != nil {
+			return err
+		}
 		if err := recheckHeld(ctx, q, now, "held_by_window", w.ID); err != nil {
 			return err
 		}
@@ -253,12 +263,15 @@ func (db *DB) ListMaintenanceWindows(ctx context.Context) ([]*vigil.MaintenanceW
 // DeleteMaintenanceWindow removes it; the alerts it held are released.
 func (db *DB) DeleteMaintenanceWindow(ctx context.Context, id int64) error {
 	err := db.write(ctx, func(q querier, now time.Time) error {
-		n, err := q.exec(ctx, "DELETE FROM maintenance_windows WHERE id = $1", id)
+		before, err := scanMaintenance(q.queryRow(ctx, "DELETE FROM maintenance_windows WHERE id = $1 RETURNING "+maintenanceCols, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("maintenance window", id)
+		}
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return notFound("maintenance window", id)
+		if err := db.audit(ctx, q, now, "maintenance_window.delete", auditMaintenanceWindow, id, before, nil); err != nil {
+			return err
 		}
 		if err := recheckHeld(ctx, q, now, "held_by_window", id); err != nil {
 			return err

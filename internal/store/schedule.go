@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -73,8 +74,11 @@ func (db *DB) CreateSchedule(ctx context.Context, s *vigil.Schedule) error {
 		if uniqueViolation(err) {
 			return errScheduleNameTaken
 		}
+		if err != nil {
+			return err
+		}
 		s.CreatedAt, s.UpdatedAt = now, now
-		return err
+		return db.audit(ctx, q, now, "schedule.create", auditSchedule, s.ID, nil, s)
 	})
 }
 
@@ -82,6 +86,10 @@ func (db *DB) CreateSchedule(ctx context.Context, s *vigil.Schedule) error {
 func (db *DB) UpdateSchedule(ctx context.Context, s *vigil.Schedule) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
 		layers, err := checkSchedule(ctx, q, s)
+		if err != nil {
+			return err
+		}
+		before, err := snapshot(ctx, q, scanSchedule, "SELECT "+scheduleCols+" FROM schedules WHERE id = $1", s.ID)
 		if err != nil {
 			return err
 		}
@@ -97,7 +105,10 @@ func (db *DB) UpdateSchedule(ctx context.Context, s *vigil.Schedule) error {
 			return notFound("schedule", s.ID)
 		}
 		s.UpdatedAt = now
-		return q.queryRow(ctx, "SELECT created_at FROM schedules WHERE id = $1", s.ID).Scan(microsInto(&s.CreatedAt))
+		if err := q.queryRow(ctx, "SELECT created_at FROM schedules WHERE id = $1", s.ID).Scan(microsInto(&s.CreatedAt)); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "schedule.update", auditSchedule, s.ID, before, s)
 	})
 }
 
@@ -127,11 +138,14 @@ func (db *DB) DeleteSchedule(ctx context.Context, id int64) error {
 				}
 			}
 		}
-		n, err := q.exec(ctx, "DELETE FROM schedules WHERE id = $1", id)
-		if err == nil && n == 0 {
+		before, err := scanSchedule(q.queryRow(ctx, "DELETE FROM schedules WHERE id = $1 RETURNING "+scheduleCols, id))
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("schedule", id)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "schedule.delete", auditSchedule, id, before, nil)
 	})
 }
 
@@ -163,8 +177,11 @@ func (db *DB) CreateOverride(ctx context.Context, o *vigil.Override) error {
 			return err
 		}
 		o.CreatedAt = now
-		return q.queryRow(ctx, `INSERT INTO schedule_overrides (schedule_id, user_id, start_at, end_at, created_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, o.ScheduleID, o.UserID, micros(o.Start), micros(o.End), micros(now)).Scan(&o.ID)
+		if err := q.queryRow(ctx, `INSERT INTO schedule_overrides (schedule_id, user_id, start_at, end_at, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, o.ScheduleID, o.UserID, micros(o.Start), micros(o.End), micros(now)).Scan(&o.ID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "override.create", auditOverride, o.ID, nil, o)
 	})
 }
 
@@ -176,7 +193,8 @@ func (db *DB) ListOverrides(ctx context.Context, scheduleID int64, from, to time
 
 // DeleteOverride removes one override.
 func (db *DB) DeleteOverride(ctx context.Context, scheduleID, id int64) error {
-	return deleteWhere(ctx, db, "override", id, "DELETE FROM schedule_overrides WHERE id = $1 AND schedule_id = $2", id, scheduleID)
+	return deleteAudited(ctx, db, "override", auditOverride, id, scanOverride,
+		"DELETE FROM schedule_overrides WHERE id = $1 AND schedule_id = $2 RETURNING "+overrideCols, id, scheduleID)
 }
 
 // forgetUser removes a deleted user from schedule layers (a layer left

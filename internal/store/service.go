@@ -63,7 +63,7 @@ func (db *DB) CreateService(ctx context.Context, s *vigil.Service) error {
 			return err
 		}
 		s.CreatedAt, s.UpdatedAt = now, now
-		return nil
+		return db.audit(ctx, q, now, "service.create", auditService, s.ID, nil, s)
 	})
 }
 
@@ -122,6 +122,7 @@ func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpda
 		if err != nil {
 			return err
 		}
+		before := *s
 		if upd.Name != nil {
 			s.Name = *upd.Name
 		}
@@ -156,9 +157,12 @@ func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpda
 		if uniqueViolation(err) {
 			return errNameTaken
 		}
+		if err != nil {
+			return err
+		}
 		s.UpdatedAt = now
 		out = s
-		return err
+		return db.audit(ctx, q, now, "service.update", auditService, id, &before, s)
 	})
 	if err != nil {
 		return nil, err
@@ -172,7 +176,7 @@ func (db *DB) DeleteService(ctx context.Context, id int64) error {
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		// The lock keeps a concurrent first alert from opening an incident
 		// meanwhile (it locks the service row too).
-		err := q.queryRow(ctx, "SELECT id FROM services WHERE id = $1"+db.dialect.forUpdate(), id).Scan(&id)
+		before, err := scanService(q.queryRow(ctx, "SELECT "+serviceCols+" FROM services WHERE id = $1"+db.dialect.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("service", id)
 		}
@@ -190,6 +194,9 @@ func (db *DB) DeleteService(ctx context.Context, id int64) error {
 			return err
 		}
 		if _, err := q.exec(ctx, "DELETE FROM services WHERE id = $1", id); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, q, now, "service.delete", auditService, id, before, nil); err != nil {
 			return err
 		}
 		return forgetWindowService(ctx, q, now, id)

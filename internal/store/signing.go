@@ -35,11 +35,27 @@ func (db *DB) SigningKey(ctx context.Context, purpose string) ([]byte, error) {
 func (db *DB) RotateSigningKey(ctx context.Context, purpose string) error {
 	fresh := newSigningKey()
 	return db.write(ctx, func(q querier, now time.Time) error {
-		_, err := q.exec(ctx, `INSERT INTO signing_keys (name, secret, created_at) VALUES ($1, $2, $3)
+		var before any
+		var created int64
+		err := q.queryRow(ctx, "SELECT created_at FROM signing_keys WHERE name = $1", purpose).Scan(&created)
+		if err == nil {
+			before = signingKeyState{Purpose: purpose, CreatedAt: fromMicros(created)}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := q.exec(ctx, `INSERT INTO signing_keys (name, secret, created_at) VALUES ($1, $2, $3)
 			ON CONFLICT (name) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`,
-			purpose, fresh, micros(now))
-		return err
+			purpose, fresh, micros(now)); err != nil {
+			return err
+		}
+		// The key itself never reaches the log: only which one and when.
+		return db.audit(ctx, q, now, "signing_key.rotate", auditSigningKey, 0, before, signingKeyState{Purpose: purpose, CreatedAt: now})
 	})
+}
+
+type signingKeyState struct {
+	Purpose   string    `json:"purpose"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func (db *DB) readSigningKey(ctx context.Context, purpose string) ([]byte, error) {

@@ -164,7 +164,10 @@ func (db *DB) CreateSilence(ctx context.Context, s *vigil.Silence) error {
 		if err := prepareSilence(ctx, s, now); err != nil {
 			return err
 		}
-		return db.insertSilence(ctx, q, s, now)
+		if err := db.insertSilence(ctx, q, s, now); err != nil {
+			return err
+		}
+		return auditRow(ctx, db, q, now, "silence.create", auditSilence, s.ID, nil, scanSilence, sqlSilenceByID)
 	})
 	if err != nil {
 		return err
@@ -172,6 +175,8 @@ func (db *DB) CreateSilence(ctx context.Context, s *vigil.Silence) error {
 	s.Fill(now)
 	return nil
 }
+
+const sqlSilenceByID = "SELECT " + silenceCols + " FROM silences WHERE id = $1"
 
 // canUpdateSilence is Alertmanager's rule (silence.canUpdate) for changing
 // a silence in place rather than replacing it: same matchers (and, in
@@ -230,17 +235,26 @@ func (db *DB) UpdateSilence(ctx context.Context, id int64, s *vigil.Silence) err
 				return err
 			}
 			s.ID, s.UUID, s.CreatedAt, s.UpdatedAt, s.LastMatchedAt = prev.ID, prev.UUID, prev.CreatedAt, now, prev.LastMatchedAt
-			_, err = q.exec(ctx, sqlBumpSilences)
-			return err
+			if _, err = q.exec(ctx, sqlBumpSilences); err != nil {
+				return err
+			}
+			return auditRow(ctx, db, q, now, "silence.update", auditSilence, id, prev, scanSilence, sqlSilenceByID)
 		}
 		// Replaced: the old silence stays in the history, expired.
 		if prev.StateAt(now) != vigil.SilenceExpired {
+			before := *prev
 			if err := expireSilenceRow(ctx, q, prev, now); err != nil {
+				return err
+			}
+			if err := auditRow(ctx, db, q, now, "silence.expire", auditSilence, id, &before, scanSilence, sqlSilenceByID); err != nil {
 				return err
 			}
 			replaced = true
 		}
-		return db.insertSilence(ctx, q, s, now)
+		if err := db.insertSilence(ctx, q, s, now); err != nil {
+			return err
+		}
+		return auditRow(ctx, db, q, now, "silence.create", auditSilence, s.ID, nil, scanSilence, sqlSilenceByID)
 	})
 	if err != nil {
 		return err
@@ -286,7 +300,11 @@ func (db *DB) ExpireSilence(ctx context.Context, id int64) (*vigil.Silence, erro
 			return err
 		}
 		expired = true
-		return expireSilenceRow(ctx, q, s, now)
+		before := *s
+		if err := expireSilenceRow(ctx, q, s, now); err != nil {
+			return err
+		}
+		return auditRow(ctx, db, q, now, "silence.expire", auditSilence, id, &before, scanSilence, sqlSilenceByID)
 	})
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func (db *DB) CreateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 			return err
 		}
 		g.CreatedAt, g.UpdatedAt = now, now
-		return nil
+		return db.audit(ctx, q, now, "stakeholder_group.create", auditStakeholderGroup, g.ID, nil, g)
 	})
 }
 
@@ -84,6 +84,10 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
+		before, err := snapshot(ctx, q, scanStakeholderGroup, "SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1", g.ID)
+		if err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, `UPDATE stakeholder_groups SET name = $1, name_key = $2, description = $3, channels = $4, min_severity = $5,
 			updated_at = $6 WHERE id = $7`,
 			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), micros(now), g.ID)
@@ -97,7 +101,10 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 			return notFound("stakeholder group", g.ID)
 		}
 		g.UpdatedAt = now
-		return q.queryRow(ctx, "SELECT created_at FROM stakeholder_groups WHERE id = $1", g.ID).Scan(microsInto(&g.CreatedAt))
+		if err := q.queryRow(ctx, "SELECT created_at FROM stakeholder_groups WHERE id = $1", g.ID).Scan(microsInto(&g.CreatedAt)); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "stakeholder_group.update", auditStakeholderGroup, g.ID, before, g)
 	})
 }
 
@@ -116,7 +123,8 @@ func (db *DB) ListStakeholderGroups(ctx context.Context) ([]*vigil.StakeholderGr
 
 // DeleteStakeholderGroup removes a group; CodeNotFound.
 func (db *DB) DeleteStakeholderGroup(ctx context.Context, id int64) error {
-	return deleteWhere(ctx, db, "stakeholder group", id, "DELETE FROM stakeholder_groups WHERE id = $1", id)
+	return deleteAudited(ctx, db, "stakeholder group", auditStakeholderGroup, id, scanStakeholderGroup,
+		"DELETE FROM stakeholder_groups WHERE id = $1 RETURNING "+stakeholderCols, id)
 }
 
 // statusUpdateData is the data of a status update's timeline entry.

@@ -42,7 +42,10 @@ func (db *DB) CreateTeam(ctx context.Context, t *vigil.Team) error {
 			return err
 		}
 		t.CreatedAt, t.UpdatedAt = now, now
-		return setMembers(ctx, q, t)
+		if err := setMembers(ctx, q, t); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "team.create", auditTeam, t.ID, nil, t)
 	})
 }
 
@@ -52,6 +55,10 @@ func (db *DB) UpdateTeam(ctx context.Context, t *vigil.Team) error {
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
+		before, err := teamSnapshot(ctx, q, t.ID)
+		if err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, "UPDATE teams SET name = $1, description = $2, updated_at = $3 WHERE id = $4", t.Name, t.Description, micros(now), t.ID)
 		if uniqueViolation(err) {
 			return errTeamNameTaken
@@ -69,7 +76,10 @@ func (db *DB) UpdateTeam(ctx context.Context, t *vigil.Team) error {
 		if err := q.queryRow(ctx, "SELECT created_at FROM teams WHERE id = $1", t.ID).Scan(microsInto(&t.CreatedAt)); err != nil {
 			return err
 		}
-		return setMembers(ctx, q, t)
+		if err := setMembers(ctx, q, t); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "team.update", auditTeam, t.ID, before, t)
 	})
 }
 
@@ -152,11 +162,18 @@ func loadMembers(ctx context.Context, q querier, teams []*vigil.Team) error {
 // keep working without an owner.
 func (db *DB) DeleteTeam(ctx context.Context, id int64) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
+		before, err := teamSnapshot(ctx, q, id)
+		if err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, "DELETE FROM teams WHERE id = $1", id)
 		if err == nil && n == 0 {
 			return notFound("team", id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := db.audit(ctx, q, now, "team.delete", auditTeam, id, before, nil); err != nil {
 			return err
 		}
 		return db.forgetTarget(ctx, q, now, vigil.TargetTeam, id)

@@ -37,8 +37,11 @@ func (db *DB) CreateUser(ctx context.Context, u *vigil.User) error {
 		if uniqueViolation(err) {
 			return errEmailTaken
 		}
+		if err != nil {
+			return err
+		}
 		u.CreatedAt, u.UpdatedAt = now, now
-		return err
+		return db.audit(ctx, q, now, "user.create", auditUser, u.ID, nil, u)
 	})
 }
 
@@ -48,6 +51,10 @@ func (db *DB) UpdateUser(ctx context.Context, u *vigil.User) error {
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
+		before, err := snapshot(ctx, q, scanUser, "SELECT "+userCols+" FROM users WHERE id = $1", u.ID)
+		if err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, `UPDATE users SET name = $1, email = $2, time_zone = $3, updated_at = $4 WHERE id = $5`,
 			u.Name, u.Email, u.TimeZone, micros(now), u.ID)
 		if uniqueViolation(err) {
@@ -59,7 +66,11 @@ func (db *DB) UpdateUser(ctx context.Context, u *vigil.User) error {
 		if n == 0 {
 			return notFound("user", u.ID)
 		}
-		return q.queryRow(ctx, "SELECT created_at FROM users WHERE id = $1", u.ID).Scan(microsInto(&u.CreatedAt))
+		u.UpdatedAt = now
+		if err := q.queryRow(ctx, "SELECT created_at FROM users WHERE id = $1", u.ID).Scan(microsInto(&u.CreatedAt)); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "user.update", auditUser, u.ID, before, u)
 	})
 }
 
@@ -78,12 +89,15 @@ func (db *DB) ListUsers(ctx context.Context) ([]*vigil.User, error) {
 // steps naming them are rewritten without them.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
-		n, err := q.exec(ctx, "DELETE FROM users WHERE id = $1", id)
+		before, err := scanUser(q.queryRow(ctx, "DELETE FROM users WHERE id = $1 RETURNING "+userCols, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", id)
+		}
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return notFound("user", id)
+		if err := db.audit(ctx, q, now, "user.delete", auditUser, id, before, nil); err != nil {
+			return err
 		}
 		return db.forgetUser(ctx, q, now, id)
 	})
@@ -113,8 +127,11 @@ func (db *DB) CreateContactMethod(ctx context.Context, m *vigil.ContactMethod) e
 			return err
 		}
 		m.CreatedAt = now
-		return q.queryRow(ctx, `INSERT INTO contact_methods (user_id, name, type, address, disabled, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.UserID, m.Name, m.Type, m.Address, m.Disabled, micros(now)).Scan(&m.ID)
+		if err := q.queryRow(ctx, `INSERT INTO contact_methods (user_id, name, type, address, disabled, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.UserID, m.Name, m.Type, m.Address, m.Disabled, micros(now)).Scan(&m.ID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "contact_method.create", auditContactMethod, m.ID, nil, m)
 	})
 }
 
@@ -133,9 +150,11 @@ func (db *DB) UpdateContactMethod(ctx context.Context, m *vigil.ContactMethod) e
 		if err := m.Validate(); err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, "UPDATE contact_methods SET name = $1, address = $2, disabled = $3 WHERE id = $4",
-			m.Name, m.Address, m.Disabled, m.ID)
-		return err
+		if _, err = q.exec(ctx, "UPDATE contact_methods SET name = $1, address = $2, disabled = $3 WHERE id = $4",
+			m.Name, m.Address, m.Disabled, m.ID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "contact_method.update", auditContactMethod, m.ID, old, m)
 	})
 }
 
@@ -170,7 +189,8 @@ func (db *DB) FindContactMethodsByAddress(ctx context.Context, address string, t
 
 // DeleteContactMethod removes it with the rules that use it.
 func (db *DB) DeleteContactMethod(ctx context.Context, userID, id int64) error {
-	return deleteWhere(ctx, db, "contact method", id, "DELETE FROM contact_methods WHERE id = $1 AND user_id = $2", id, userID)
+	return deleteAudited(ctx, db, "contact method", auditContactMethod, id, scanContact,
+		"DELETE FROM contact_methods WHERE id = $1 AND user_id = $2 RETURNING "+contactCols, id, userID)
 }
 
 const ruleCols = "id, user_id, contact_method_id, delay_micros, created_at"
@@ -202,8 +222,11 @@ func (db *DB) CreateNotificationRule(ctx context.Context, r *vigil.NotificationR
 			return err
 		}
 		r.CreatedAt = now
-		return q.queryRow(ctx, `INSERT INTO notification_rules (user_id, contact_method_id, delay_micros, created_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, r.UserID, r.ContactMethodID, time.Duration(r.Delay).Microseconds(), micros(now)).Scan(&r.ID)
+		if err := q.queryRow(ctx, `INSERT INTO notification_rules (user_id, contact_method_id, delay_micros, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, r.UserID, r.ContactMethodID, time.Duration(r.Delay).Microseconds(), micros(now)).Scan(&r.ID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "notification_rule.create", auditNotificationRule, r.ID, nil, r)
 	})
 }
 
@@ -214,7 +237,8 @@ func (db *DB) ListNotificationRules(ctx context.Context, userID int64) ([]*vigil
 
 // DeleteNotificationRule removes one rule.
 func (db *DB) DeleteNotificationRule(ctx context.Context, userID, id int64) error {
-	return deleteWhere(ctx, db, "notification rule", id, "DELETE FROM notification_rules WHERE id = $1 AND user_id = $2", id, userID)
+	return deleteAudited(ctx, db, "notification rule", auditNotificationRule, id, scanRule,
+		"DELETE FROM notification_rules WHERE id = $1 AND user_id = $2 RETURNING "+ruleCols, id, userID)
 }
 
 // Helpers shared by the on-call stores.
@@ -243,16 +267,6 @@ func listAll[T any](ctx context.Context, db *DB, scan func(row) (T, error), quer
 		out = []T{}
 	}
 	return out, err
-}
-
-func deleteWhere(ctx context.Context, db *DB, what string, id int64, query string, args ...any) error {
-	return db.write(ctx, func(q querier, now time.Time) error {
-		n, err := q.exec(ctx, query, args...)
-		if err == nil && n == 0 {
-			return notFound(what, id)
-		}
-		return err
-	})
 }
 
 // exists returns CodeNotFound unless table has a row with id.

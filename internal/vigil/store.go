@@ -28,6 +28,7 @@ type Store interface {
 	ClassificationService
 	RuleTestService
 	NoiseService
+	AuditService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).
