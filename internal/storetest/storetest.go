@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Noise", RunNoise},
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
+		{"Audit", RunAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
