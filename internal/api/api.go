@@ -113,7 +113,11 @@ type Route struct {
 	// Query lists the query parameters the handler reads.
 	Query []Param
 	// Format labels ingest metrics ("native"); empty for other routes.
-	Format  string
+	Format string
+	// Role is the role a caller needs beyond authentication; "" means any
+	// authenticated caller. Every API token is an admin today; the roles
+	// work enforces this field (the audit log is vigil.RoleAdmin).
+	Role    string
 	Handler http.Handler
 }
 
@@ -246,5 +250,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.stakeholderRoutes()...)
 	routes = append(routes, a.classificationRoutes()...)
 	routes = append(routes, a.noiseRoutes()...)
+	routes = append(routes, a.auditRoutes()...)
 	return routes
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -30,7 +31,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w}
 		// The mux records the matched pattern on this request value, so
 		// the deferred function can label metrics with it.
-		r = r.WithContext(api.WithLogger(r.Context(), s.log))
+		r = r.WithContext(vigil.WithAddress(api.WithLogger(r.Context(), s.log), remoteHost(r))) // the address for the audit log
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -67,6 +68,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// remoteHost is the peer's address without its port. A proxy's
+// forwarding headers are not trusted: anyone could send them.
+func remoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // routeLabel is the matched pattern without its method ("/api/v1/incidents/{id}"),

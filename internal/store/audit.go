@@ -66,14 +66,19 @@ func auditJSON(v any) (any, error) {
 	if r, ok := v.(json.RawMessage); ok {
 		return string(r), nil
 	}
-	out, err := json.Marshal(safe(v))
-	if err != nil {
+	// Without HTML escaping, so a search for "<" finds it: the log is
+	// data, and every page escapes what it shows.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(safe(v)); err != nil {
 		return nil, err
 	}
-	if string(out) == "null" {
+	out := strings.TrimSuffix(b.String(), "\n")
+	if out == "null" {
 		return nil, nil
 	}
-	return string(out), nil
+	return out, nil
 }
 
 // safe returns what of v may be written to the audit log: integration keys
