@@ -77,6 +77,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newExportCmd(e),
 		newDevCmd(e),
 		newReportCmd(e),
+		newAuditCmd(e),
 	)
 	return root
 }

@@ -1,8 +1,10 @@
 package vigil
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,4 +98,70 @@ func WithAddress(ctx context.Context, addr string) context.Context {
 func AddressFromContext(ctx context.Context) string {
 	s, _ := ctx.Value(addressKey{}).(string)
 	return s
+}
+
+// AuditChange is one top-level field an audited change touched, with its
+// value before and after as compact JSON ("" when absent on that side).
+type AuditChange struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Changes lists the top-level fields whose values differ between Before
+// and After, in name order; for a creation or deletion every field of the
+// side that exists. Documents that are not objects compare whole, as
+// field "". Timestamps that every change moves (updated_at) are left out.
+func (e *AuditEntry) Changes() []AuditChange {
+	before, okB := auditFields(e.Before)
+	after, okA := auditFields(e.After)
+	if !okB || !okA {
+		if string(e.Before) == string(e.After) {
+			return nil
+		}
+		return []AuditChange{{Before: string(e.Before), After: string(e.After)}}
+	}
+	names := make([]string, 0, len(before)+len(after))
+	for k := range before {
+		names = append(names, k)
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var out []AuditChange
+	for _, k := range names {
+		b, a := compactJSON(before[k]), compactJSON(after[k])
+		if b == a || k == "updated_at" {
+			continue
+		}
+		out = append(out, AuditChange{Field: k, Before: b, After: a})
+	}
+	return out
+}
+
+// auditFields splits a JSON object into its fields; a missing document is
+// an empty object. ok is false for any other JSON.
+func auditFields(doc json.RawMessage) (map[string]json.RawMessage, bool) {
+	m := map[string]json.RawMessage{}
+	if len(doc) == 0 {
+		return m, true
+	}
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+func compactJSON(v json.RawMessage) string {
+	if len(v) == 0 {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, v); err != nil {
+		return string(v)
+	}
+	return b.String()
 }
