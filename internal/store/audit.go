@@ -229,6 +229,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f vigil.AuditFilter) ([]*vig
 		w.add("at < ?", micros(*f.Until))
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
+		s = jsonText(s) // the documents hold text JSON-escaped: a " is \"
 		// SQLite's LIKE folds ASCII case itself; PostgreSQL folds both
 		// sides with lower().
 		col, pat := "COALESCE(before_json, '') || ' ' || COALESCE(after_json, '')", likeContains(s)
@@ -254,6 +255,18 @@ func (db *DB) FindAuditEntries(ctx context.Context, f vigil.AuditFilter) ([]*vig
 		return nil, 0, err
 	}
 	return list, total, nil
+}
+
+// jsonText is s as it appears inside a JSON string of the documents.
+func jsonText(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return s
+	}
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
 }
 
 func scanAudit(r row) (*vigil.AuditEntry, error) {

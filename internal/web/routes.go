@@ -113,4 +113,6 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Noise: the verdict buttons of an incident and the report.
 	mux.Handle("POST /incidents/{id}/feedback", change(u.incidentFeedback))
 	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
+	// The audit log: read-only, there is no route that changes it.
+	mux.Handle("GET /audit", signedIn(u.auditList))
 }
