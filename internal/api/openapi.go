@@ -107,6 +107,9 @@ func BuildOpenAPI(routes []Route) map[string]any {
 		default:
 			op["security"] = []any{}
 		}
+		if rt.Role != "" {
+			op["x-vigil-role"] = rt.Role // who may call it once tokens have roles
+		}
 		if paths[rt.Pattern] == nil {
 			paths[rt.Pattern] = map[string]any{}
 		}

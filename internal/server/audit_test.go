@@ -72,6 +72,9 @@ func TestAuditAPI(t *testing.T) {
 	}
 
 	e.do("GET", "/api/v1/audit", nil, map[string]string{"Authorization": ""}).want(t, 401)
+	if doc := e.call("GET", "/api/v1/openapi.json", "").want(t, 200).body; !strings.Contains(doc, `"x-vigil-role": "admin"`) {
+		t.Error("the OpenAPI document does not mark the audit log admin-only")
+	}
 	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 		e.call(m, "/api/v1/audit", "").want(t, 405)
 		e.call(m, "/api/v1/audit/1", "").want(t, 404)
