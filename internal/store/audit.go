@@ -63,22 +63,23 @@ func auditJSON(v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	if r, ok := v.(json.RawMessage); ok {
-		return string(r), nil
+	out, err := plainJSON(safe(v))
+	if err != nil || out == "null" {
+		return nil, err
 	}
-	// Without HTML escaping, so a search for "<" finds it: the log is
-	// data, and every page escapes what it shows.
+	return out, nil
+}
+
+// plainJSON encodes v without HTML escaping, so a search for "<" finds
+// it: the log is data, and every page escapes what it shows.
+func plainJSON(v any) (string, error) {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(safe(v)); err != nil {
-		return nil, err
+	if err := enc.Encode(v); err != nil {
+		return "", err
 	}
-	out := strings.TrimSuffix(b.String(), "\n")
-	if out == "null" {
-		return nil, nil
-	}
-	return out, nil
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // safe returns what of v may be written to the audit log: integration keys
@@ -259,13 +260,10 @@ func (db *DB) FindAuditEntries(ctx context.Context, f vigil.AuditFilter) ([]*vig
 
 // jsonText is s as it appears inside a JSON string of the documents.
 func jsonText(s string) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
+	out, err := plainJSON(s)
+	if err != nil {
 		return s
 	}
-	out := strings.TrimSuffix(b.String(), "\n")
 	return out[1 : len(out)-1]
 }
 
