@@ -67,6 +67,9 @@ func (f *AuditFilter) Validate() error {
 // web form's object field): "service:3", "incident".
 func ParseAuditObject(s string) (typ string, id *int64, err error) {
 	s = strings.TrimSpace(s)
+	if err := ValidateText("object", s, MaxNameLen); err != nil {
+		return "", nil, err
+	}
 	typ, rest, found := strings.Cut(s, ":")
 	if !found {
 		return typ, nil, nil
