@@ -54,7 +54,11 @@ func (db *DB) SetIncidentFeedback(ctx context.Context, id int64, verdict string)
 			return err
 		}
 		data, _ := json.Marshal(map[string]string{"verdict": verdict, "previous": cur.Verdict})
-		return db.addEntry(ctx, q, id, now, actor, vigil.EntryFeedback, msg, data)
+		if err := db.addEntry(ctx, q, id, now, actor, vigil.EntryFeedback, msg, data); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "incident.feedback", auditIncident, id,
+			map[string]string{"verdict": cur.Verdict}, map[string]string{"verdict": verdict})
 	})
 	if err != nil {
 		return nil, err

@@ -156,6 +156,11 @@ func RunAudit(t *testing.T, open OpenFunc) {
 	declared, err := st.DeclareIncident(ctx, vigil.IncidentDeclaration{ServiceID: svc.ID, Title: "Checkout down", Severity: vigil.SeverityCritical})
 	must(t, err)
 	log.one("incident.declare", "incident", declared.ID)
+	_, err = st.SetIncidentFeedback(ctx, declared.ID, vigil.VerdictNoise)
+	must(t, err)
+	if a := log.one("incident.feedback", "incident", declared.ID); field(t, a.After, "verdict") != vigil.VerdictNoise {
+		t.Errorf("incident.feedback after = %s", a.After)
+	}
 
 	ana := &vigil.User{Name: "Ana", Email: "ana@example.com"}
 	must(t, st.CreateUser(ctx, ana))
@@ -296,7 +301,7 @@ func RunAudit(t *testing.T, open OpenFunc) {
 		f    vigil.AuditFilter
 		want int
 	}{
-		{"action prefix", vigil.AuditFilter{Action: "incident."}, 5},
+		{"action prefix", vigil.AuditFilter{Action: "incident."}, 6},
 		{"action exact", vigil.AuditFilter{Action: "incident.resolve"}, 1},
 		{"action with a wildcard taken literally", vigil.AuditFilter{Action: "incident_"}, 0},
 		{"object", vigil.AuditFilter{ObjectType: "service", ObjectID: &id}, 2},
