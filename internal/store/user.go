@@ -10,14 +10,14 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-const userCols = "id, name, email, time_zone, created_at, updated_at"
+const userCols = "id, name, email, time_zone, role, password_hash <> '', totp_secret <> '', created_at, updated_at"
 
 func scanUser(r row) (*vigil.User, error) {
 	var (
 		u                vigil.User
 		created, updated int64
 	)
-	if err := r.Scan(&u.ID, &u.Name, &u.Email, &u.TimeZone, &created, &updated); err != nil {
+	if err := r.Scan(&u.ID, &u.Name, &u.Email, &u.TimeZone, &u.Role, &u.HasPassword, &u.TOTPEnabled, &created, &updated); err != nil {
 		return nil, err
 	}
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -32,8 +32,8 @@ func (db *DB) CreateUser(ctx context.Context, u *vigil.User) error {
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
-		err := q.queryRow(ctx, `INSERT INTO users (name, email, time_zone, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
-			u.Name, u.Email, u.TimeZone, micros(now)).Scan(&u.ID)
+		err := q.queryRow(ctx, `INSERT INTO users (name, email, time_zone, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+			u.Name, u.Email, u.TimeZone, u.Role, micros(now)).Scan(&u.ID)
 		if uniqueViolation(err) {
 			return errEmailTaken
 		}
@@ -45,7 +45,8 @@ func (db *DB) CreateUser(ctx context.Context, u *vigil.User) error {
 	})
 }
 
-// UpdateUser replaces the user's name, e-mail and time zone.
+// UpdateUser replaces the user's name, e-mail and time zone; the role and
+// sign-in fields are read back, not written (SetUserRole, SetPassword).
 func (db *DB) UpdateUser(ctx context.Context, u *vigil.User) error {
 	if err := u.Validate(); err != nil {
 		return err
@@ -66,10 +67,11 @@ func (db *DB) UpdateUser(ctx context.Context, u *vigil.User) error {
 		if n == 0 {
 			return notFound("user", u.ID)
 		}
-		u.UpdatedAt = now
-		if err := q.queryRow(ctx, "SELECT created_at FROM users WHERE id = $1", u.ID).Scan(microsInto(&u.CreatedAt)); err != nil {
+		got, err := scanUser(q.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = $1", u.ID))
+		if err != nil {
 			return err
 		}
+		*u = *got
 		return db.audit(ctx, q, now, "user.update", auditUser, u.ID, before, u)
 	})
 }

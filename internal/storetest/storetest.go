@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
 		{"Audit", RunAudit},
+		{"Accounts", RunAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

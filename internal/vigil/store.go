@@ -29,6 +29,7 @@ type Store interface {
 	RuleTestService
 	NoiseService
 	AuditService
+	AccountService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

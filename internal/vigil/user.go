@@ -31,9 +31,17 @@ type User struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
 	// TimeZone is the user's IANA zone, used to show times to them.
-	TimeZone  string    `json:"time_zone"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TimeZone string `json:"time_zone"`
+	// Role is the global role (UserRoles); new users are responders.
+	// UpdateUser leaves it alone: SetUserRole changes it.
+	Role string `json:"role"`
+	// HasPassword and TOTPEnabled say whether the user can sign in and
+	// with a second factor. The hash and the secret themselves never
+	// leave the store through this type.
+	HasPassword bool      `json:"has_password"`
+	TOTPEnabled bool      `json:"totp_enabled"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // UserNames maps user IDs to names, for pages and tables that show people
@@ -168,6 +176,12 @@ func (u *User) Validate() error {
 	}
 	if _, err := time.LoadLocation(u.TimeZone); err != nil {
 		return FieldError("time_zone", "unknown time zone %q (use an IANA name such as Europe/Berlin)", u.TimeZone)
+	}
+	if u.Role == "" {
+		u.Role = RoleResponder
+	}
+	if !slices.Contains(UserRoles, u.Role) {
+		return FieldError("role", "must be one of %s", strings.Join(UserRoles, ", "))
 	}
 	return nil
 }
