@@ -196,7 +196,7 @@ const sessionCols = "id, user_id, pending, created_at, last_seen_at, idle_until,
 
 func scanSession(r row) (*vigil.Session, error) {
 	var (
-		s                              vigil.Session
+		s                            vigil.Session
 		created, seen, idle, expires int64
 	)
 	if err := r.Scan(&s.ID, &s.UserID, &s.Pending, &created, &seen, &idle, &expires, &s.UserAgent, &s.Address); err != nil {
