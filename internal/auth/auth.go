@@ -11,18 +11,37 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-// SessionCookie is the web UI's cookie. For now it carries the API token the
-// user pasted at sign-in; it is HttpOnly and SameSite=Strict.
+// SessionCookie is the web UI's cookie: the secret of a session stored in
+// the database (see session.go). It is HttpOnly and SameSite=Strict, and
+// Secure over HTTPS.
 const SessionCookie = "vigil_session"
 
 // SourceHeader lets first-party clients (the CLI) say where an action came
 // from, so the timeline can tell "cli" from "api".
 const SourceHeader = "X-Vigil-Source"
 
-// Authenticator checks API tokens from the Authorization header or the web
-// session cookie.
+// Authenticator checks API tokens from the Authorization header and web
+// sessions from the session cookie, and signs people in (session.go).
 type Authenticator struct {
 	Tokens vigil.TokenService
+	// Accounts keeps passwords and sessions; without it nobody can sign in
+	// to the web UI.
+	Accounts vigil.AccountService
+	// Clock defaults to the system clock.
+	Clock vigil.Clock
+	// Passwords are the argon2id costs of new hashes; zero means
+	// DefaultPasswordParams.
+	Passwords PasswordParams
+	// Sessions are the idle and absolute lifetimes of a session; zero
+	// parts mean DefaultSessionTimes'.
+	Sessions vigil.SessionTimes
+	// Throttle limits failed sign-ins; zero parts mean DefaultThrottle's.
+	Throttle Throttle
+	// Proxies are the reverse proxies whose X-Forwarded-* headers are
+	// believed; none by default.
+	Proxies Proxies
+
+	dummy dummyHash
 }
 
 // BearerToken returns the token of an "Authorization: Bearer" header, or "".
@@ -54,13 +73,30 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (vigi
 }
 
 // AuthenticateSession returns the actor behind a web UI request: the
-// session cookie only, with source "web".
+// person of the session cookie, with source "web". A session still waiting
+// for its TOTP code does not count. The session and the user's role go in
+// the context too (SessionFromContext, RoleFromContext) by the middleware.
 func (a *Authenticator) AuthenticateSession(ctx context.Context, r *http.Request) (vigil.Actor, error) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
-		return vigil.Actor{}, vigil.Errorf(vigil.CodeUnauthorized, "sign in first")
+	_, u, err := a.session(ctx, r)
+	if err != nil {
+		return vigil.Actor{}, err
 	}
-	return a.actor(ctx, c.Value, vigil.SourceWeb)
+	return vigil.Actor{Kind: vigil.ActorUser, ID: u.ID, Name: u.Name, Source: vigil.SourceWeb}, nil
+}
+
+var errSignInFirst = vigil.Errorf(vigil.CodeUnauthorized, "sign in first")
+
+// session is the full (not pending) session of the cookie and its user.
+func (a *Authenticator) session(ctx context.Context, r *http.Request) (*vigil.Session, *vigil.User, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" || a.Accounts == nil {
+		return nil, nil, errSignInFirst
+	}
+	s, u, err := a.Accounts.AuthenticateSession(ctx, c.Value, a.sessionTimes().Idle)
+	if err == nil && s.Pending {
+		err = errSignInFirst
+	}
+	return s, u, err
 }
 
 func (a *Authenticator) actor(ctx context.Context, secret, source string) (vigil.Actor, error) {
@@ -71,25 +107,58 @@ func (a *Authenticator) actor(ctx context.Context, secret, source string) (vigil
 	return vigil.Actor{Kind: vigil.ActorToken, ID: tok.ID, Name: tok.Name, Source: source}, nil
 }
 
-// Middleware authenticates API requests (Authenticate), puts the actor in
-// the context and calls next; on failure it calls fail with the error.
+type roleKey struct{}
+type sessionKey struct{}
+
+// RoleFromContext is the global role of whoever the middleware let in:
+// the user's role, or the API token's. "" when nobody was checked.
+func RoleFromContext(ctx context.Context) string {
+	r, _ := ctx.Value(roleKey{}).(string)
+	return r
+}
+
+// SessionFromContext is the web session of the request, or nil.
+func SessionFromContext(ctx context.Context) *vigil.Session {
+	s, _ := ctx.Value(sessionKey{}).(*vigil.Session)
+	return s
+}
+
+// RequireAdmin answers CodeForbidden unless the caller is an admin.
+func RequireAdmin(ctx context.Context) error {
+	if RoleFromContext(ctx) != vigil.RoleAdmin {
+		return vigil.Errorf(vigil.CodeForbidden, "only an administrator may do this")
+	}
+	return nil
+}
+
+// Middleware authenticates API requests (Authenticate), puts the actor and
+// its role in the context and calls next; on failure it calls fail with
+// the error. Every API token is an admin token today.
 func (a *Authenticator) Middleware(next http.Handler, fail func(http.ResponseWriter, *http.Request, error)) http.Handler {
-	return a.middleware(a.Authenticate, next, fail)
-}
-
-// SessionMiddleware is Middleware for the web UI (AuthenticateSession).
-func (a *Authenticator) SessionMiddleware(next http.Handler, fail func(http.ResponseWriter, *http.Request, error)) http.Handler {
-	return a.middleware(a.AuthenticateSession, next, fail)
-}
-
-func (a *Authenticator) middleware(check func(context.Context, *http.Request) (vigil.Actor, error), next http.Handler,
-	fail func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := check(r.Context(), r)
+		actor, err := a.Authenticate(r.Context(), r)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(vigil.WithActor(r.Context(), actor)))
+		ctx := context.WithValue(vigil.WithActor(r.Context(), actor), roleKey{}, vigil.RoleAdmin)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// SessionMiddleware is Middleware for the web UI: the session cookie of a
+// person who finished signing in; the session goes in the context too.
+func (a *Authenticator) SessionMiddleware(next http.Handler, fail func(http.ResponseWriter, *http.Request, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, u, err := a.session(r.Context(), r)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		actor := vigil.Actor{Kind: vigil.ActorUser, ID: u.ID, Name: u.Name, Source: vigil.SourceWeb}
+		ctx := vigil.WithActor(r.Context(), actor)
+		ctx = context.WithValue(ctx, roleKey{}, u.Role)
+		ctx = context.WithValue(ctx, sessionKey{}, s)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -22,7 +22,15 @@ func TestAuthenticate(t *testing.T) {
 	if _, err := db.CreateAPIToken(ctx, "ops", vigil.RoleAdmin, secret); err != nil {
 		t.Fatal(err)
 	}
-	a := &auth.Authenticator{Tokens: db}
+	a := &auth.Authenticator{Tokens: db, Accounts: db, Passwords: cheap}
+	user := &vigil.User{Name: "Ops", Email: "ops@example.com"}
+	if err := db.CreateUser(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := a.StartSession(ctx, user.ID, auth.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	cases := []struct {
 		name       string
@@ -66,13 +74,14 @@ func TestAuthenticate(t *testing.T) {
 		})
 	}
 
-	// The web UI's check takes the cookie only.
+	// The web UI's check takes a session cookie only: not a token.
 	for _, c := range []struct {
 		name       string
 		req        func(*http.Request)
 		wantSource string
 	}{
-		{"cookie", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: secret}) }, vigil.SourceWeb},
+		{"cookie", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: sess.Secret}) }, vigil.SourceWeb},
+		{"a token is not a session", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: secret}) }, ""},
 		{"bearer is not a session", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+secret) }, ""},
 		{"unknown cookie", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: "vgt_nope"}) }, ""},
 	} {
@@ -85,7 +94,7 @@ func TestAuthenticate(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || actor.Source != c.wantSource || actor.Name != "ops" {
+		if err != nil || actor.Source != c.wantSource || actor.Name != "Ops" || actor.Kind != vigil.ActorUser || actor.ID != user.ID {
 			t.Errorf("session %s: %+v, %v", c.name, actor, err)
 		}
 	}
