@@ -31,7 +31,7 @@ func (u *UI) redirectFlash(w http.ResponseWriter, r *http.Request, target, kind,
 		Path:     "/",
 		MaxAge:   60,
 		HttpOnly: true,
-		Secure:   u.secure,
+		Secure:   u.secureFor(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -49,7 +49,7 @@ func (u *UI) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   u.secure,
+		Secure:   u.secureFor(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	kind, enc, ok := strings.Cut(c.Value, ".")

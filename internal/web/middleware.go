@@ -63,7 +63,7 @@ func (u *UI) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if c, cerr := r.Cookie(auth.SessionCookie); cerr == nil && c.Value != "" {
-		u.clearSession(w) // revoked or unknown token: forget it
+		u.clearCookie(w, r, auth.SessionCookie, "/") // ended or unknown session: forget it
 	}
 	switch {
 	case isHTMX(r):
@@ -76,18 +76,6 @@ func (u *UI) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		u.renderError(w, r, http.StatusUnauthorized, "You are not signed in, or your session has ended. Sign in again.")
 	}
-}
-
-func (u *UI) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     auth.SessionCookie,
-		Value:    "",
-		Path:     "/",
-		MaxAge:   -1,
-		HttpOnly: true,
-		Secure:   u.secure,
-		SameSite: http.SameSiteStrictMode,
-	})
 }
 
 // pathID reads a positive integer path parameter; ok is false otherwise

@@ -24,7 +24,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /login", public(http.HandlerFunc(u.loginForm)))
 	mux.Handle("POST /login", public(u.guardWrite(http.HandlerFunc(u.login))))
-	// Signing out works with an expired or revoked token too.
+	// Signing out works with an ended session too.
 	mux.Handle("POST /logout", public(u.guardWrite(http.HandlerFunc(u.logout))))
 	// Acknowledge/resolve links from messages: the signed token is the
 	// credential (see action_link.go).
@@ -115,4 +115,21 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
 	// The audit log: read-only, there is no route that changes it.
 	mux.Handle("GET /audit", signedIn(u.auditList))
+
+	// Sign-in: the TOTP step, first-run setup (404 once an admin exists),
+	// reset links (the secret in the path is the credential), the
+	// signed-in person's account, and admins' actions on others.
+	mux.Handle("GET /login/code", public(http.HandlerFunc(u.loginCodeForm)))
+	mux.Handle("POST /login/code", public(u.guardWrite(http.HandlerFunc(u.loginCode))))
+	mux.Handle("GET /setup", public(http.HandlerFunc(u.setupForm)))
+	mux.Handle("POST /setup", public(u.guardWrite(http.HandlerFunc(u.setup))))
+	mux.Handle("GET /reset/{secret}", public(http.HandlerFunc(u.resetForm)))
+	mux.Handle("POST /reset/{secret}", public(u.guardWrite(http.HandlerFunc(u.reset))))
+	mux.Handle("POST /logout/everywhere", change(u.logoutEverywhere))
+	mux.Handle("GET /account", signedIn(u.accountShow))
+	mux.Handle("POST /account/password", change(u.accountPassword))
+	mux.Handle("POST /account/totp", change(u.accountTOTP))
+	mux.Handle("POST /account/totp/disable", change(u.accountTOTPOff))
+	mux.Handle("POST /users/{id}/password-reset", change(u.userPasswordReset))
+	mux.Handle("POST /users/{id}/sessions/delete", change(u.userSessionsDelete))
 }

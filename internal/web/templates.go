@@ -61,6 +61,8 @@ func (u *UI) funcs() template.FuncMap {
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"ago":  u.ago,
 		"dur":  func(d vigil.Duration) string { return time.Duration(d).String() },
+		// field builds one input of the sign-in pages (account_field.go).
+		"field": field,
 	}
 }
 

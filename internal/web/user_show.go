@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -23,6 +24,8 @@ type userShowPage struct {
 	Edit          userForm
 	Contact       contactForm
 	Rule          ruleForm
+	// Admin shows the sign-in actions only admins may take.
+	Admin bool
 }
 
 // contactMethodView is a contact method with its address masked.
@@ -85,7 +88,7 @@ func (u *UI) renderUserShow(w http.ResponseWriter, r *http.Request, id int64, st
 		u.fail(w, r, err)
 		return
 	}
-	m := userShowPage{User: us, Notifications: newNotificationViews(log)}
+	m := userShowPage{User: us, Notifications: newNotificationViews(log), Admin: auth.RequireAdmin(ctx) == nil}
 	byID := map[int64]*vigil.ContactMethod{}
 	for _, cm := range methods {
 		byID[cm.ID] = cm

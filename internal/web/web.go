@@ -1,8 +1,9 @@
 // Package web is Vigil's server-rendered UI: html/template pages with a
 // typed model each, htmx for live refresh, embedded fingerprinted assets.
 //
-// It signs people in with an API token kept in the session cookie
-// (auth.SessionCookie) and reaches the domain only through vigil.Store, so
+// It signs people in with a password (and a TOTP code when they turned it
+// on) into a session kept in the database, whose secret is the session
+// cookie (auth.SessionCookie), and reaches the domain only through vigil.Store, so
 // every change it makes is written by the store with the actor "web".
 package web
 
@@ -27,7 +28,8 @@ type Deps struct {
 	Clock vigil.Clock
 	// Logger receives internal errors, once each; nil discards.
 	Logger *slog.Logger
-	// SecureCookies marks cookies Secure; set it when served over TLS.
+	// SecureCookies marks every cookie Secure (the public URL is https);
+	// requests over TLS, ours or a trusted proxy's, get Secure anyway.
 	SecureCookies bool
 	// PublicURL is the address people reach Vigil at, used in the ready-made
 	// curl examples (e.g. http://127.0.0.1:8080). Empty: taken from the
@@ -59,8 +61,8 @@ func New(d Deps) (*UI, error) {
 	if d.Store == nil {
 		return nil, errors.New("web: Deps.Store is required")
 	}
-	if d.Auth == nil {
-		return nil, errors.New("web: Deps.Auth is required")
+	if d.Auth == nil || d.Auth.Accounts == nil {
+		return nil, errors.New("web: Deps.Auth with Accounts is required")
 	}
 	if d.Clock == nil {
 		d.Clock = vigil.SystemClock{}

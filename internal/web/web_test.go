@@ -21,13 +21,30 @@ import (
 
 const testHost = "vigil.test"
 
-// harness is the UI on a real SQLite store, signed in as token "alice".
+// harness is the UI on a real SQLite store, signed in as "alice", an
+// admin with a password; token is her session's secret (the cookie).
 type harness struct {
 	t     *testing.T
 	db    *store.DB
 	clock *vigil.ManualClock
 	mux   *http.ServeMux
+	auth  *auth.Authenticator
+	alice *vigil.User
 	token string
+}
+
+// cheapPasswords keep argon2id fast in tests (the costs travel in the hash).
+var cheapPasswords = auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}
+
+// alicePassword is the harness user's password.
+const alicePassword = "alice's long password"
+
+// newAuth is the authenticator the harness serves with. Sessions last
+// for years: tests move the clock by weeks.
+func newAuth(st vigil.Store, clock vigil.Clock) *auth.Authenticator {
+	const years = 10 * 365 * 24 * time.Hour
+	return &auth.Authenticator{Tokens: st, Accounts: st, Clock: clock, Passwords: cheapPasswords,
+		Sessions: vigil.SessionTimes{Idle: years, Absolute: years}}
 }
 
 func newHarness(t *testing.T) *harness {
@@ -39,13 +56,18 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("store.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	token := vigil.NewSecret(vigil.TokenPrefix)
-	if _, err := db.CreateAPIToken(ctx, "alice", vigil.RoleAdmin, token); err != nil {
-		t.Fatalf("CreateAPIToken: %v", err)
+	a := newAuth(db, clock)
+	alice := &vigil.User{Name: "alice", Email: "alice@example.com"}
+	if err := a.CreateFirstAdmin(ctx, alice, alicePassword); err != nil {
+		t.Fatalf("CreateFirstAdmin: %v", err)
+	}
+	s, err := a.StartSession(ctx, alice.ID, auth.Client{Address: "192.0.2.1", UserAgent: "test"})
+	if err != nil {
+		t.Fatalf("StartSession: %v", err)
 	}
 	ui, err := web.New(web.Deps{
 		Store:     db,
-		Auth:      &auth.Authenticator{Tokens: db},
+		Auth:      a,
 		Clock:     clock,
 		PublicURL: "http://" + testHost,
 	})
@@ -54,13 +76,24 @@ func newHarness(t *testing.T) *harness {
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
-	return &harness{t: t, db: db, clock: clock, mux: mux, token: token}
+	return &harness{t: t, db: db, clock: clock, mux: mux, auth: a, alice: alice, token: s.Secret}
+}
+
+// others leaves the signed-in user out of a list of users.
+func (h *harness) others(users []*vigil.User) []*vigil.User {
+	var out []*vigil.User
+	for _, u := range users {
+		if u.ID != h.alice.ID {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // use serves the UI from st instead of the plain store.
 func (h *harness) use(st vigil.Store) {
 	h.t.Helper()
-	ui, err := web.New(web.Deps{Store: st, Auth: &auth.Authenticator{Tokens: st}, Clock: h.clock, PublicURL: "http://" + testHost})
+	ui, err := web.New(web.Deps{Store: st, Auth: newAuth(st, h.clock), Clock: h.clock, PublicURL: "http://" + testHost})
 	if err != nil {
 		h.t.Fatalf("web.New: %v", err)
 	}
@@ -230,50 +263,15 @@ func findCookie(rec *httptest.ResponseRecorder, name string) *http.Cookie {
 	return nil
 }
 
-func TestLogin(t *testing.T) {
-	h := newHarness(t)
-
-	for _, tok := range []string{"", "vgt_nottherightone", "  "} {
-		rec := h.do(req{method: http.MethodPost, path: "/login", form: url.Values{"token": {tok}}})
-		wantStatus(t, rec, http.StatusUnauthorized)
-		if findCookie(rec, auth.SessionCookie) != nil {
-			t.Errorf("token %q: a session cookie was set", tok)
-		}
-		if !strings.Contains(rec.Body.String(), `class="field-error"`) {
-			t.Errorf("token %q: no error shown", tok)
-		}
-		if strings.TrimSpace(tok) != "" && strings.Contains(rec.Body.String(), tok) {
-			t.Errorf("token %q: the bad token is echoed back", tok)
-		}
-	}
-
-	rec := h.do(req{method: http.MethodPost, path: "/login", form: url.Values{"token": {" " + h.token + "\n"}}})
-	wantRedirect(t, rec, "/incidents")
-	c := findCookie(rec, auth.SessionCookie)
-	if c == nil {
-		t.Fatal("no session cookie")
-	}
-	if c.Value != h.token || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Secure {
-		t.Errorf("session cookie = %+v", c)
-	}
-	wantStatus(t, h.do(req{path: "/incidents", cookies: []*http.Cookie{c}}), http.StatusOK)
-
-	rec = h.post("/logout", nil)
-	wantRedirect(t, rec, "/login")
-	if c := findCookie(rec, auth.SessionCookie); c == nil || c.MaxAge >= 0 || c.Value != "" {
-		t.Errorf("logout did not clear the session cookie: %+v", c)
-	}
-}
-
 func TestSecureCookies(t *testing.T) {
 	h := newHarness(t)
-	ui, err := web.New(web.Deps{Store: h.db, Auth: &auth.Authenticator{Tokens: h.db}, SecureCookies: true})
+	ui, err := web.New(web.Deps{Store: h.db, Auth: newAuth(h.db, h.clock), SecureCookies: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.mux = http.NewServeMux()
 	ui.Register(h.mux)
-	rec := h.do(req{method: http.MethodPost, path: "/login", form: url.Values{"token": {h.token}}})
+	rec := h.do(req{method: http.MethodPost, path: "/login", form: url.Values{"login": {"alice"}, "password": {alicePassword}}})
 	wantRedirect(t, rec, "/incidents")
 	if c := findCookie(rec, auth.SessionCookie); c == nil || !c.Secure {
 		t.Errorf("cookie not Secure: %+v", c)
@@ -465,15 +463,18 @@ func TestCrossSiteRefused(t *testing.T) {
 		{"/incidents", url.Values{"service_id": {fmt.Sprint(s.ID)}, "title": {"pwned"}}},
 		{"/services", url.Values{"name": {"pwned"}}},
 		{fmt.Sprintf("/services/%d/integration-keys", s.ID), url.Values{"name": {"pwned"}}},
-		{"/login", url.Values{"token": {h.token}}},
+		{"/login", url.Values{"login": {"alice"}, "password": {alicePassword}}},
 		{"/logout", url.Values{}},
+		{"/logout/everywhere", url.Values{}},
+		{"/account/password", url.Values{"current": {alicePassword}, "password": {"pwned pwned pwned"}, "password2": {"pwned pwned pwned"}}},
+		{fmt.Sprintf("/users/%d/password-reset", h.alice.ID), url.Values{}},
 	}
 	for _, p := range posts {
 		rec := h.do(req{method: http.MethodPost, path: p.path, form: p.form, signed: true, headers: evil})
 		if rec.Code != http.StatusForbidden {
 			t.Errorf("POST %s from another site: status %d, want 403", p.path, rec.Code)
 		}
-		if strings.Contains(rec.Body.String(), "vgi_") || findCookie(rec, auth.SessionCookie) != nil {
+		if strings.Contains(rec.Body.String(), "vgi_") || strings.Contains(rec.Body.String(), "vgr_") || findCookie(rec, auth.SessionCookie) != nil {
 			t.Errorf("POST %s from another site had an effect", p.path)
 		}
 		// Without Sec-Fetch-Site, the Origin alone gives it away.
@@ -498,6 +499,7 @@ func TestCrossSiteRefused(t *testing.T) {
 	if _, n, _ := h.db.FindServices(context.Background(), vigil.ServiceFilter{}); n != 1 {
 		t.Errorf("%d services, want 1", n)
 	}
+	wantStatus(t, h.get("/account"), http.StatusOK) // still signed in, same password
 }
 
 func TestIncidentLifecycleFromForms(t *testing.T) {
