@@ -42,7 +42,7 @@ func scanUserLogin(r row) (*vigil.UserLogin, error) {
 
 const loginCols = "id, name, email, time_zone, role, password_hash, totp_secret, totp_last_step, created_at, updated_at"
 
-// FindUserLogin finds a user by e-mail (any case) or else by exact name.
+// FindUserLogin finds a user by e-mail or else by name, in any case.
 // CodeNotFound.
 func (db *DB) FindUserLogin(ctx context.Context, login string) (*vigil.UserLogin, error) {
 	login = strings.TrimSpace(login)
@@ -53,7 +53,7 @@ func (db *DB) FindUserLogin(ctx context.Context, login string) (*vigil.UserLogin
 		if errors.Is(err, sql.ErrNoRows) {
 			// Names are not unique: only a name that one user has signs in.
 			var all []*vigil.UserLogin
-			all, err = queryAll(ctx, q, scanUserLogin, "SELECT "+loginCols+" FROM users WHERE name = $1 LIMIT 2", login)
+			all, err = queryAll(ctx, q, scanUserLogin, "SELECT "+loginCols+" FROM users WHERE lower(name) = lower($1) LIMIT 2", login)
 			if err == nil && len(all) != 1 {
 				return vigil.Errorf(vigil.CodeNotFound, "no such user")
 			}

@@ -59,14 +59,14 @@ func testUserLogins(t *testing.T, open OpenFunc) {
 	if err := st.SetPassword(ctx, ana.ID, "$argon2id$fake", 0); err != nil {
 		t.Fatal(err)
 	}
-	for _, login := range []string{"ana@example.com", " ANA@EXAMPLE.COM ", "Ana"} {
+	for _, login := range []string{"ana@example.com", " ANA@EXAMPLE.COM ", "Ana", "ana"} {
 		l, err := st.FindUserLogin(ctx, login)
 		if err != nil || l.User.ID != ana.ID || l.PasswordHash != "$argon2id$fake" || !l.User.HasPassword {
 			t.Errorf("FindUserLogin(%q) = %+v, %v", login, l, err)
 		}
 	}
 	// Unknown and ambiguous names find nobody.
-	for _, login := range []string{"nobody@example.com", "Twin", "ana"} {
+	for _, login := range []string{"nobody@example.com", "Twin", "twin", ""} {
 		_, err := st.FindUserLogin(ctx, login)
 		wantErrCode(t, "FindUserLogin("+login+")", err, vigil.CodeNotFound)
 	}

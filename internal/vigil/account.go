@@ -79,7 +79,8 @@ type LoginFailures struct {
 // sessions, reset links and the failure counts that throttle guessing.
 // Policy (hashing, limits, TOTP checks) lives in internal/auth.
 type AccountService interface {
-	// FindUserLogin finds a user by e-mail (any case) or exact name.
+	// FindUserLogin finds a user by e-mail or, when just one user has it,
+	// by name; case does not matter.
 	// CodeNotFound.
 	FindUserLogin(ctx context.Context, login string) (*UserLogin, error)
 	// FindUserLoginByID is FindUserLogin by ID. CodeNotFound.
