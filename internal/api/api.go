@@ -251,5 +251,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.classificationRoutes()...)
 	routes = append(routes, a.noiseRoutes()...)
 	routes = append(routes, a.auditRoutes()...)
+	routes = append(routes, a.accountRoutes()...)
 	return routes
 }
