@@ -17,6 +17,7 @@ func newAdminCmd(e *env) *cobra.Command {
 	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	token.AddCommand(newAdminTokenCreateCmd(e))
 	cmd.AddCommand(token)
+	cmd.AddCommand(newAdminUserCmd(e))
 	return cmd
 }
 

@@ -190,7 +190,8 @@ A USER argument is an ID, an e-mail address or an exact name.`,
 	cmd.AddCommand(newUserListCmd(e, o), newUserCreateCmd(e, o),
 		deleteByIDCmd(e, o, "user", " with their contact methods, rules, memberships and overrides",
 			func(ctx context.Context, c *client.Client, id int64) error { return c.DeleteUser(ctx, id) }),
-		newUserContactCmd(e, o), newUserRuleCmd(e, o))
+		newUserContactCmd(e, o), newUserRuleCmd(e, o),
+		newUserPasswordResetCmd(e, o), newUserSignOutCmd(e, o), newUserSessionsCmd(e, o))
 	return cmd
 }
 

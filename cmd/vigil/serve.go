@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-oss/vigil/internal/app"
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/netguard"
 )
 
@@ -42,6 +43,9 @@ func newServeCmd(e *env) *cobra.Command {
 		retention string
 		lease     string
 		linkTTL   string
+		tlsCert   string
+		tlsKey    string
+		proxies   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -76,11 +80,21 @@ share one PostgreSQL database.`,
 			if err != nil || actionTTL < time.Minute {
 				return fmt.Errorf("--action-link-ttl: want a duration of at least 1m like 24h, not %q", linkTTL)
 			}
+			if (tlsCert == "") != (tlsKey == "") {
+				return fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")
+			}
+			trusted, err := auth.ParseProxies(proxies)
+			if err != nil {
+				return fmt.Errorf("--trusted-proxies: %w", err)
+			}
 			channels, err := channelsFromEnv(e)
 			if err != nil {
 				return err
 			}
 			a, err := app.New(cmd.Context(), app.Config{
+				TLSCert:                tlsCert,
+				TLSKey:                 tlsKey,
+				TrustedProxies:         trusted,
 				Channels:               channels,
 				Addr:                   addr,
 				DataDir:                db.dataDir,
@@ -114,6 +128,10 @@ share one PostgreSQL database.`,
 		"how long a replica holds a message it is sending; if it dies, another sends the message after this (env VIGIL_ENGINE_LEASE)")
 	cmd.Flags().StringVar(&linkTTL, "action-link-ttl", envOr(e, "VIGIL_ACTION_LINK_TTL", "24h"),
 		"how long the acknowledge/resolve links in messages work (env VIGIL_ACTION_LINK_TTL)")
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", e.getenv("VIGIL_TLS_CERT"), "PEM certificate file: serve HTTPS (with --tls-key; env VIGIL_TLS_CERT)")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", e.getenv("VIGIL_TLS_KEY"), "PEM private key file of --tls-cert (env VIGIL_TLS_KEY)")
+	cmd.Flags().StringVar(&proxies, "trusted-proxies", e.getenv("VIGIL_TRUSTED_PROXIES"),
+		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto are believed; none by default (env VIGIL_TRUSTED_PROXIES)")
 	cmd.Flags().StringVar(&logLevel, "log-level", envOr(e, "VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error (env VIGIL_LOG_LEVEL)")
 	cmd.Flags().StringVar(&logFormat, "log-format", envOr(e, "VIGIL_LOG_FORMAT", "text"), "text or json (env VIGIL_LOG_FORMAT)")
 	return cmd

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +76,15 @@ type Config struct {
 	// Out receives the one-time messages meant for the person starting the
 	// server (the web UI's URL, a generated admin token). Defaults to discard.
 	Out io.Writer
+	// TLSCert and TLSKey are PEM files: with both, the server speaks HTTPS
+	// (and its cookies are Secure).
+	TLSCert, TLSKey string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; none by default.
+	TrustedProxies auth.Proxies
+	// Passwords are the argon2id costs of new password hashes; zero means
+	// auth.DefaultPasswordParams.
+	Passwords auth.PasswordParams
 }
 
 // App is a running Vigil server.
@@ -205,8 +215,17 @@ func (a *App) Start() error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	a.ln = ln
+	tlsConfig, err := a.tlsConfig()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if a.cfg.PublicURL == "" {
-		a.cfg.PublicURL = "http://" + browsable(ln.Addr().String())
+		scheme := "http://"
+		if tlsConfig != nil {
+			scheme = "https://"
+		}
+		a.cfg.PublicURL = scheme + browsable(ln.Addr().String())
 	}
 	kctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	key, err := a.store.SigningKey(kctx, vigil.KeyActionLinks)
@@ -221,14 +240,15 @@ func (a *App) Start() error {
 	}
 	a.links = links{base: strings.TrimRight(a.cfg.PublicURL, "/"), signer: signed.New(key), clock: a.cfg.Clock, ttl: ttl}
 	ui, err := web.New(web.Deps{
-		Store:       a.store,
-		Auth:        &auth.Authenticator{Tokens: a.store},
+		Store: a.store,
+		Auth: &auth.Authenticator{Tokens: a.store, Accounts: a.store, Clock: a.cfg.Clock,
+			Passwords: a.cfg.Passwords, Proxies: a.cfg.TrustedProxies},
 		Clock:       a.cfg.Clock,
 		Logger:      a.log,
 		PublicURL:   strings.TrimRight(a.cfg.PublicURL, "/"),
 		ActionLinks: a.links.signer,
-		// People reach Vigil over TLS (a proxy in front, for now) exactly
-		// when its public URL says https: then the cookie is Secure.
+		// People reach Vigil over TLS (ours, or a proxy's in front) when its
+		// public URL says https: then every cookie is Secure.
 		SecureCookies: strings.HasPrefix(strings.ToLower(a.cfg.PublicURL), "https://"),
 	})
 	if err != nil {
@@ -251,6 +271,10 @@ func (a *App) Start() error {
 		return fmt.Errorf("notification channels: %w", err)
 	}
 	a.http = server.HTTPServer(ln.Addr().String(), a.server.Handler())
+	if tlsConfig != nil {
+		a.http.TLSConfig = tlsConfig
+		ln = tls.NewListener(ln, tlsConfig)
+	}
 	a.served = make(chan error, 1)
 	go func() {
 		err := a.http.Serve(ln)
@@ -267,6 +291,22 @@ func (a *App) Start() error {
 	}()
 	a.log.Info("vigil serving", "addr", ln.Addr().String(), "database", a.store.Dialect())
 	return nil
+}
+
+// tlsConfig loads the certificate and key when both are set, so a bad file
+// fails at start; nil without TLS.
+func (a *App) tlsConfig() (*tls.Config, error) {
+	if a.cfg.TLSCert == "" && a.cfg.TLSKey == "" {
+		return nil, nil
+	}
+	if a.cfg.TLSCert == "" || a.cfg.TLSKey == "" {
+		return nil, errors.New("TLS needs both a certificate and a key file")
+	}
+	cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 
 // Sweep runs the housekeeping jobs due at the clock's now (tests move a

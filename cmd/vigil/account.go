@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/store"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// Sign-in administration: online (vigil user password-reset, sign-out,
+// sessions) and offline on the database (vigil admin user create).
+
+func newUserPasswordResetCmd(e *env, o *clientOpts) *cobra.Command {
+	return &cobra.Command{
+		Use:   "password-reset USER",
+		Short: "Print a one-time link (valid 24 hours) with which a user sets a new password",
+		Args:  argsN(1, "one user"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			id, err := findUserID(cmd.Context(), c, args[0])
+			if err != nil {
+				return err
+			}
+			link, err := c.CreatePasswordReset(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, link)
+			}
+			fmt.Fprintf(e.stdout, "%s\nGive this link to the user; it works once, until %s.\n", link.URL, link.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+			return nil
+		}),
+	}
+}
+
+func newUserSignOutCmd(e *env, o *clientOpts) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sign-out USER",
+		Short: "Sign a user out everywhere: end all their web sessions",
+		Args:  argsN(1, "one user"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			id, err := findUserID(cmd.Context(), c, args[0])
+			if err != nil {
+				return err
+			}
+			n, err := c.DeleteSessions(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, map[string]any{"user_id": id, "ended": n})
+			}
+			fmt.Fprintf(e.stdout, "Ended %d session(s) of user %d.\n", n, id)
+			return nil
+		}),
+	}
+}
+
+func newUserSessionsCmd(e *env, o *clientOpts) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sessions USER",
+		Short: "List a user's web sessions",
+		Args:  argsN(1, "one user"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			id, err := findUserID(cmd.Context(), c, args[0])
+			if err != nil {
+				return err
+			}
+			list, err := c.ListSessions(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(e.stderr, "No sessions.")
+				return nil
+			}
+			t := newTable(e.stdout, "ID", "SINCE", "LAST SEEN", "ADDRESS", "BROWSER")
+			for _, s := range list {
+				t.row(fmt.Sprint(s.ID), s.CreatedAt.UTC().Format("2006-01-02 15:04"), s.LastSeenAt.UTC().Format("2006-01-02 15:04"), s.Address, s.UserAgent)
+			}
+			return t.flush()
+		}),
+	}
+}
+
+func newAdminUserCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage people who sign in to the web UI"}
+	cmd.AddCommand(newAdminUserCreateCmd(e))
+	return cmd
+}
+
+func newAdminUserCreateCmd(e *env) *cobra.Command {
+	var (
+		db        dbFlags
+		email     string
+		name      string
+		admin     bool
+		role      string
+		stdinPw   bool
+		publicURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a user who can sign in, and print a one-time link to set the password",
+		Long: `Create a user straight on the database (no server needed), for example the
+first administrator. Without --password-stdin it prints a one-time link
+(valid 24 hours) with which the user chooses a password; with it, the
+password is read from the first line of standard input.
+An administrator made here closes the web UI's first-run setup.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if admin {
+				role = vigil.RoleAdmin
+			}
+			u := &vigil.User{Name: strings.TrimSpace(name), Email: strings.TrimSpace(email), Role: role}
+			if err := u.Validate(); err != nil {
+				return flagError(err)
+			}
+			var pw string
+			if stdinPw {
+				var err error
+				if pw, err = readPassword(e.stdin); err != nil {
+					return err
+				}
+				if err := auth.CheckPasswordPolicy(pw); err != nil {
+					return fmt.Errorf("password: %w", err)
+				}
+			}
+			s, err := store.Open(cmd.Context(), store.Config{URL: db.databaseURL, DataDir: db.dataDir})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ctx := cmd.Context()
+			if err := s.CreateUser(ctx, u); err != nil {
+				return flagError(err)
+			}
+			if role != vigil.RoleResponder {
+				if err := s.SetUserRole(ctx, u.ID, role); err != nil {
+					return err
+				}
+			}
+			if role == vigil.RoleAdmin {
+				if err := s.CloseSetup(ctx); err != nil {
+					return err
+				}
+			}
+			if stdinPw {
+				a := &auth.Authenticator{Tokens: s, Accounts: s}
+				if err := a.SetPassword(ctx, u.ID, pw); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Created %s (user %d, %s) with the password given.\n", u.Email, u.ID, role)
+				return nil
+			}
+			reset, err := s.CreatePasswordReset(ctx, u.ID, auth.ResetLinkTTL)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Created %s (user %d, %s). To choose a password, open once, before %s:\n%s/reset/%s\n",
+				u.Email, u.ID, role, reset.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), strings.TrimRight(publicURL, "/"), reset.Secret)
+			return nil
+		},
+	}
+	db.register(cmd, e)
+	cmd.Flags().StringVar(&email, "email", "", "e-mail address, used to sign in (required)")
+	cmd.Flags().StringVar(&name, "name", "", "name (required)")
+	cmd.Flags().BoolVar(&admin, "admin", false, "make the user an administrator (same as --role admin)")
+	cmd.Flags().StringVar(&role, "role", vigil.RoleResponder, "global role: "+strings.Join(vigil.UserRoles, ", "))
+	cmd.Flags().BoolVar(&stdinPw, "password-stdin", false, "read the password from standard input instead of printing a link")
+	cmd.Flags().StringVar(&publicURL, "public-url", envOr(e, "VIGIL_PUBLIC_URL", "http://127.0.0.1:8080"), "the server's public URL, for the link (env VIGIL_PUBLIC_URL)")
+	return cmd
+}
+
+// flagError names the flag of a field error (--email for "email").
+func flagError(err error) error {
+	if f := vigil.ErrorField(err); f != "" {
+		return fmt.Errorf("--%s: %s", f, vigil.ErrorMessage(err))
+	}
+	return err
+}
+
+// readPassword reads the first line of r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	if r == nil {
+		return "", errors.New("--password-stdin: nothing on standard input")
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("--password-stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("--password-stdin: the first line of standard input is empty")
+	}
+	return line, nil
+}
