@@ -8,7 +8,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -488,7 +487,7 @@ func TestHugeIncident(t *testing.T) {
 	t.Run("web", func(t *testing.T) {
 		t0 := time.Now()
 		code, raw := getWith(t, a.URL()+"/incidents/"+strconv.FormatInt(incidentID, 10), func(r *http.Request) {
-			r.AddCookie(sessionCookie(t, a, token))
+			r.AddCookie(sessionCookie(t, a))
 		})
 		took := time.Since(t0)
 		if code != 200 {
@@ -529,27 +528,15 @@ func getWith(t *testing.T, url string, set func(*http.Request)) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// sessionCookie signs in to the web UI with an API token, as the sign-in
-// form does, and returns the session cookie.
-func sessionCookie(t *testing.T, a *App, token string) *http.Cookie {
+// sessionCookie makes a user with a password, signs in to the web UI with
+// it as the sign-in form does, and returns the session cookie.
+func sessionCookie(t *testing.T, a *App) *http.Cookie {
 	t.Helper()
-	req, _ := http.NewRequest("POST", a.URL()+"/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", a.URL())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	c := signIn(t, a.URL(), a.Store())
+	if c == nil {
+		t.Fatal("sign-in gave no session cookie")
 	}
-	resp.Body.Close()
-	for _, c := range resp.Cookies() {
-		if c.Name == "vigil_session" {
-			return c
-		}
-	}
-	t.Fatalf("sign-in answered %d without a session cookie", resp.StatusCode)
-	return nil
+	return c
 }
 
 // checkCut checks that shown is a visible cut of full: valid UTF-8, ending

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vigil-oss/vigil/internal/app"
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -37,7 +38,7 @@ document.addEventListener('securitypolicyviolation', e => {
 });`
 
 // TestBrowserAcknowledge drives the web UI in headless Chromium: sign in
-// with the admin token, see the incident in the list (and a new one appear
+// with a password, see the incident in the list (and a new one appear
 // by htmx's live refresh), open it, acknowledge it, and find the timeline
 // entry written with source "web".
 func TestBrowserAcknowledge(t *testing.T) {
@@ -69,8 +70,9 @@ func TestBrowserAcknowledge(t *testing.T) {
 
 	step("sign in",
 		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(incidentLink),
 	)
@@ -262,8 +264,19 @@ func startBrowserApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
+	// The person the browser signs in as (browserLogin, browserPassword).
+	accounts := &auth.Authenticator{Tokens: a.Store(), Accounts: a.Store(), Passwords: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}}
+	if err := accounts.CreateFirstAdmin(ctx, &vigil.User{Name: "admin", Email: browserLogin}, browserPassword); err != nil {
+		t.Fatalf("CreateFirstAdmin: %v", err)
+	}
 	return a.URL(), token
 }
+
+// The web UI account of startBrowserApp.
+const (
+	browserLogin    = "admin@example.com"
+	browserPassword = "the browser's long password"
+)
 
 // startBrowser starts headless Chromium with the CSP watch and returns its
 // context and a step runner that fails the test on an error or a CSP

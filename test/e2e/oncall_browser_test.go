@@ -60,8 +60,9 @@ func TestBrowserScheduleOverride(t *testing.T) {
 
 	step("sign in",
 		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
 	)
@@ -148,8 +149,9 @@ func TestBrowserOnCallPolicyAndUser(t *testing.T) {
 	bctx, step := startBrowser(ctx, t)
 	step("sign in",
 		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
 	)
@@ -196,7 +198,7 @@ func TestOnCallBrowserPersonToSchedule(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	// Monday 4 May 2026, 10:00 in Berlin (CEST, UTC+2).
-	base, token := startBrowserApp(ctx, t, vigil.NewManualClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)))
+	base, _ := startBrowserApp(ctx, t, vigil.NewManualClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)))
 
 	bctx, step := startBrowser(ctx, t)
 	textOf := func(sel string) string {
@@ -218,8 +220,9 @@ func TestOnCallBrowserPersonToSchedule(t *testing.T) {
 
 	step("sign in",
 		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
 	)
