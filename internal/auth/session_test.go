@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -180,4 +181,34 @@ func TestProxies(t *testing.T) {
 			t.Errorf("%s: HTTPS = %v, want %v", c.name, got, c.wantHTTPS)
 		}
 	}
+}
+
+// FuzzClientAddr: whatever a client puts in X-Forwarded-For and -Proto,
+// the address is a parseable IP (or the raw peer) and never a header's
+// text from an untrusted peer.
+func FuzzClientAddr(f *testing.F) {
+	f.Add("10.1.2.3:80", "198.51.100.1, 10.9.9.9", "https")
+	f.Add("203.0.113.5:1", "1.1.1.1", "http")
+	f.Add("[::ffff:10.0.0.1]:443", "junk,,", "HTTPS")
+	trusted, err := auth.ParseProxies("10.0.0.0/8,::ffff:10.0.0.0/104")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, peer, xff, proto string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = peer
+		r.Header.Set("X-Forwarded-For", xff)
+		r.Header.Set("X-Forwarded-Proto", proto)
+		got := trusted.ClientAddr(r)
+		if got != peer {
+			if _, err := netip.ParseAddr(got); err != nil {
+				t.Fatalf("ClientAddr(%q, %q) = %q, not an address", peer, xff, got)
+			}
+		}
+		// Without trusted proxies the headers change nothing.
+		var none auth.Proxies
+		if none.HTTPS(r) || none.ClientAddr(r) != none.ClientAddr(&http.Request{RemoteAddr: peer}) {
+			t.Fatalf("no proxies, yet the headers were believed (%q, %q)", xff, proto)
+		}
+	})
 }
