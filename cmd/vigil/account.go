@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/client"
 	"github.com/vigil-oss/vigil/internal/store"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -17,10 +19,12 @@ import (
 // Sign-in administration: online (vigil user password-reset, sign-out,
 // sessions) and offline on the database (vigil admin user create).
 
-func newUserPasswordResetCmd(e *env, o *clientOpts) *cobra.Command {
+// userActionCmd is "USE USER": it finds the user (ID, e-mail or name) and
+// runs act with the client and the user's ID.
+func userActionCmd(o *clientOpts, use, short string, act func(ctx context.Context, c *client.Client, id int64) error) *cobra.Command {
 	return &cobra.Command{
-		Use:   "password-reset USER",
-		Short: "Print a one-time link (valid 24 hours) with which a user sets a new password",
+		Use:   use + " USER",
+		Short: short,
 		Args:  argsN(1, "one user"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
@@ -31,7 +35,15 @@ func newUserPasswordResetCmd(e *env, o *clientOpts) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			link, err := c.CreatePasswordReset(cmd.Context(), id)
+			return act(cmd.Context(), c, id)
+		}),
+	}
+}
+
+func newUserPasswordResetCmd(e *env, o *clientOpts) *cobra.Command {
+	return userActionCmd(o, "password-reset", "Print a one-time link (valid 24 hours) with which a user sets a new password",
+		func(ctx context.Context, c *client.Client, id int64) error {
+			link, err := c.CreatePasswordReset(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -40,25 +52,13 @@ func newUserPasswordResetCmd(e *env, o *clientOpts) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "%s\nGive this link to the user; it works once, until %s.\n", link.URL, link.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
 			return nil
-		}),
-	}
+		})
 }
 
 func newUserSignOutCmd(e *env, o *clientOpts) *cobra.Command {
-	return &cobra.Command{
-		Use:   "sign-out USER",
-		Short: "Sign a user out everywhere: end all their web sessions",
-		Args:  argsN(1, "one user"),
-		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			id, err := findUserID(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
-			n, err := c.DeleteSessions(cmd.Context(), id)
+	return userActionCmd(o, "sign-out", "Sign a user out everywhere: end all their web sessions",
+		func(ctx context.Context, c *client.Client, id int64) error {
+			n, err := c.DeleteSessions(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -67,25 +67,13 @@ func newUserSignOutCmd(e *env, o *clientOpts) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "Ended %d session(s) of user %d.\n", n, id)
 			return nil
-		}),
-	}
+		})
 }
 
 func newUserSessionsCmd(e *env, o *clientOpts) *cobra.Command {
-	return &cobra.Command{
-		Use:   "sessions USER",
-		Short: "List a user's web sessions",
-		Args:  argsN(1, "one user"),
-		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			id, err := findUserID(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
-			list, err := c.ListSessions(cmd.Context(), id)
+	return userActionCmd(o, "sessions", "List a user's web sessions",
+		func(ctx context.Context, c *client.Client, id int64) error {
+			list, err := c.ListSessions(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -101,8 +89,7 @@ func newUserSessionsCmd(e *env, o *clientOpts) *cobra.Command {
 				t.row(fmt.Sprint(s.ID), s.CreatedAt.UTC().Format("2006-01-02 15:04"), s.LastSeenAt.UTC().Format("2006-01-02 15:04"), s.Address, s.UserAgent)
 			}
 			return t.flush()
-		}),
-	}
+		})
 }
 
 func newAdminUserCmd(e *env) *cobra.Command {

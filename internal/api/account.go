@@ -40,11 +40,8 @@ func (a *API) accountRoutes() []Route {
 }
 
 func (a *API) createPasswordReset(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := adminOn(r)
 	if err != nil {
-		return err
-	}
-	if err := auth.RequireAdmin(r.Context()); err != nil {
 		return err
 	}
 	reset, err := a.store.CreatePasswordReset(r.Context(), id, auth.ResetLinkTTL)
@@ -56,11 +53,8 @@ func (a *API) createPasswordReset(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := adminOn(r)
 	if err != nil {
-		return err
-	}
-	if err := auth.RequireAdmin(r.Context()); err != nil {
 		return err
 	}
 	if _, err := a.store.FindUser(r.Context(), id); err != nil {
@@ -78,11 +72,8 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteSessions(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := adminOn(r)
 	if err != nil {
-		return err
-	}
-	if err := auth.RequireAdmin(r.Context()); err != nil {
 		return err
 	}
 	n, err := a.store.DeleteUserSessions(r.Context(), id)
@@ -91,6 +82,15 @@ func (a *API) deleteSessions(w http.ResponseWriter, r *http.Request) error {
 	}
 	WriteJSON(w, http.StatusOK, SessionsEnded{Ended: n})
 	return nil
+}
+
+// adminOn is the user ID of the path, for an admin caller only.
+func adminOn(r *http.Request) (int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, err
+	}
+	return id, auth.RequireAdmin(r.Context())
 }
 
 // baseURL is the configured public URL, else the one this request used.

@@ -292,12 +292,8 @@ func (a *Authenticator) ChangePassword(ctx context.Context, userID, keep int64, 
 	if err != nil {
 		return err
 	}
-	l, err := acc.FindUserLoginByID(ctx, userID)
-	if err != nil {
+	if err := checkCurrent(ctx, acc, userID, current); err != nil {
 		return err
-	}
-	if l.PasswordHash == "" || VerifyPassword(current, l.PasswordHash) != nil {
-		return &vigil.Error{Code: vigil.CodeInvalid, Field: "current", Message: "is not your current password"}
 	}
 	hash, err := a.hashNew("password", next)
 	if err != nil {
@@ -403,12 +399,21 @@ func (a *Authenticator) DisableTOTP(ctx context.Context, userID int64, password 
 	if err != nil {
 		return err
 	}
+	if err := checkCurrent(ctx, acc, userID, password); err != nil {
+		return err
+	}
+	return acc.SetTOTP(ctx, userID, "", 0)
+}
+
+// checkCurrent confirms a signed-in person's password before a change
+// that must not be made from a browser left open.
+func checkCurrent(ctx context.Context, acc vigil.AccountService, userID int64, pw string) error {
 	l, err := acc.FindUserLoginByID(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if l.PasswordHash == "" || VerifyPassword(password, l.PasswordHash) != nil {
+	if l.PasswordHash == "" || VerifyPassword(pw, l.PasswordHash) != nil {
 		return &vigil.Error{Code: vigil.CodeInvalid, Field: "current", Message: "is not your current password"}
 	}
-	return acc.SetTOTP(ctx, userID, "", 0)
+	return nil
 }
