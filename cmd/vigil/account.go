@@ -94,7 +94,44 @@ func newUserSessionsCmd(e *env, o *clientOpts) *cobra.Command {
 
 func newAdminUserCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage people who sign in to the web UI"}
-	cmd.AddCommand(newAdminUserCreateCmd(e))
+	cmd.AddCommand(newAdminUserCreateCmd(e), newAdminUserResetCmd(e))
+	return cmd
+}
+
+// newAdminUserResetCmd is the way back in when no admin can sign in: a
+// reset link made straight on the database.
+func newAdminUserResetCmd(e *env) *cobra.Command {
+	var (
+		db        dbFlags
+		login     string
+		publicURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "password-reset",
+		Short: "Print a one-time link to set a user's password, straight on the database",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := store.Open(cmd.Context(), store.Config{URL: db.databaseURL, DataDir: db.dataDir})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			l, err := s.FindUserLogin(cmd.Context(), login)
+			if err != nil {
+				return fmt.Errorf("--email: %s", vigil.ErrorMessage(err))
+			}
+			reset, err := s.CreatePasswordReset(cmd.Context(), l.User.ID, auth.ResetLinkTTL)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s/reset/%s\nOpen once, before %s, to set the password of %s.\n", strings.TrimRight(publicURL, "/"), reset.Secret,
+				reset.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), l.User.Email)
+			return nil
+		},
+	}
+	db.register(cmd, e)
+	cmd.Flags().StringVar(&login, "email", "", "the user's e-mail address (or name)")
+	cmd.Flags().StringVar(&publicURL, "public-url", envOr(e, "VIGIL_PUBLIC_URL", "http://127.0.0.1:8080"), "the server's public URL, for the link (env VIGIL_PUBLIC_URL)")
 	return cmd
 }
 

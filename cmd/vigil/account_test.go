@@ -56,6 +56,15 @@ func TestAdminUserCreate(t *testing.T) {
 		}
 	}
 
+	r = vigilCLI(t, env, "", "admin", "user", "password-reset", "--email", "OPS@example.com")
+	wantOK(t, r)
+	if !regexp.MustCompile(`^https://vigil\.example\.com/reset/vgr_[a-z2-7]+\n`).MatchString(r.stdout) {
+		t.Errorf("offline reset printed %q", r.stdout)
+	}
+	if r := vigilCLI(t, env, "", "admin", "user", "password-reset", "--email", "nobody@example.com"); r.code == 0 || !strings.Contains(r.stderr, "--email") {
+		t.Errorf("offline reset of nobody: exit %d, %q", r.code, r.stderr)
+	}
+
 	db, err := store.Open(context.Background(), store.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
