@@ -242,7 +242,19 @@ func requireBrowser(t *testing.T) {
 // may reach loopback, where the tests' vendor fakes listen.
 func startBrowserApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base, token string) {
 	t.Helper()
-	token = vigil.NewSecret(vigil.TokenPrefix)
+	a, token := startBrowserAppWithoutUsers(ctx, t, clock)
+	// The person the browser signs in as (browserLogin, browserPassword).
+	accounts := &auth.Authenticator{Tokens: a.Store(), Accounts: a.Store(), Passwords: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}}
+	if err := accounts.CreateFirstAdmin(ctx, &vigil.User{Name: "admin", Email: browserLogin}, browserPassword); err != nil {
+		t.Fatalf("CreateFirstAdmin: %v", err)
+	}
+	return a.URL(), token
+}
+
+// startBrowserAppWithoutUsers is startBrowserApp before first-run setup.
+func startBrowserAppWithoutUsers(ctx context.Context, t *testing.T, clock vigil.Clock) (*app.App, string) {
+	t.Helper()
+	token := vigil.NewSecret(vigil.TokenPrefix)
 	a, err := app.New(ctx, app.Config{
 		Addr:       "127.0.0.1:0",
 		DataDir:    t.TempDir(),
@@ -264,12 +276,7 @@ func startBrowserApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
-	// The person the browser signs in as (browserLogin, browserPassword).
-	accounts := &auth.Authenticator{Tokens: a.Store(), Accounts: a.Store(), Passwords: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}}
-	if err := accounts.CreateFirstAdmin(ctx, &vigil.User{Name: "admin", Email: browserLogin}, browserPassword); err != nil {
-		t.Fatalf("CreateFirstAdmin: %v", err)
-	}
-	return a.URL(), token
+	return a, token
 }
 
 // The web UI account of startBrowserApp.
