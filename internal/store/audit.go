@@ -159,8 +159,7 @@ func teamSnapshot(ctx context.Context, q querier, id int64) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Members, err = queryAll(ctx, q, scanID, "SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id", id)
-	return t, err
+	return t, loadMembers(ctx, q, []*vigil.Team{t})
 }
 
 // classificationState is what the audit log keeps of the classification

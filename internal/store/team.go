@@ -84,22 +84,43 @@ func (db *DB) UpdateTeam(ctx context.Context, t *vigil.Team) error {
 }
 
 func setMembers(ctx context.Context, q querier, t *vigil.Team) error {
+	manager := map[int64]bool{}
+	for _, uid := range t.Managers {
+		manager[uid] = true
+	}
 	seen := map[int64]bool{}
-	members := []int64{}
-	for i, uid := range t.Members {
+	members, managers := []int64{}, []int64{}
+	add := func(uid int64, field string) error {
 		if seen[uid] {
-			continue
+			return nil
 		}
 		seen[uid] = true
-		if err := mustExist(ctx, q, "users", uid, "members", fmt.Sprintf("members[%d]: user", i)); err != nil {
+		if err := mustExist(ctx, q, "users", uid, "members", field+": user"); err != nil {
 			return err
 		}
-		if _, err := q.exec(ctx, "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)", t.ID, uid); err != nil {
+		role := vigil.TeamMember
+		if manager[uid] {
+			role = vigil.TeamManager
+			managers = append(managers, uid)
+		}
+		if _, err := q.exec(ctx, "INSERT INTO team_members (team_id, user_id, role) VALUES ($1, $2, $3)", t.ID, uid, role); err != nil {
 			return err
 		}
 		members = append(members, uid)
+		return nil
 	}
-	t.Members = members
+	for i, uid := range t.Members {
+		if err := add(uid, fmt.Sprintf("members[%d]", i)); err != nil {
+			return err
+		}
+	}
+	// A manager who was not listed as a member becomes one.
+	for i, uid := range t.Managers {
+		if err := add(uid, fmt.Sprintf("managers[%d]", i)); err != nil {
+			return err
+		}
+	}
+	t.Members, t.Managers = members, managers
 	return nil
 }
 
@@ -141,18 +162,31 @@ func loadMembers(ctx context.Context, q querier, teams []*vigil.Team) error {
 	for _, t := range teams {
 		byID[t.ID] = t
 	}
-	type pair struct{ team, user int64 }
+	query, args := "SELECT team_id, user_id, role FROM team_members ORDER BY team_id, user_id", []any(nil)
+	if len(teams) == 1 {
+		query, args = "SELECT team_id, user_id, role FROM team_members WHERE team_id = $1 ORDER BY user_id", []any{teams[0].ID}
+	}
+	type pair struct {
+		team, user int64
+		role       string
+	}
 	pairs, err := queryAll(ctx, q, func(r row) (pair, error) {
 		var p pair
-		err := r.Scan(&p.team, &p.user)
+		err := r.Scan(&p.team, &p.user, &p.role)
 		return p, err
-	}, "SELECT team_id, user_id FROM team_members ORDER BY team_id, user_id")
+	}, query, args...)
 	if err != nil {
 		return err
+	}
+	for _, t := range teams {
+		t.Members, t.Managers = []int64{}, []int64{}
 	}
 	for _, p := range pairs {
 		if t := byID[p.team]; t != nil {
 			t.Members = append(t.Members, p.user)
+			if p.role == vigil.TeamManager {
+				t.Managers = append(t.Managers, p.user)
+			}
 		}
 	}
 	return nil

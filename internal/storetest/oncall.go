@@ -68,6 +68,25 @@ func testOnCallConfig(t *testing.T, open OpenFunc) {
 		t.Errorf("members %v", got.Members)
 	}
 	fieldIs(t, "unknown member", st.CreateTeam(ctx, &vigil.Team{Name: "x", Members: []int64{999}}), vigil.CodeInvalid, "members")
+	fieldIs(t, "unknown manager", st.CreateTeam(ctx, &vigil.Team{Name: "x", Managers: []int64{999}}), vigil.CodeInvalid, "members")
+	// A manager is a member too; the roles survive an update and a re-read.
+	ops := &vigil.Team{Name: "ops", Members: []int64{bo.ID}, Managers: []int64{ana.ID}}
+	if err := st.CreateTeam(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.FindTeam(ctx, ops.ID); !slices.Equal(got.Members, []int64{ana.ID, bo.ID}) || !slices.Equal(got.Managers, []int64{ana.ID}) {
+		t.Errorf("ops members %v managers %v", got.Members, got.Managers)
+	}
+	ops.Managers = []int64{bo.ID}
+	if err := st.UpdateTeam(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	if teams, _ := st.ListTeams(ctx); len(teams) != 2 || !slices.Equal(teams[0].Managers, []int64{bo.ID}) || len(teams[1].Managers) != 0 {
+		t.Errorf("teams after making Bo the manager: %+v %+v", teams[0], teams[1])
+	}
+	if err := st.DeleteTeam(ctx, ops.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	sched := &vigil.Schedule{Name: "primary", TimeZone: "Europe/Berlin", TeamID: team.ID, Layers: []vigil.Layer{{Name: "week",
 		Start: t0, TurnUnit: vigil.UnitWeek, TurnCount: 1, Members: []int64{ana.ID, bo.ID},

@@ -16,6 +16,13 @@ const (
 )
 
 // UserRoles lists the global roles, weakest first.
+// A team member's role on the team (team_members.role): a plain member
+// acts with their global role; a manager manages the team's objects.
+const (
+	TeamMember  = "member"
+	TeamManager = "manager"
+)
+
 var UserRoles = []string{RoleViewer, RoleResponder, RoleManager, RoleAdmin}
 
 // SessionPrefix and ResetPrefix mark the secrets of web sessions and of

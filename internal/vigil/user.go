@@ -104,12 +104,16 @@ type NotificationRule struct {
 
 // Team is a group of users who own services, schedules and policies.
 type Team struct {
-	ID          int64     `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Members     []int64   `json:"members"` // user IDs
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64   `json:"id"`
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	Members     []int64 `json:"members"` // user IDs
+	// Managers are the members who manage the team: they edit its
+	// services, schedules and policies and see its private incidents
+	// whatever their global role. A manager is always a member too.
+	Managers  []int64   `json:"managers"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // UserService stores users, their contact methods and notification rules.
@@ -249,6 +253,11 @@ func (t *Team) Validate() error {
 	for _, id := range t.Members {
 		if id <= 0 {
 			return FieldError("members", "user ids are positive")
+		}
+	}
+	for _, id := range t.Managers {
+		if id <= 0 {
+			return FieldError("managers", "user ids are positive")
 		}
 	}
 	return nil
