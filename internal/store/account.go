@@ -74,11 +74,11 @@ func (db *DB) FindUserLoginByID(ctx context.Context, userID int64) (*vigil.UserL
 // SetPassword stores a new hash and ends the user's other sessions.
 func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
-		return setPassword(ctx, q, now, userID, hash, keepSession)
+		return db.setPassword(ctx, q, now, userID, hash, keepSession)
 	})
 }
 
-func setPassword(ctx context.Context, q querier, now time.Time, userID int64, hash string, keepSession int64) error {
+func (db *DB) setPassword(ctx context.Context, q querier, now time.Time, userID int64, hash string, keepSession int64) error {
 	n, err := q.exec(ctx, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", hash, micros(now), userID)
 	if err != nil {
 		return err
@@ -87,6 +87,10 @@ func setPassword(ctx context.Context, q querier, now time.Time, userID int64, ha
 		return notFound("user", userID)
 	}
 	if _, err := q.exec(ctx, "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", userID, keepSession); err != nil {
+		return err
+	}
+	// The hash is never audited, only that the password changed.
+	if err := db.audit(ctx, q, now, "user.password", auditUser, userID, nil, map[string]bool{"password_changed": true}); err != nil {
 		return err
 	}
 	// A password anywhere means first-run setup is over.
@@ -99,11 +103,18 @@ func (db *DB) SetUserRole(ctx context.Context, userID int64, role string) error 
 		return vigil.FieldError("role", "must be one of %s", strings.Join(vigil.UserRoles, ", "))
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
-		n, err := q.exec(ctx, "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3", role, micros(now), userID)
-		if err == nil && n == 0 {
+		var before string
+		err := q.queryRow(ctx, "SELECT role FROM users WHERE id = $1", userID).Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", userID)
 		}
-		return err
+		if err != nil || before == role {
+			return err
+		}
+		if _, err := q.exec(ctx, "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3", role, micros(now), userID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "user.role", auditUser, userID, map[string]string{"role": before}, map[string]string{"role": role})
 	})
 }
 
@@ -116,7 +127,11 @@ func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, step uin
 		if err == nil && n == 0 {
 			return notFound("user", userID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// Whether the second factor is on, never its secret.
+		return db.audit(ctx, q, now, "user.totp", auditUser, userID, nil, map[string]bool{"totp": secret != ""})
 	})
 }
 
@@ -159,8 +174,11 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, u *vigil.User, hash string) 
 		if uniqueViolation(err) {
 			return errEmailTaken
 		}
+		if err != nil {
+			return err
+		}
 		u.CreatedAt, u.UpdatedAt, u.HasPassword = now, now, true
-		return err
+		return db.audit(ctx, q, now, "user.create", auditUser, u.ID, nil, u)
 	})
 }
 
@@ -313,13 +331,15 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 // DeleteUserSessions ends every session of a user.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (int, error) {
 	var n int64
-	err := db.write(ctx, func(q querier, _ time.Time) error {
+	err := db.write(ctx, func(q querier, now time.Time) error {
 		if err := exists(ctx, q, "users", userID, "user"); err != nil {
 			return err
 		}
 		var err error
-		n, err = q.exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID)
-		return err
+		if n, err = q.exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "user.sign-out", auditUser, userID, nil, map[string]int64{"sessions_ended": n})
 	})
 	return int(n), err
 }
@@ -338,9 +358,11 @@ func (db *DB) CreatePasswordReset(ctx context.Context, userID int64, ttl time.Du
 			return err
 		}
 		r.CreatedAt, r.ExpiresAt = now, now.Add(ttl)
-		_, err := q.exec(ctx, "INSERT INTO password_resets (user_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-			userID, vigil.HashSecret(r.Secret), micros(now), micros(r.ExpiresAt))
-		return err
+		if _, err := q.exec(ctx, "INSERT INTO password_resets (user_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+			userID, vigil.HashSecret(r.Secret), micros(now), micros(r.ExpiresAt)); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "user.password-reset-link", auditUser, userID, nil, map[string]time.Time{"expires_at": r.ExpiresAt})
 	})
 	if err != nil {
 		return nil, err
@@ -395,7 +417,7 @@ func (db *DB) UsePasswordReset(ctx context.Context, secret, hash string) (*vigil
 		}
 		u = user
 		u.HasPassword = true
-		return setPassword(ctx, q, now, user.ID, hash, 0)
+		return db.setPassword(ctx, q, now, user.ID, hash, 0)
 	})
 	return u, err
 }

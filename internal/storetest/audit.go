@@ -171,6 +171,26 @@ func RunAudit(t *testing.T, open OpenFunc) {
 	if field(t, a.Before, "name") != "Ana" || field(t, a.After, "name") != "Ana Lima" {
 		t.Errorf("user.update before %s after %s", a.Before, a.After)
 	}
+	// Account changes say what changed, never the hash or the TOTP secret.
+	const passwordHash, totpSecret = "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", "JBSWY3DPEHPK3PXP"
+	must(t, st.SetUserRole(ctx, ana.ID, vigil.RoleManager))
+	if a := log.one("user.role", "user", ana.ID); field(t, a.Before, "role") != vigil.RoleResponder || field(t, a.After, "role") != vigil.RoleManager {
+		t.Errorf("user.role before %s after %s", a.Before, a.After)
+	}
+	must(t, st.SetUserRole(ctx, ana.ID, vigil.RoleManager))
+	log.none("setting the same role again")
+	must(t, st.SetPassword(ctx, ana.ID, passwordHash, 0))
+	log.one("user.password", "user", ana.ID)
+	must(t, st.SetTOTP(ctx, ana.ID, totpSecret, 1))
+	if a := log.one("user.totp", "user", ana.ID); field(t, a.After, "totp") != true {
+		t.Errorf("user.totp after %s", a.After)
+	}
+	_, err = st.CreatePasswordReset(ctx, ana.ID, time.Hour)
+	must(t, err)
+	log.one("user.password-reset-link", "user", ana.ID)
+	_, err = st.DeleteUserSessions(ctx, ana.ID)
+	must(t, err)
+	log.one("user.sign-out", "user", ana.ID)
 	const hookSecret = "s3cr3t-path-token"
 	hook := &vigil.ContactMethod{UserID: ana.ID, Name: "hook", Type: vigil.ContactWebhook, Address: "https://hooks.example.com/" + hookSecret}
 	must(t, st.CreateContactMethod(ctx, hook))
@@ -278,7 +298,7 @@ func RunAudit(t *testing.T, open OpenFunc) {
 	}
 	for _, a := range all {
 		doc := string(a.Before) + string(a.After)
-		for _, secret := range []string{key.Secret, tokenSecret, hookSecret, vigil.HashSecret(key.Secret), vigil.HashSecret(tokenSecret)} {
+		for _, secret := range []string{key.Secret, tokenSecret, hookSecret, vigil.HashSecret(key.Secret), vigil.HashSecret(tokenSecret), passwordHash, totpSecret} {
 			if strings.Contains(doc, secret) {
 				t.Errorf("entry %d (%s) holds a secret: %s", a.ID, a.Action, doc)
 			}

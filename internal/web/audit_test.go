@@ -29,7 +29,7 @@ func TestAuditPage(t *testing.T) {
 		`<a href="/audit" aria-current="page">Audit</a>`,
 		`<code>service.create</code>`,
 		`<a href="/services/1">service:1</a>`,
-		`alice <span class="muted">(token)</span>`,
+		`alice <span class="muted">(user)</span>`,
 		`<td>web`,
 		`&lt;script&gt;alert(\&#34;x\&#34;)&lt;/script&gt;`,
 		`<summary>created</summary>`,
@@ -38,8 +38,8 @@ func TestAuditPage(t *testing.T) {
 			t.Errorf("page lacks %s:\n%s", want, body)
 		}
 	}
-	if strings.Count(body, `class="audit-entry"`) != 2 || !strings.Contains(body, `<code>api_token.create</code>`) {
-		t.Errorf("want two entries (the harness's token, the service):\n%s", body)
+	if strings.Count(body, `class="audit-entry"`) != 2 || !strings.Contains(body, `<code>user.create</code>`) {
+		t.Errorf("want two entries (the harness's first admin, the service):\n%s", body)
 	}
 
 	body = h.get("/audit?action=incident").Body.String()
