@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -193,19 +192,7 @@ func nonNilChanges(c []manifest.Change) []manifest.Change {
 
 // readConfigFile reads a configuration file, "-" being standard input.
 func readConfigFile(e *env, file string) ([]byte, error) {
-	var (
-		b   []byte
-		err error
-	)
-	if file == "-" {
-		b, err = io.ReadAll(io.LimitReader(e.stdin, manifest.MaxSize+1))
-	} else {
-		b, err = os.ReadFile(file)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
-	}
-	return b, nil
+	return readInput(e, file, manifest.MaxSize)
 }
 
 // invalidFile words the problems of a file; nothing has been changed yet.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -56,22 +54,7 @@ otherwise. The file format (YAML or JSON):
 
 // readDocArg reads a file, or standard input for "-".
 func readDocArg(e *env, file string) ([]byte, error) {
-	if file == "" {
-		return nil, fmt.Errorf("--file is required (- reads standard input)")
-	}
-	var (
-		doc []byte
-		err error
-	)
-	if file == "-" {
-		doc, err = io.ReadAll(io.LimitReader(e.stdin, 4<<20))
-	} else {
-		doc, err = os.ReadFile(file)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
-	}
-	return doc, nil
+	return readInput(e, file, 4<<20)
 }
 
 // parseRuleFile reads a rule set document; unknown keys are errors.

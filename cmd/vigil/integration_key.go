@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -164,17 +162,12 @@ what each rule changed is shown.`,
   curl -s … | vigil integration-key test --format pagerduty`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			var (
-				payload []byte
-				err     error
-			)
-			if file == "" || file == "-" {
-				payload, err = io.ReadAll(e.stdin)
-			} else {
-				payload, err = os.ReadFile(file)
+			if file == "" {
+				file = "-"
 			}
+			payload, err := readInput(e, file, maxSpecFile)
 			if err != nil {
-				return fmt.Errorf("reading the payload: %w", err)
+				return err
 			}
 			if !json.Valid(payload) {
 				return fmt.Errorf("the payload is not valid JSON")

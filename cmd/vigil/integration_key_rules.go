@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,17 +77,9 @@ fault, if one is wrong. An empty file removes the rules.`,
 			if err != nil {
 				return err
 			}
-			if file == "" {
-				return fmt.Errorf("--file is required (- reads standard input)")
-			}
-			var doc []byte
-			if file == "-" {
-				doc, err = io.ReadAll(io.LimitReader(e.stdin, 1<<20))
-			} else {
-				doc, err = os.ReadFile(file)
-			}
+			doc, err := readInput(e, file, 1<<20)
 			if err != nil {
-				return fmt.Errorf("reading the rules: %w", err)
+				return err
 			}
 			rules, err := mapping.ParseRules(doc)
 			if err != nil {

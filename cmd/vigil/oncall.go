@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -121,20 +119,9 @@ func findUserID(ctx context.Context, c *client.Client, ref string) (int64, error
 // readSpec reads a JSON file ("-": standard input) into v, refusing unknown
 // fields so a typo fails here rather than being dropped.
 func readSpec(e *env, file string, v any) error {
-	if file == "" {
-		return errors.New("--file is required (a JSON file; - reads standard input)")
-	}
-	var (
-		b   []byte
-		err error
-	)
-	if file == "-" {
-		b, err = io.ReadAll(io.LimitReader(e.stdin, maxSpecFile))
-	} else {
-		b, err = os.ReadFile(file)
-	}
+	b, err := readInput(e, file, maxSpecFile)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", file, err)
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -25,31 +25,11 @@ func (u *UI) inhibitDelete(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	if !confirmed(r) {
-		m := confirmPage{
-			Heading: "Delete inhibition rule " + rule.Name + "?",
-			Action:  inhibitRuleURL(id) + "/delete",
-			Cancel:  inhibitRuleURL(id),
-			Button:  "Delete rule " + rule.Name,
-		}
-		if muted > 0 {
-			m.Consequences = append(m.Consequences, "The "+plural(muted, "alert", "alerts")+" it mutes now page at once, unless something else holds them.")
-		}
-		m.Consequences = append(m.Consequences, "New alerts matching its target page even while a source alert fires.",
-			"If it is in a manifest, the next vigil apply creates it again.")
-		u.renderConfirm(w, r, http.StatusOK, "inhibit", m)
-		return
-	}
-	switch err := u.store.DeleteInhibitRule(ctx, id); vigil.ErrorCode(err) {
-	case "":
-		msg := "Inhibition rule " + rule.Name + " deleted."
-		if muted > 0 {
-			msg += " The " + plural(muted, "alert", "alerts") + " it muted now page, unless something else holds them."
-		}
-		u.redirectFlash(w, r, "/inhibit-rules", "ok", msg)
-	case vigil.CodeNotFound:
-		u.redirectFlash(w, r, "/inhibit-rules", "error", "That inhibition rule no longer exists.")
-	default:
-		u.fail(w, r, err)
-	}
+	u.deleteHolder(w, r, holderDeletion{
+		Noun: "inhibition rule", Short: "rule", Name: rule.Name,
+		URL: inhibitRuleURL(id), List: "/inhibit-rules", Nav: "inhibit",
+		Holds: "mutes", Held: "muted", Count: muted,
+		More:   []string{"New alerts matching its target page even while a source alert fires."},
+		Delete: func() error { return u.store.DeleteInhibitRule(ctx, id) },
+	})
 }
