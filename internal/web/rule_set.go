@@ -30,7 +30,7 @@ type ruleSetPage struct {
 }
 
 // rulesForm is the editor: the document, the version it was read at and
-// the back-test range (datetime-local values in UTC).
+// the back-test range (datetime-local values in UTC; an empty end is now).
 type rulesForm struct {
 	Doc     string
 	Version int64
@@ -100,13 +100,12 @@ func (u *UI) renderRuleSet(w http.ResponseWriter, r *http.Request, status int, m
 	u.render(w, r, status, "rule_set.html", m)
 }
 
-// defaultRange fills an empty back-test range: the last 7 days.
+// defaultRange fills an empty back-test start: 7 days ago. An empty end
+// is now (a minute-precise "now" in the form would leave out the alerts
+// of the current minute).
 func (f *rulesForm) defaultRange(now time.Time) {
 	if f.Since == "" {
 		f.Since = now.UTC().Add(-7 * 24 * time.Hour).Format(localInput)
-	}
-	if f.Until == "" {
-		f.Until = now.UTC().Format(localInput)
 	}
 }
 
