@@ -16,6 +16,15 @@ func (u *UI) ruleSetUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, doc, err := parseRulesForm(r.PostForm)
 	f.defaultRange(u.clock.Now())
+	if err == nil && f.Version == 0 {
+		// The store checks no version for 0, so a form opened before the
+		// first save is checked here (a small window remains between this
+		// read and the save).
+		var cur *vigil.ClassificationRuleSet
+		if cur, err = u.store.ClassificationRules(ctx); err == nil && cur.Version != 0 {
+			err = vigil.Errorf(vigil.CodeConflict, "the rules are at version %d", cur.Version)
+		}
+	}
 	if err == nil {
 		var set *vigil.ClassificationRuleSet
 		set, err = u.store.SetClassificationRules(ctx, vigil.ClassificationRuleSet{TimeZone: doc.TimeZone, Rules: doc.Rules}, f.Version)

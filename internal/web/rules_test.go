@@ -88,6 +88,15 @@ func TestRulesEditSaveConflict(t *testing.T) {
 	if theirs := html.UnescapeString(section(t, body, "rules-conflict")); !strings.Contains(theirs, "dev-is-quiet") || !strings.Contains(theirs, "version 2, saved by alice") {
 		t.Errorf("the conflict does not show the stored rules: %s", theirs)
 	}
+	// A page opened before the first save (version 0), or a form without
+	// its version, is checked too.
+	for _, v := range []string{"0", ""} {
+		rec = h.post("/rules", url.Values{"rules": {bobs}, "version": {v}})
+		wantStatus(t, rec, http.StatusConflict)
+		if !strings.Contains(text(rec.Body.String()), "now version 2") {
+			t.Errorf("version %q: no conflict message", v)
+		}
+	}
 	if s := h.ruleSet(); s.Version != 2 || len(s.Rules) != 2 || s.Rules[0].Set.Sev != "SEV1" {
 		t.Fatalf("the conflicting save changed the rules: %+v", s)
 	}
