@@ -1,27 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-oss/vigil/internal/client"
+	"github.com/vigil-oss/vigil/internal/mapping"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
 // Classification and routing rules (`vigil rules ...`) and the route test
 // (`vigil route test`).
-
-// ruleFile is the YAML (or JSON) of a rule set file.
-type ruleFile struct {
-	TimeZone string                     `json:"time_zone,omitempty" yaml:"time_zone,omitempty"`
-	Rules    []vigil.ClassificationRule `json:"rules" yaml:"rules"`
-}
 
 func newRulesCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -57,14 +50,12 @@ func readDocArg(e *env, file string) ([]byte, error) {
 	return readInput(e, file, 4<<20)
 }
 
-// parseRuleFile reads a rule set document; unknown keys are errors.
-func parseRuleFile(doc []byte) (ruleFile, error) {
-	var f ruleFile
-	if len(bytes.TrimSpace(doc)) == 0 {
-		return f, nil
-	}
-	if err := yaml.UnmarshalWithOptions(doc, &f, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		return f, fmt.Errorf("the rules file does not read: %s", yaml.FormatError(err, false, true))
+// parseRuleFile reads a rule set document (mapping.ParseRuleSet, the
+// parser of the /rules page too); unknown keys are errors.
+func parseRuleFile(doc []byte) (mapping.RuleSetDoc, error) {
+	f, err := mapping.ParseRuleSet(doc)
+	if err != nil {
+		return f, fmt.Errorf("the rules file does not read: %s", vigil.ErrorMessage(err))
 	}
 	return f, nil
 }
@@ -88,7 +79,7 @@ func newRulesShowCmd(e *env, o *clientOpts) *cobra.Command {
 			if o.output == outputJSON {
 				return writeJSON(e.stdout, set)
 			}
-			doc, err := yaml.MarshalWithOptions(ruleFile{TimeZone: set.TimeZone, Rules: set.Rules}, yaml.UseSingleQuote(true))
+			doc, err := mapping.FormatRuleSet(set.TimeZone, set.Rules)
 			if err != nil {
 				return err
 			}

@@ -37,13 +37,7 @@ type RouteTestRequest struct {
 }
 
 // RouteTestResponse is every decision per event of the payload.
-type RouteTestResponse struct {
-	Mapping *PreviewResponse `json:"mapping,omitempty"`
-	Runs    []*vigil.DryRun  `json:"runs"`
-}
-
-// maxRouteTestEvents bounds the events of one route test.
-const maxRouteTestEvents = 20
+type RouteTestResponse = mapping.RouteTestResult
 
 func (a *API) classificationRoutes() []Route {
 	tok := func(method, pattern, summary string, req, resp any, status int, h handlerFunc) Route {
@@ -103,81 +97,14 @@ func (a *API) routeTest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var at time.Time
+	t := mapping.RouteTest{Format: in.Format, Payload: in.Payload, IntegrationKeyID: in.IntegrationKeyID,
+		ServiceID: in.ServiceID, AlertID: in.AlertID}
 	if in.At != nil {
-		at = *in.At
+		t.At = *in.At
 	}
-	out := RouteTestResponse{Runs: []*vigil.DryRun{}}
-	var events []*vigil.Event
-	switch {
-	case in.AlertID != 0:
-		if len(in.Payload) > 0 {
-			return vigil.FieldError("payload", "give a payload or an alert_id, not both")
-		}
-		al, err := a.store.FindAlertByID(ctx, in.AlertID)
-		if vigil.ErrorCode(err) == vigil.CodeNotFound {
-			return vigil.FieldError("alert_id", "there is no alert %d", in.AlertID)
-		}
-		if err != nil {
-			return err
-		}
-		events = append(events, &vigil.Event{ServiceID: al.ServiceID, Action: vigil.ActionTrigger, DedupKey: al.DedupKey,
-			Summary: al.Summary, Severity: al.Severity, Source: al.Source, Labels: al.Labels, Details: al.Details})
-	case len(in.Payload) > 0:
-		if in.Format == "" {
-			in.Format = mapping.FormatNative
-		}
-		service := in.ServiceID
-		var rules *mapping.Rules
-		switch {
-		case in.IntegrationKeyID != 0:
-			key, err := a.store.FindIntegrationKeyByID(ctx, in.IntegrationKeyID)
-			if vigil.ErrorCode(err) == vigil.CodeNotFound {
-				return vigil.FieldError("integration_key_id", "there is no integration key %d", in.IntegrationKeyID)
-			}
-			if err != nil {
-				return err
-			}
-			service = key.ServiceID
-			if rules, err = mapping.Compile(key.Rules); err != nil {
-				return vigil.Errorf(vigil.CodeConflict, "the key's rules no longer compile: %s", vigil.ErrorMessage(err))
-			}
-		case service == 0:
-			return vigil.FieldError("integration_key_id", "name the integration key (or service_id) the payload arrives on")
-		}
-		pv, err := mapping.PreviewPayload(in.Format, in.Payload, a.clock.Now(), rules, a.serviceResolver(ctx))
-		if err != nil {
-			return err
-		}
-		out.Mapping = pv
-		for _, pe := range pv.Events {
-			e := *pe.Event
-			if e.ServiceID == 0 {
-				e.ServiceID = service
-			}
-			e.GroupKey = pe.GroupKey
-			events = append(events, &e)
-		}
-	default:
-		return vigil.FieldError("payload", "give a payload (with integration_key_id or service_id) or an alert_id")
-	}
-	if len(events) > maxRouteTestEvents {
-		return vigil.FieldError("payload", "at most %d events per route test (this payload has %d)", maxRouteTestEvents, len(events))
-	}
-	for i, e := range events {
-		e.Normalize()
-		if e.Action != vigil.ActionTrigger {
-			continue // only triggers are routed
-		}
-		run, err := a.store.DryRunEvent(ctx, e, at)
-		if err != nil {
-			if vigil.ErrorCode(err) == vigil.CodeInvalid && out.Mapping != nil {
-				out.Mapping.Errors = append(out.Mapping.Errors, PreviewError{Index: i, Field: vigil.ErrorField(err), Message: vigil.ErrorMessage(err)})
-				continue
-			}
-			return err
-		}
-		out.Runs = append(out.Runs, run)
+	out, err := mapping.RunRouteTest(ctx, a.store, t, a.clock.Now(), a.serviceResolver(ctx))
+	if err != nil {
+		return err
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil

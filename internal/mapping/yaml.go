@@ -59,16 +59,16 @@ func ParseRules(doc []byte) ([]vigil.MappingRule, error) {
 			return nil, vigil.FieldError("rules", "at most %d rules", vigil.MaxMappingRules)
 		}
 		var rules []vigil.MappingRule
-		if err := yaml.NodeToValue(n, &rules, yaml.Strict()); err != nil {
-			return nil, yamlError(err)
+		if err := nodeToValue(n, &rules); err != nil {
+			return nil, err
 		}
 		return nonNil(rules), nil
 	case *ast.MappingNode, *ast.MappingValueNode:
 		var wrapped struct {
 			Rules []vigil.MappingRule `json:"rules"`
 		}
-		if err := yaml.NodeToValue(n, &wrapped, yaml.Strict()); err != nil {
-			return nil, yamlError(err)
+		if err := nodeToValue(n, &wrapped); err != nil {
+			return nil, err
 		}
 		return nonNil(wrapped.Rules), nil
 	}

@@ -83,7 +83,8 @@ func TestParseRulesRefuses(t *testing.T) {
 // "rules", and rules it accepts are written and read back unchanged.
 func FuzzParseRules(f *testing.F) {
 	for _, s := range []string{exampleRules, "[]", "rules:\n  - name: a\n    set: {severity: info}\n", "- &a {name: x}\n- *a\n",
-		`{"rules":[{"name":"x","when":"true","set":{"labels":{"a":"\"b\""}},"stop":true}]}`, "- name: [\n", "- name: 'a\x00'\n"} {
+		`{"rules":[{"name":"x","when":"true","set":{"labels":{"a":"\"b\""}},"stop":true}]}`, "- name: [\n", "- name: 'a\x00'\n",
+		"rules: ! ", "- ! "} { // an empty tag made the YAML library panic
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
