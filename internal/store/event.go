@@ -137,7 +137,9 @@ type serviceRule struct {
 	name        string
 	grouping    vigil.GroupingRule
 	autoResolve bool
-	locked      bool // PostgreSQL: row locked FOR UPDATE in this transaction
+	flap        triage.FlapPolicy // MaxChanges < 0: off
+	autoPause   time.Duration     // 0: off
+	locked      bool              // PostgreSQL: row locked FOR UPDATE in this transaction
 }
 
 // groupKey is a grouping decision of one service: a group key, or "" for
@@ -263,10 +265,14 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 	if lock {
 		q += p.db.dialect.forUpdate()
 	}
-	var rule string
+	var (
+		rule  string
+		flap  sql.NullString
+		pause int64
+	)
 	s = &serviceRule{locked: lock}
 	s.id = id
-	err := p.q.queryRow(p.ctx, q, id).Scan(&rule, &s.autoResolve, &s.name)
+	err := p.q.queryRow(p.ctx, q, id).Scan(&rule, &s.autoResolve, &s.name, &flap, &pause)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, &vigil.Error{Code: vigil.CodeNotFound, Field: "service_id", Message: fmt.Sprintf("service %d not found", id)}
 	}
@@ -275,6 +281,14 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 	}
 	if err := json.Unmarshal([]byte(rule), &s.grouping); err != nil {
 		return nil, false, err
+	}
+	s.flap, s.autoPause = p.db.flap, time.Duration(pause)*time.Microsecond
+	if flap.Valid {
+		var f vigil.FlapSettings
+		if err := json.Unmarshal([]byte(flap.String), &f); err != nil {
+			return nil, false, err
+		}
+		s.flap = flapPolicyOf(f)
 	}
 	p.svcs[id] = s
 	return s, lock, nil
@@ -358,7 +372,7 @@ const (
 
 	sqlTouchIncident = `UPDATE incidents SET updated_at = $1 WHERE id = $2 RETURNING status`
 
-	sqlServiceRule = `SELECT grouping_rule, auto_resolve, name FROM services WHERE id = $1`
+	sqlServiceRule = `SELECT grouping_rule, auto_resolve, name, flap_policy, auto_pause FROM services WHERE id = $1`
 
 	sqlIncidentSeverity = `SELECT severity FROM incidents WHERE id = $1`
 )
@@ -513,7 +527,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	}
 	// A key that fired before: a flap state change; while it flaps, its
 	// alert joins the incident the flapping keeps open.
-	flapSt, flapTracked, flapInc, err := p.flapFired(e)
+	flapSt, flapTracked, flapInc, err := p.flapFired(svc.flap, e)
 	if err != nil {
 		return err
 	}
@@ -540,7 +554,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 		return errRace // lost to a concurrent first trigger; start over
 	}
 	if flapTracked { // never with flap control off (flapFired)
-		if err := p.flapSave(e.ServiceID, e.DedupKey, flapSt, inc.id); err != nil {
+		if err := p.flapSave(svc.flap, e.ServiceID, e.DedupKey, flapSt, inc.id); err != nil {
 			return err
 		}
 	}
@@ -892,14 +906,17 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if status == vigil.IncidentResolved {
 		return nil
 	}
-	if p.db.flap.MaxChanges >= 0 {
-		if flapping, err := p.flapResolved(e, res.IncidentID, actor); err != nil || flapping {
+	svc, _, err := p.service(e.ServiceID, false)
+	if err != nil {
+		return err
+	}
+	if svc.flap.MaxChanges >= 0 {
+		if flapping, err := p.flapResolved(svc.flap, e, res.IncidentID, actor); err != nil || flapping {
 			return err // a flapping alert's incident stays open
 		}
 	}
-	svc, _, err := p.service(e.ServiceID, false)
-	if err != nil || !svc.autoResolve {
-		return err
+	if !svc.autoResolve {
+		return nil
 	}
 	var firing bool
 	if err := p.q.queryRow(p.ctx, sqlAnyFiring, res.IncidentID).Scan(&firing); err != nil || firing {
