@@ -103,7 +103,7 @@ type Service struct {
 	// pages (PagerDuty's auto-pause of transient alerts). 0 is off.
 	AutoPause Duration  `json:"auto_pause,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Limits of service fields.
