@@ -319,7 +319,7 @@ const (
 	// (for when the hold ends).
 	sqlInsertHeldAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
 		severity, source, status, first_seen, last_seen, occurrences, ends_at, group_key, inhibit_source, ` + holdCols + `)
-	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen
 	RETURNING id, occurrences`
@@ -328,7 +328,7 @@ const (
 	WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing' AND incident_id IS NULL`
 
 	sqlAttachAlert = `UPDATE alerts SET incident_id = $1, silenced_by = NULL, held_by_window = NULL, held_until = NULL,
-		inhibited_by_rule = NULL, inhibited_by_alert = NULL, suppressed_by = NULL WHERE id = $2 AND incident_id IS NULL`
+		inhibited_by_rule = NULL, inhibited_by_alert = NULL, suppressed_by = NULL, paused_until = NULL WHERE id = $2 AND incident_id IS NULL`
 
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
@@ -402,6 +402,15 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	}
 	if rule := p.cur.suppressedBy(); rule != "" {
 		dec.hold = hold{suppress: rule}
+	}
+	if dec.hold.none() {
+		// Auto-pause, if the alert is new (heldRepeat works out the pause
+		// of one that fired before from when it first fired).
+		svc, _, err := p.service(e.ServiceID, false)
+		if err != nil {
+			return err
+		}
+		dec.hold = p.pauseOf(svc, p.now)
 	}
 	if err := p.apply(e, d, dec, actor, res); err != nil {
 		return err
@@ -618,6 +627,12 @@ func (p *eventTx) stormIncident(serviceID int64, grouping vigil.GroupingRule) (*
 // waiting for the sweep.
 func (p *eventTx) heldRepeat(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult, prev heldAs, h hold) error {
 	res.IncidentID = 0
+	if h.none() || h.pause != 0 {
+		var err error
+		if h, err = p.pauseExisting(e.ServiceID, res.AlertID); err != nil {
+			return err
+		}
+	}
 	if !h.none() {
 		return p.setHold(res.AlertID, prev, h, res)
 	}
@@ -715,6 +730,12 @@ func (p *eventTx) release(serviceID int64, key string, actor vigil.Actor) (bool,
 		return false, err
 	} else if err != nil {
 		return false, err
+	}
+	if h, err := p.pauseExisting(serviceID, id); err != nil || !h.none() {
+		if err != nil {
+			return false, err
+		}
+		return false, p.setHold(id, prev, h, res)
 	}
 	return p.attach(e, id, actor, res, fmt.Sprintf("Alert %q joined (%s) when %s: %s", key, sev, prev.ended(), summary))
 }
