@@ -455,8 +455,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 					p.raise(inc, e, actor)
 					return nil
 				}
-				p.join(inc, e, actor, res)
-				return nil
+				return p.join(inc, e, actor, res)
 			}
 		}
 	}
@@ -570,15 +569,12 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	switch {
 	case flapInc != nil:
 		res.AlertNew, res.IncidentID = true, inc.id
-		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q fired again while flapping: joined, no new page; %s", e.DedupKey, e.Summary))
-		return nil
+		return p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q fired again while flapping: joined, no new page; %s", e.DedupKey, e.Summary))
 	case storm != "":
 		res.AlertNew, res.IncidentID = true, inc.id
-		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s) by storm protection: %s; %s", e.DedupKey, e.Severity, storm, e.Summary))
-		return nil
+		return p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s) by storm protection: %s; %s", e.DedupKey, e.Severity, storm, e.Summary))
 	}
-	p.join(inc, e, actor, res)
-	return nil
+	return p.join(inc, e, actor, res)
 }
 
 // stormIncident returns the service's newest open incident when the
@@ -669,8 +665,12 @@ func (p *eventTx) attach(e *vigil.Event, id int64, actor vigil.Actor, res *vigil
 	}
 	res.AlertID, res.IncidentID, res.IncidentNew = id, inc.id, opened
 	hold{}.result(res)
-	p.joinAs(inc, e, actor, res.AlertID, msg)
-	return opened, nil
+	if opened {
+		// The rules' decision is already the incident's (openIncident).
+		p.joinEntry(inc, e, actor, res.AlertID, msg)
+		return true, nil
+	}
+	return false, p.joinAs(inc, e, actor, res.AlertID, msg)
 }
 
 // release attaches the held alert of (service, key) to its incident when
@@ -807,13 +807,21 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 }
 
 // join records a new alert joining inc: counter, severity and timeline.
-func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) {
+func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
 	res.AlertNew, res.IncidentID = true, inc.id
-	p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary))
+	return p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary))
 }
 
-// joinAs records alert id joining inc, with msg on the timeline.
-func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) {
+// joinAs records alert id joining inc, with msg on the timeline, and
+// raises the incident's level and priority to what the rules decided for
+// the alert when that ranks higher.
+func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) error {
+	p.joinEntry(inc, e, actor, id, msg)
+	return p.raiseByRules(inc, e.DedupKey, actor)
+}
+
+// joinEntry is joinAs without the rules: counter, severity and timeline.
+func (p *eventTx) joinEntry(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) {
 	p.touch(inc)
 	inc.joined++
 	data := json.RawMessage(`{"alert_id":` + strconv.FormatInt(id, 10) + `}`)
@@ -824,6 +832,45 @@ func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, i
 			fromTo(string(inc.sev), string(e.Severity)))
 		inc.sev = e.Severity
 	}
+}
+
+// raiseByRules lifts incident inc's level and priority to those the rules
+// decided for the alert (key) joining it, when they rank higher (SEV1
+// before SEV2, P1 before P2) or the incident has none; it never lowers
+// them. In SQL too, so a concurrent raise by another replica stays.
+func (p *eventTx) raiseByRules(inc *openIncident, key string, actor vigil.Actor) error {
+	c := p.cur
+	if c == nil || (c.d.Sev == "" && c.d.Priority == "") {
+		return nil
+	}
+	var level, prio string
+	if err := p.q.queryRow(p.ctx, `SELECT sev_level, priority FROM incidents WHERE id = $1`, inc.id).Scan(&level, &prio); err != nil {
+		return err
+	}
+	for _, f := range []struct{ field, col, cur, to string }{
+		{"sev", "sev_level", level, c.d.Sev},
+		{"priority", "priority", prio, c.d.Priority},
+	} {
+		// SEV1..SEV4 and P1..P5 rank as they sort.
+		if f.to == "" || (f.cur != "" && f.to >= f.cur) {
+			continue
+		}
+		n, err := p.q.exec(p.ctx, `UPDATE incidents SET `+f.col+` = $1 WHERE id = $2 AND (`+f.col+` = '' OR `+f.col+` > $1)`, f.to, inc.id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		by := "by default for " + c.d.Type + " incidents"
+		for _, ef := range c.d.Effects {
+			if ef.Field == f.field {
+				by = "by rule '" + ef.Rule + "'"
+			}
+		}
+		p.entry(inc.id, actor, vigil.EntryClassified, fmt.Sprintf("%s raised to %s %s on alert %q", f.field, f.to, by, key), fromTo(f.cur, f.to))
+	}
+	return nil
 }
 
 // touch queues inc for the flush of its counter and severity.
