@@ -147,6 +147,11 @@ func (s *Service) Validate() error {
 	return nil
 }
 
+// DefaultFlap is flap control when neither the service nor the server
+// sets it: more than 4 changes in 10 minutes is flapping, 15 quiet
+// minutes end it.
+var DefaultFlap = FlapSettings{Changes: 4, Window: Duration(10 * time.Minute), Quiet: Duration(15 * time.Minute)}
+
 // MaxAutoPause is the longest a service may hold new alerts before paging.
 const MaxAutoPause = 24 * time.Hour
 
