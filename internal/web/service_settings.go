@@ -14,7 +14,7 @@ import (
 // typed, in the "New service" form and the service page's settings form.
 // Inputs are named as the domain fields so errors land next to them.
 type triageForm struct {
-	StormLimit, StormWindow             string
+	StormLimit, StormWindow            string
 	FlapChanges, FlapWindow, FlapQuiet string
 	AutoPause                          string
 	Errors                             formErrors
