@@ -532,13 +532,20 @@ func (p *eventTx) setHold(id int64, prev heldAs, h hold, res *vigil.EventResult)
 	return nil
 }
 
-// pauseOf is the service's auto-pause of an alert first seen at first:
-// until first plus the pause, while that is ahead; none otherwise.
+// pauseOf is the auto-pause of an alert of svc first seen at first: until
+// first plus the pause, while that is ahead; none otherwise. The pause is
+// the one a classification rule chose for the alert, else the service's.
 func (p *eventTx) pauseOf(svc *serviceRule, first time.Time) hold {
-	if svc.autoPause <= 0 {
+	length := svc.autoPause
+	if c := p.cur; c != nil && c.d.Pause != "" {
+		if d, err := time.ParseDuration(c.d.Pause); err == nil { // checked when saved
+			length = d
+		}
+	}
+	if length <= 0 {
 		return hold{}
 	}
-	if until := first.Add(svc.autoPause); until.After(p.now) {
+	if until := first.Add(length); until.After(p.now) {
 		return hold{pause: micros(until)}
 	}
 	return hold{}
@@ -548,7 +555,7 @@ func (p *eventTx) pauseOf(svc *serviceRule, first time.Time) hold {
 // counts from when the alert first fired, whatever held it since.
 func (p *eventTx) pauseExisting(serviceID, id int64) (hold, error) {
 	svc, _, err := p.service(serviceID, false)
-	if err != nil || svc.autoPause <= 0 {
+	if err != nil || (svc.autoPause <= 0 && (p.cur == nil || p.cur.d.Pause == "")) {
 		return hold{}, err
 	}
 	var first int64

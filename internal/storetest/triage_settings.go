@@ -22,6 +22,7 @@ func RunTriageSettings(t *testing.T, open OpenFunc) {
 		{"AutoPauseTransient", testAutoPauseTransient},
 		{"AutoPauseStillFiring", testAutoPauseStillFiring},
 		{"AutoPauseAfterSilence", testAutoPauseAfterSilence},
+		{"AutoPauseByRule", testAutoPauseByRule},
 		{"ServiceFlapPolicy", testServiceFlapPolicy},
 		{"ServiceFlapOff", testServiceFlapOff},
 		{"StormDefaultLimit", testStormDefaultLimit},
@@ -100,6 +101,10 @@ func testAutoPauseTransient(t *testing.T, open OpenFunc) {
 	e := setup(t, open)
 	svc := e.pausedService("web")
 	start := e.clock.Now()
+	d, err := e.st.DryRunEvent(e.ctx, trigger(svc.ID, "blip", "latency blip", vigil.SeverityCritical), time.Time{})
+	if err != nil || !slices.ContainsFunc(d.Decisions, func(s string) bool { return strings.Contains(s, "auto-pause holds it") }) {
+		t.Errorf("route test of a paused service: %v %v", d, err)
+	}
 	r := e.send1(trigger(svc.ID, "blip", "latency blip", vigil.SeverityCritical))
 	if !r.AlertNew || r.IncidentID != 0 || r.IncidentNew || r.PausedUntil == nil || !r.PausedUntil.Equal(start.Add(5*time.Minute)) || !r.Held() {
 		t.Fatalf("paused trigger: %+v", r)
@@ -195,6 +200,41 @@ func testAutoPauseAfterSilence(t *testing.T, open OpenFunc) {
 	e.releaseHeld(1)
 	if a := e.alert(r.AlertID); a.IncidentID == 0 || a.PausedUntil != nil {
 		t.Errorf("after the pause: %+v", a)
+	}
+}
+
+// A rule's pause replaces the service's: a pause where the service has
+// none, and "0" to page at once where it has one.
+func testAutoPauseByRule(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	plain := e.service("plain", func(s *vigil.Service) { s.Grouping = vigil.GroupingRule{Mode: vigil.GroupNone} })
+	paused := e.pausedService("paused")
+	_, err := e.st.SetClassificationRules(e.ctx, vigil.ClassificationRuleSet{Rules: []vigil.ClassificationRule{
+		{Name: "x", Set: vigil.ClassificationSet{Pause: "30s"}}}}, 0)
+	fieldIs(t, "pause under a minute", err, vigil.CodeInvalid, "rules[0].set.pause")
+	e.rules("",
+		vigil.ClassificationRule{Name: "flaky-waits", When: `labels.flaky == "yes"`, Set: vigil.ClassificationSet{Pause: "2m"}},
+		vigil.ClassificationRule{Name: "fire-now", When: `labels.fire == "now"`, Set: vigil.ClassificationSet{Pause: "0"}},
+	)
+	start := e.clock.Now()
+	r := e.send1(labelled(plain.ID, "flaky", map[string]string{"flaky": "yes"}))
+	if r.IncidentID != 0 || r.PausedUntil == nil || !r.PausedUntil.Equal(start.Add(2*time.Minute)) {
+		t.Errorf("a rule's pause on a service without one: %+v", r)
+	}
+	if r := e.send1(labelled(plain.ID, "steady", nil)); !r.IncidentNew {
+		t.Errorf("no rule, no pause: %+v", r)
+	}
+	if r := e.send1(labelled(paused.ID, "urgent", map[string]string{"fire": "now"})); !r.IncidentNew || r.PausedUntil != nil {
+		t.Errorf("pause 0 pages at once: %+v", r)
+	}
+	e.clock.Advance(2 * time.Minute)
+	e.releaseHeld(1)
+	a := e.alert(r.AlertID)
+	if a.IncidentID == 0 {
+		t.Fatalf("not released after the rule's pause: %+v", a)
+	}
+	if lines := e.classifiedLines(a.IncidentID); !slices.Contains(lines, "pause 2m set by rule 'flaky-waits'") {
+		t.Errorf("timeline %q", lines)
 	}
 }
 
