@@ -95,11 +95,11 @@ func compileMessage(err error) string {
 type Decision struct {
 	Sev, Priority, Type, Service, Team, Urgency string
 	// Pause is the auto-pause a rule chose ("5m", "0"), "" for the service's.
-	Pause string
-	Labels                                      map[string]string
-	Suppress                                    bool
-	Notify                                      []string
-	Private                                     bool
+	Pause    string
+	Labels   map[string]string
+	Suppress bool
+	Notify   []string
+	Private  bool
 	// Effects say which rule set what, in order, for the timeline
 	// ("sev SEV1 set by rule 'payments-5xx'").
 	Effects []Effect
