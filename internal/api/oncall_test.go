@@ -459,7 +459,7 @@ func ocScenarios() []ocScenario {
 		{name: "create service with an unknown policy", method: "POST", path: "/api/v1/services",
 			body: `{"name":"billing","escalation_policy_id":9999}`, status: 400, contains: []string{"escalation_policy_id"}},
 		{name: "create service with noise settings", method: "POST", path: "/api/v1/services",
-			body: `{"name":"noisy","grouping":{"mode":"none","storm":{"incidents":50,"window":"5m"}},"flap":{"changes":6,"window":"10m","quiet":"15m"},"auto_pause":"5m"}`,
+			body:   `{"name":"noisy","grouping":{"mode":"none","storm":{"incidents":50,"window":"5m"}},"flap":{"changes":6,"window":"10m","quiet":"15m"},"auto_pause":"5m"}`,
 			status: 201, contains: []string{`"storm":{"incidents":50,"window":"5m0s"}`, `"flap":{"changes":6,"window":"10m0s","quiet":"15m0s"}`, `"auto_pause":"5m0s"`}},
 		{name: "create service with a short auto-pause", method: "POST", path: "/api/v1/services",
 			body: `{"name":"noisy","auto_pause":"10s"}`, status: 400, contains: []string{`"field":"auto_pause"`}},
