@@ -19,7 +19,7 @@ func newServiceCmd(e *env) *cobra.Command {
 		Short:   "Manage services (the things that break)",
 	}
 	o := addClientFlags(cmd, e)
-	cmd.AddCommand(newServiceListCmd(e, o), newServiceShowCmd(e, o), newServiceCreateCmd(e, o), newServiceDeleteCmd(e, o))
+	cmd.AddCommand(newServiceListCmd(e, o), newServiceShowCmd(e, o), newServiceCreateCmd(e, o), newServiceUpdateCmd(e, o), newServiceDeleteCmd(e, o))
 	return cmd
 }
 
@@ -95,6 +95,9 @@ func newServiceShowCmd(e *env, o *clientOpts) *cobra.Command {
 			t := newTable(e.stdout)
 			t.row("Grouping:", grouping(s.Grouping))
 			t.row("Auto-resolve:", yesNo(s.AutoResolve))
+			t.row("Storm limit:", stormText(s.Grouping))
+			t.row("Flap control:", flapText(s.Flap))
+			t.row("Auto-pause:", pauseText(s.AutoPause))
 			t.row("Created:", stamp(s.CreatedAt, now))
 			t.row("Updated:", stamp(s.UpdatedAt, now))
 			if err := t.flush(); err != nil {
@@ -115,6 +118,7 @@ func newServiceCreateCmd(e *env, o *clientOpts) *cobra.Command {
 		window        time.Duration
 		groupLabels   []string
 		noAutoResolve bool
+		tf            triageFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -157,6 +161,9 @@ func newServiceCreateCmd(e *env, o *clientOpts) *cobra.Command {
 				return fmt.Errorf("--group-window applies only to --grouping time")
 			}
 			in.Grouping = vigil.GroupingRule{Mode: mode, Window: vigil.Duration(window), Labels: groupLabels}
+			settings := vigil.Service{Grouping: in.Grouping}
+			tf.apply(cmd.Flags(), &settings)
+			in.Grouping, in.Flap, in.AutoPause = settings.Grouping, settings.Flap, settings.AutoPause
 			if noAutoResolve {
 				off := false
 				in.AutoResolve = &off
@@ -184,6 +191,7 @@ func newServiceCreateCmd(e *env, o *clientOpts) *cobra.Command {
 	f.DurationVar(&window, "group-window", 0, "the window of time grouping (default 5m)")
 	f.StringSliceVar(&groupLabels, "group-labels", nil, "label names of labels grouping, comma-separated")
 	f.BoolVar(&noAutoResolve, "no-auto-resolve", false, "keep incidents open when all their alerts resolve")
+	tf.add(f)
 	return cmd
 }
 

@@ -16,6 +16,11 @@ type ServiceCreate struct {
 	// TeamID owns the service; EscalationPolicyID pages for its incidents.
 	TeamID             int64 `json:"team_id,omitempty"`
 	EscalationPolicyID int64 `json:"escalation_policy_id,omitempty"`
+	// Flap is the service's flap control (absent: the server's default;
+	// changes 0: off); AutoPause holds new alerts that long before they
+	// may page (absent or 0: off).
+	Flap      *vigil.FlapSettings `json:"flap,omitempty"`
+	AutoPause vigil.Duration      `json:"auto_pause,omitempty"`
 }
 
 func (a *API) listServices(w http.ResponseWriter, r *http.Request) error {
@@ -39,7 +44,7 @@ func (a *API) createService(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s := &vigil.Service{Name: in.Name, Description: in.Description, Grouping: in.Grouping, AutoResolve: true,
-		TeamID: in.TeamID, EscalationPolicyID: in.EscalationPolicyID}
+		TeamID: in.TeamID, EscalationPolicyID: in.EscalationPolicyID, Flap: in.Flap, AutoPause: in.AutoPause}
 	if in.AutoResolve != nil {
 		s.AutoResolve = *in.AutoResolve
 	}

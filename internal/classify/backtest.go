@@ -63,7 +63,7 @@ func diff(a, b Decision) []string {
 		{"sev", a.Sev, b.Sev}, {"priority", a.Priority, b.Priority}, {"type", a.Type, b.Type},
 		{"service", a.Service, b.Service}, {"team", a.Team, b.Team}, {"urgency", a.Urgency, b.Urgency},
 		{"notify", fmt.Sprint(a.Notify), fmt.Sprint(b.Notify)}, {"private", fmt.Sprint(a.Private), fmt.Sprint(b.Private)},
-		{"labels", fmt.Sprint(a.Labels), fmt.Sprint(b.Labels)},
+		{"labels", fmt.Sprint(a.Labels), fmt.Sprint(b.Labels)}, {"pause", a.Pause, b.Pause},
 	} {
 		if f.x != f.y {
 			out = append(out, f.name)

@@ -94,10 +94,12 @@ func compileMessage(err error) string {
 // Decision is what the rules decided for one alert.
 type Decision struct {
 	Sev, Priority, Type, Service, Team, Urgency string
-	Labels                                      map[string]string
-	Suppress                                    bool
-	Notify                                      []string
-	Private                                     bool
+	// Pause is the auto-pause a rule chose ("5m", "0"), "" for the service's.
+	Pause    string
+	Labels   map[string]string
+	Suppress bool
+	Notify   []string
+	Private  bool
 	// Effects say which rule set what, in order, for the timeline
 	// ("sev SEV1 set by rule 'payments-5xx'").
 	Effects []Effect
@@ -208,6 +210,7 @@ func (d *Decision) apply(r vigil.ClassificationRule) {
 	set("service", &d.Service, s.Service)
 	set("team", &d.Team, s.Team)
 	set("urgency", &d.Urgency, s.Urgency)
+	set("pause", &d.Pause, s.Pause)
 	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		if d.Labels == nil {
 			d.Labels = map[string]string{}

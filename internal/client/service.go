@@ -40,6 +40,11 @@ type ServiceCreate struct {
 	// AutoResolve resolves an incident when all its alerts have resolved;
 	// nil leaves it to the server (on).
 	AutoResolve *bool `json:"auto_resolve,omitempty"`
+	// Flap is the service's flap control: nil for the server's default,
+	// Changes 0 for off.
+	Flap *vigil.FlapSettings `json:"flap,omitempty"`
+	// AutoPause holds new alerts that long before they may page; 0 is off.
+	AutoPause vigil.Duration `json:"auto_pause,omitempty"`
 }
 
 // CreateService creates a service and returns it as stored. CodeInvalid,

@@ -36,6 +36,7 @@ func scanAlert(row row) (*vigil.Alert, error) {
 	}
 	a.SilencedBy, a.HeldByWindow, a.InhibitedByRule, a.InhibitedByAlert = ptr(held.silence), ptr(held.window), ptr(held.rule), ptr(held.source)
 	a.SuppressedBy = held.suppress.String
+	a.PausedUntil = nullMicros(held.paused)
 	if keyID.Valid {
 		a.IntegrationKeyID = &keyID.Int64
 	}

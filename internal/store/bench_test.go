@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -83,3 +84,54 @@ func BenchmarkIngest1x100(b *testing.B) { ingest(b, 1, 100, false) }
 
 // Repeats of 1000 firing alerts (dedup hits), 8 callers of one event.
 func BenchmarkIngestRepeat8x1(b *testing.B) { ingest(b, 8, 1, true) }
+
+// BenchmarkIngestRules200 compares ingest with 200 classification rules
+// against ingest with none, in one run: each iteration sends the same
+// 100 new alerts (1 caller) to a store without rules and to one with 200
+// (one in forty applies to an alert, setting its level and priority), and
+// times each apart. Reported: alerts/s of each and the ratio.
+func BenchmarkIngestRules200(b *testing.B) {
+	plain, ctx, plainSvc := benchStore(b)
+	ruled, _, ruledSvc := benchStore(b)
+	var rules []vigil.ClassificationRule
+	for i := range 200 {
+		r := vigil.ClassificationRule{Name: "rule-" + strconv.Itoa(i),
+			When: `labels.host == "h` + strconv.Itoa((i*7)%40) + `" && (severity == "critical" || summary contains "host ` + strconv.Itoa(i) + `")`,
+			Set:  vigil.ClassificationSet{Sev: vigil.SevLevels[i%4], Priority: vigil.Priorities[i%5]}}
+		if i%10 == 0 {
+			r.Set.Labels = map[string]string{"routed": "yes"}
+		}
+		rules = append(rules, r)
+	}
+	if _, err := ruled.SetClassificationRules(ctx, vigil.ClassificationRuleSet{Rules: rules}, 0); err != nil {
+		b.Fatal(err)
+	}
+	var seq int64
+	batch := func(svc int64) []*vigil.Event {
+		evs := make([]*vigil.Event, 100)
+		for i := range evs {
+			seq++
+			evs[i] = benchEvent(svc, seq)
+		}
+		return evs
+	}
+	var tPlain, tRuled time.Duration
+	for b.Loop() {
+		evs := batch(plainSvc)
+		start := time.Now()
+		if _, err := plain.ProcessEvents(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+		tPlain += time.Since(start)
+		evs = batch(ruledSvc)
+		start = time.Now()
+		if _, err := ruled.ProcessEvents(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+		tRuled += time.Since(start)
+	}
+	n := float64(b.N * 100)
+	b.ReportMetric(n/tPlain.Seconds(), "alerts/s-none")
+	b.ReportMetric(n/tRuled.Seconds(), "alerts/s-200")
+	b.ReportMetric(tRuled.Seconds()/tPlain.Seconds(), "time-ratio")
+}

@@ -137,7 +137,9 @@ type serviceRule struct {
 	name        string
 	grouping    vigil.GroupingRule
 	autoResolve bool
-	locked      bool // PostgreSQL: row locked FOR UPDATE in this transaction
+	flap        triage.FlapPolicy // MaxChanges < 0: off
+	autoPause   time.Duration     // 0: off
+	locked      bool              // PostgreSQL: row locked FOR UPDATE in this transaction
 }
 
 // groupKey is a grouping decision of one service: a group key, or "" for
@@ -263,10 +265,14 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 	if lock {
 		q += p.db.dialect.forUpdate()
 	}
-	var rule string
+	var (
+		rule  string
+		flap  sql.NullString
+		pause int64
+	)
 	s = &serviceRule{locked: lock}
 	s.id = id
-	err := p.q.queryRow(p.ctx, q, id).Scan(&rule, &s.autoResolve, &s.name)
+	err := p.q.queryRow(p.ctx, q, id).Scan(&rule, &s.autoResolve, &s.name, &flap, &pause)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, &vigil.Error{Code: vigil.CodeNotFound, Field: "service_id", Message: fmt.Sprintf("service %d not found", id)}
 	}
@@ -275,6 +281,14 @@ func (p *eventTx) service(id int64, lock bool) (*serviceRule, bool, error) {
 	}
 	if err := json.Unmarshal([]byte(rule), &s.grouping); err != nil {
 		return nil, false, err
+	}
+	s.flap, s.autoPause = p.db.flap, time.Duration(pause)*time.Microsecond
+	if flap.Valid {
+		var f vigil.FlapSettings
+		if err := json.Unmarshal([]byte(flap.String), &f); err != nil {
+			return nil, false, err
+		}
+		s.flap = flapPolicyOf(f)
 	}
 	p.svcs[id] = s
 	return s, lock, nil
@@ -305,7 +319,7 @@ const (
 	// (for when the hold ends).
 	sqlInsertHeldAlert = `INSERT INTO alerts (service_id, incident_id, integration_key_id, dedup_key, summary, details, labels, links,
 		severity, source, status, first_seen, last_seen, occurrences, ends_at, group_key, inhibit_source, ` + holdCols + `)
-	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+	VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, 'firing', $10, $10, 1, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 	ON CONFLICT (service_id, dedup_key) WHERE status = 'firing' DO UPDATE SET
 		occurrences = alerts.occurrences + 1, last_seen = excluded.last_seen
 	RETURNING id, occurrences`
@@ -314,7 +328,7 @@ const (
 	WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing' AND incident_id IS NULL`
 
 	sqlAttachAlert = `UPDATE alerts SET incident_id = $1, silenced_by = NULL, held_by_window = NULL, held_until = NULL,
-		inhibited_by_rule = NULL, inhibited_by_alert = NULL, suppressed_by = NULL WHERE id = $2 AND incident_id IS NULL`
+		inhibited_by_rule = NULL, inhibited_by_alert = NULL, suppressed_by = NULL, paused_until = NULL WHERE id = $2 AND incident_id IS NULL`
 
 	sqlFiringAlert = `SELECT id, incident_id FROM alerts WHERE service_id = $1 AND dedup_key = $2 AND status = 'firing'`
 
@@ -358,7 +372,7 @@ const (
 
 	sqlTouchIncident = `UPDATE incidents SET updated_at = $1 WHERE id = $2 RETURNING status`
 
-	sqlServiceRule = `SELECT grouping_rule, auto_resolve, name FROM services WHERE id = $1`
+	sqlServiceRule = `SELECT grouping_rule, auto_resolve, name, flap_policy, auto_pause FROM services WHERE id = $1`
 
 	sqlIncidentSeverity = `SELECT severity FROM incidents WHERE id = $1`
 )
@@ -388,6 +402,15 @@ func (p *eventTx) trigger(e *vigil.Event, d *eventData, actor vigil.Actor, res *
 	}
 	if rule := p.cur.suppressedBy(); rule != "" {
 		dec.hold = hold{suppress: rule}
+	}
+	if dec.hold.none() {
+		// Auto-pause, if the alert is new (heldRepeat works out the pause
+		// of one that fired before from when it first fired).
+		svc, _, err := p.service(e.ServiceID, false)
+		if err != nil {
+			return err
+		}
+		dec.hold = p.pauseOf(svc, p.now)
 	}
 	if err := p.apply(e, d, dec, actor, res); err != nil {
 		return err
@@ -432,8 +455,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 					p.raise(inc, e, actor)
 					return nil
 				}
-				p.join(inc, e, actor, res)
-				return nil
+				return p.join(inc, e, actor, res)
 			}
 		}
 	}
@@ -513,7 +535,7 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 	}
 	// A key that fired before: a flap state change; while it flaps, its
 	// alert joins the incident the flapping keeps open.
-	flapSt, flapTracked, flapInc, err := p.flapFired(e)
+	flapSt, flapTracked, flapInc, err := p.flapFired(svc.flap, e)
 	if err != nil {
 		return err
 	}
@@ -540,22 +562,19 @@ func (p *eventTx) apply(e *vigil.Event, d *eventData, dec decision, actor vigil.
 		return errRace // lost to a concurrent first trigger; start over
 	}
 	if flapTracked { // never with flap control off (flapFired)
-		if err := p.flapSave(e.ServiceID, e.DedupKey, flapSt, inc.id); err != nil {
+		if err := p.flapSave(svc.flap, e.ServiceID, e.DedupKey, flapSt, inc.id); err != nil {
 			return err
 		}
 	}
 	switch {
 	case flapInc != nil:
 		res.AlertNew, res.IncidentID = true, inc.id
-		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q fired again while flapping: joined, no new page; %s", e.DedupKey, e.Summary))
-		return nil
+		return p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q fired again while flapping: joined, no new page; %s", e.DedupKey, e.Summary))
 	case storm != "":
 		res.AlertNew, res.IncidentID = true, inc.id
-		p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s) by storm protection: %s; %s", e.DedupKey, e.Severity, storm, e.Summary))
-		return nil
+		return p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s) by storm protection: %s; %s", e.DedupKey, e.Severity, storm, e.Summary))
 	}
-	p.join(inc, e, actor, res)
-	return nil
+	return p.join(inc, e, actor, res)
 }
 
 // stormIncident returns the service's newest open incident when the
@@ -604,6 +623,12 @@ func (p *eventTx) stormIncident(serviceID int64, grouping vigil.GroupingRule) (*
 // waiting for the sweep.
 func (p *eventTx) heldRepeat(e *vigil.Event, actor vigil.Actor, res *vigil.EventResult, prev heldAs, h hold) error {
 	res.IncidentID = 0
+	if h.none() || h.pause != 0 {
+		var err error
+		if h, err = p.pauseExisting(e.ServiceID, res.AlertID); err != nil {
+			return err
+		}
+	}
 	if !h.none() {
 		return p.setHold(res.AlertID, prev, h, res)
 	}
@@ -640,8 +665,12 @@ func (p *eventTx) attach(e *vigil.Event, id int64, actor vigil.Actor, res *vigil
 	}
 	res.AlertID, res.IncidentID, res.IncidentNew = id, inc.id, opened
 	hold{}.result(res)
-	p.joinAs(inc, e, actor, res.AlertID, msg)
-	return opened, nil
+	if opened {
+		// The rules' decision is already the incident's (openIncident).
+		p.joinEntry(inc, e, actor, res.AlertID, msg)
+		return true, nil
+	}
+	return false, p.joinAs(inc, e, actor, res.AlertID, msg)
 }
 
 // release attaches the held alert of (service, key) to its incident when
@@ -701,6 +730,12 @@ func (p *eventTx) release(serviceID int64, key string, actor vigil.Actor) (bool,
 		return false, err
 	} else if err != nil {
 		return false, err
+	}
+	if h, err := p.pauseExisting(serviceID, id); err != nil || !h.none() {
+		if err != nil {
+			return false, err
+		}
+		return false, p.setHold(id, prev, h, res)
 	}
 	return p.attach(e, id, actor, res, fmt.Sprintf("Alert %q joined (%s) when %s: %s", key, sev, prev.ended(), summary))
 }
@@ -772,13 +807,21 @@ func (p *eventTx) openIncident(e *vigil.Event, g triage.Grouping, actor vigil.Ac
 }
 
 // join records a new alert joining inc: counter, severity and timeline.
-func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) {
+func (p *eventTx) join(inc *openIncident, e *vigil.Event, actor vigil.Actor, res *vigil.EventResult) error {
 	res.AlertNew, res.IncidentID = true, inc.id
-	p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary))
+	return p.joinAs(inc, e, actor, res.AlertID, fmt.Sprintf("Alert %q joined (%s): %s", e.DedupKey, e.Severity, e.Summary))
 }
 
-// joinAs records alert id joining inc, with msg on the timeline.
-func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) {
+// joinAs records alert id joining inc, with msg on the timeline, and
+// raises the incident's level and priority to what the rules decided for
+// the alert when that ranks higher.
+func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) error {
+	p.joinEntry(inc, e, actor, id, msg)
+	return p.raiseByRules(inc, e.DedupKey, actor)
+}
+
+// joinEntry is joinAs without the rules: counter, severity and timeline.
+func (p *eventTx) joinEntry(inc *openIncident, e *vigil.Event, actor vigil.Actor, id int64, msg string) {
 	p.touch(inc)
 	inc.joined++
 	data := json.RawMessage(`{"alert_id":` + strconv.FormatInt(id, 10) + `}`)
@@ -789,6 +832,45 @@ func (p *eventTx) joinAs(inc *openIncident, e *vigil.Event, actor vigil.Actor, i
 			fromTo(string(inc.sev), string(e.Severity)))
 		inc.sev = e.Severity
 	}
+}
+
+// raiseByRules lifts incident inc's level and priority to those the rules
+// decided for the alert (key) joining it, when they rank higher (SEV1
+// before SEV2, P1 before P2) or the incident has none; it never lowers
+// them. In SQL too, so a concurrent raise by another replica stays.
+func (p *eventTx) raiseByRules(inc *openIncident, key string, actor vigil.Actor) error {
+	c := p.cur
+	if c == nil || (c.d.Sev == "" && c.d.Priority == "") {
+		return nil
+	}
+	var level, prio string
+	if err := p.q.queryRow(p.ctx, `SELECT sev_level, priority FROM incidents WHERE id = $1`, inc.id).Scan(&level, &prio); err != nil {
+		return err
+	}
+	for _, f := range []struct{ field, col, cur, to string }{
+		{"sev", "sev_level", level, c.d.Sev},
+		{"priority", "priority", prio, c.d.Priority},
+	} {
+		// SEV1..SEV4 and P1..P5 rank as they sort.
+		if f.to == "" || (f.cur != "" && f.to >= f.cur) {
+			continue
+		}
+		n, err := p.q.exec(p.ctx, `UPDATE incidents SET `+f.col+` = $1 WHERE id = $2 AND (`+f.col+` = '' OR `+f.col+` > $1)`, f.to, inc.id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		by := "by default for " + c.d.Type + " incidents"
+		for _, ef := range c.d.Effects {
+			if ef.Field == f.field {
+				by = "by rule '" + ef.Rule + "'"
+			}
+		}
+		p.entry(inc.id, actor, vigil.EntryClassified, fmt.Sprintf("%s raised to %s %s on alert %q", f.field, f.to, by, key), fromTo(f.cur, f.to))
+	}
+	return nil
 }
 
 // touch queues inc for the flush of its counter and severity.
@@ -892,14 +974,17 @@ func (p *eventTx) resolve(e *vigil.Event, actor vigil.Actor, res *vigil.EventRes
 	if status == vigil.IncidentResolved {
 		return nil
 	}
-	if p.db.flap.MaxChanges >= 0 {
-		if flapping, err := p.flapResolved(e, res.IncidentID, actor); err != nil || flapping {
+	svc, _, err := p.service(e.ServiceID, false)
+	if err != nil {
+		return err
+	}
+	if svc.flap.MaxChanges >= 0 {
+		if flapping, err := p.flapResolved(svc.flap, e, res.IncidentID, actor); err != nil || flapping {
 			return err // a flapping alert's incident stays open
 		}
 	}
-	svc, _, err := p.service(e.ServiceID, false)
-	if err != nil || !svc.autoResolve {
-		return err
+	if !svc.autoResolve {
+		return nil
 	}
 	var firing bool
 	if err := p.q.queryRow(p.ctx, sqlAnyFiring, res.IncidentID).Scan(&firing); err != nil || firing {

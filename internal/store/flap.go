@@ -33,6 +33,14 @@ const (
 	WHERE f.flapping AND f.settles_at <= $1 ORDER BY f.settles_at LIMIT $2`
 )
 
+// flapPolicyOf is the policy of a service's flap settings.
+func flapPolicyOf(f vigil.FlapSettings) triage.FlapPolicy {
+	if f.Changes <= 0 {
+		return triage.FlapPolicy{MaxChanges: -1}
+	}
+	return triage.FlapPolicy{MaxChanges: f.Changes, Window: time.Duration(f.Window), Hold: time.Duration(f.Quiet)}
+}
+
 // flapState is a key's flap record as read in this transaction.
 type flapState struct {
 	st       triage.FlapState
@@ -65,7 +73,7 @@ func (p *eventTx) flapRead(service int64, key string) (*flapState, error) {
 
 // flapSave records a key's state after a change, with the incident it
 // keeps open.
-func (p *eventTx) flapSave(service int64, key string, st triage.FlapState, incident int64) error {
+func (p *eventTx) flapSave(pol triage.FlapPolicy, service int64, key string, st triage.FlapState, incident int64) error {
 	micro := make([]int64, len(st.Changes))
 	for i, c := range st.Changes {
 		micro[i] = micros(c)
@@ -76,7 +84,7 @@ func (p *eventTx) flapSave(service int64, key string, st triage.FlapState, incid
 	}
 	var settles, inc any
 	if st.Flapping {
-		settles = micros(p.db.flap.SettlesAt(st))
+		settles = micros(pol.SettlesAt(st))
 	}
 	if incident != 0 {
 		inc = incident
@@ -87,17 +95,17 @@ func (p *eventTx) flapSave(service int64, key string, st triage.FlapState, incid
 
 // flapResolved records the resolve of a key's alert that has an incident
 // and reports whether the key is flapping (the incident then stays open).
-func (p *eventTx) flapResolved(e *vigil.Event, incident int64, actor vigil.Actor) (bool, error) {
+func (p *eventTx) flapResolved(pol triage.FlapPolicy, e *vigil.Event, incident int64, actor vigil.Actor) (bool, error) {
 	f, err := p.flapRead(e.ServiceID, e.DedupKey)
 	if err != nil {
 		return false, err
 	}
-	next, started := p.db.flap.Change(f.st, p.now)
-	if err := p.flapSave(e.ServiceID, e.DedupKey, next, incident); err != nil {
+	next, started := pol.Change(f.st, p.now)
+	if err := p.flapSave(pol, e.ServiceID, e.DedupKey, next, incident); err != nil {
 		return false, err
 	}
 	if started {
-		p.flapNote(incident, e.DedupKey, actor)
+		p.flapNote(pol, incident, e.DedupKey, actor)
 	}
 	return next.Flapping, nil
 }
@@ -106,15 +114,15 @@ func (p *eventTx) flapResolved(e *vigil.Event, incident int64, actor vigil.Actor
 // firing for the first time has none: nothing to read back). It returns
 // the key's new state, whether to record it, and the open incident a
 // flapping key's alert joins (nil: group as usual).
-func (p *eventTx) flapFired(e *vigil.Event) (triage.FlapState, bool, *openIncident, error) {
-	if p.db.flap.MaxChanges < 0 {
+func (p *eventTx) flapFired(pol triage.FlapPolicy, e *vigil.Event) (triage.FlapState, bool, *openIncident, error) {
+	if pol.MaxChanges < 0 {
 		return triage.FlapState{}, false, nil, nil
 	}
 	f, err := p.flapRead(e.ServiceID, e.DedupKey)
 	if err != nil || !f.exists {
 		return triage.FlapState{}, false, nil, err
 	}
-	next, _ := p.db.flap.Change(f.st, p.now)
+	next, _ := pol.Change(f.st, p.now)
 	if !f.st.Flapping || !f.incident.Valid {
 		return next, true, nil, nil
 	}
@@ -133,8 +141,7 @@ func (p *eventTx) flapFired(e *vigil.Event) (triage.FlapState, bool, *openIncide
 	return next, true, inc, nil
 }
 
-func (p *eventTx) flapNote(incident int64, key string, actor vigil.Actor) {
-	pol := p.db.flap
+func (p *eventTx) flapNote(pol triage.FlapPolicy, incident int64, key string, actor vigil.Actor) {
 	p.entry(incident, actor, vigil.EntryFlapping, fmt.Sprintf("Alert %q is flapping (more than %d changes in %s): the incident stays open "+
 		"and pages no more for it until it has been quiet for %s", key, pol.MaxChanges, vigil.Duration(pol.Window), vigil.Duration(pol.Hold)), nil)
 }

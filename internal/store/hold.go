@@ -39,18 +39,18 @@ const (
 	sqlInhibitSources = `SELECT id, summary, labels, severity FROM alerts WHERE status = 'firing' AND inhibit_source ORDER BY id`
 
 	sqlSetHold = `UPDATE alerts SET silenced_by = $1, held_by_window = $2, held_until = $3, inhibited_by_rule = $4,
-		inhibited_by_alert = $5, suppressed_by = $6 WHERE id = $7`
+		inhibited_by_alert = $5, suppressed_by = $6, paused_until = $7 WHERE id = $8`
 
 	// holdCols are an alert's hold columns, in the order heldAs scans them.
-	holdCols = `silenced_by, held_by_window, held_until, inhibited_by_rule, inhibited_by_alert, suppressed_by`
+	holdCols = `silenced_by, held_by_window, held_until, inhibited_by_rule, inhibited_by_alert, suppressed_by, paused_until`
 
 	// Firing alerts whose hold ended: held by a silence that ended (or by
-	// nothing at all), by a window whose close (or a change) is due, or
-	// muted by an alert that no longer fires.
+	// nothing at all), by a window whose close (or a change) is due,
+	// paused until now, or muted by an alert that no longer fires.
 	sqlReleasable = `SELECT a.service_id, a.dedup_key FROM alerts a LEFT JOIN silences s ON s.id = a.silenced_by
 	WHERE a.status = 'firing' AND a.incident_id IS NULL AND a.suppressed_by IS NULL AND (
-		(a.held_by_window IS NULL AND a.inhibited_by_rule IS NULL AND (s.id IS NULL OR s.ends_at <= $1))
-		OR a.held_until <= $1
+		(a.held_by_window IS NULL AND a.inhibited_by_rule IS NULL AND a.paused_until IS NULL AND (s.id IS NULL OR s.ends_at <= $1))
+		OR a.held_until <= $1 OR a.paused_until <= $1
 		OR (a.inhibited_by_alert IS NOT NULL AND NOT EXISTS (
 			SELECT 1 FROM alerts src WHERE src.id = a.inhibited_by_alert AND src.status = 'firing')))`
 )
@@ -63,7 +63,8 @@ const (
 const sourceRecheckFor = time.Minute
 
 // hold is what holds a new alert: at most one of a silence, a window
-// (with when it closes) or a rule (with the source alert).
+// (with when it closes), a rule (with the source alert) or the service's
+// auto-pause (with when it ends).
 type hold struct {
 	suppress string // the classification rule that suppressed the alert
 	silence  *liveSilence
@@ -71,15 +72,16 @@ type hold struct {
 	until    int64 // unix micros: when the window closes
 	rule     int64
 	source   int64
+	pause    int64 // unix micros: when the pause ends
 }
 
 func (h hold) none() bool {
-	return h.suppress == "" && h.silence == nil && h.window == 0 && h.rule == 0
+	return h.suppress == "" && h.silence == nil && h.window == 0 && h.rule == 0 && h.pause == 0
 }
 
 // columns are the values of holdCols for h.
 func (h hold) columns() []any {
-	cols := []any{nil, nil, nil, nil, nil, nil}
+	cols := []any{nil, nil, nil, nil, nil, nil, nil}
 	switch {
 	case h.suppress != "":
 		cols[5] = h.suppress
@@ -89,6 +91,8 @@ func (h hold) columns() []any {
 		cols[1], cols[2] = h.window, h.until
 	case h.rule != 0:
 		cols[3], cols[4] = h.rule, h.source
+	case h.pause != 0:
+		cols[6] = h.pause
 	}
 	return cols
 }
@@ -96,6 +100,7 @@ func (h hold) columns() []any {
 // result shows h in an event's result.
 func (h hold) result(res *vigil.EventResult) {
 	res.SilencedBy, res.HeldByWindow, res.InhibitedByRule, res.InhibitedByAlert, res.SuppressedBy = 0, 0, 0, 0, ""
+	res.PausedUntil = nil
 	switch {
 	case h.suppress != "":
 		res.SuppressedBy = h.suppress
@@ -105,6 +110,8 @@ func (h hold) result(res *vigil.EventResult) {
 		res.HeldByWindow = h.window
 	case h.rule != 0:
 		res.InhibitedByRule, res.InhibitedByAlert = h.rule, h.source
+	case h.pause != 0:
+		res.PausedUntil = nullMicros(sql.NullInt64{Int64: h.pause, Valid: true})
 	}
 }
 
@@ -112,10 +119,11 @@ func (h hold) result(res *vigil.EventResult) {
 type heldAs struct {
 	silence, window, until, rule, source sql.NullInt64
 	suppress                             sql.NullString
+	paused                               sql.NullInt64
 }
 
 func (s *heldAs) dest() []any {
-	return []any{&s.silence, &s.window, &s.until, &s.rule, &s.source, &s.suppress}
+	return []any{&s.silence, &s.window, &s.until, &s.rule, &s.source, &s.suppress, &s.paused}
 }
 
 // same reports whether the row already says h.
@@ -126,13 +134,14 @@ func (s *heldAs) same(h hold) bool {
 		sil = h.silence.id
 	}
 	return eq(s.silence, sil) && eq(s.window, h.window) && eq(s.until, h.until) && eq(s.rule, h.rule) && eq(s.source, h.source) &&
-		s.suppress.String == h.suppress && s.suppress.Valid == (h.suppress != "")
+		s.suppress.String == h.suppress && s.suppress.Valid == (h.suppress != "") && eq(s.paused, h.pause)
 }
 
 // result shows the stored hold in an event's result.
 func (s *heldAs) result(res *vigil.EventResult) {
 	res.SilencedBy, res.HeldByWindow, res.InhibitedByRule, res.InhibitedByAlert = s.silence.Int64, s.window.Int64, s.rule.Int64, s.source.Int64
 	res.SuppressedBy = s.suppress.String
+	res.PausedUntil = nullMicros(s.paused)
 }
 
 // ended says, for the timeline, what stopped holding a released alert.
@@ -146,6 +155,8 @@ func (s *heldAs) ended() string {
 		return fmt.Sprintf("maintenance window %d, which held it, closed", s.window.Int64)
 	case s.rule.Valid:
 		return fmt.Sprintf("inhibit rule %d no longer muted it (alert %d muted it)", s.rule.Int64, s.source.Int64)
+	case s.paused.Valid:
+		return "its auto-pause ended and it still fired"
 	}
 	return "nothing held it any more"
 }
@@ -519,6 +530,39 @@ func (p *eventTx) setHold(id int64, prev heldAs, h hold, res *vigil.EventResult)
 		p.silenced(h.silence)
 	}
 	return nil
+}
+
+// pauseOf is the auto-pause of an alert of svc first seen at first: until
+// first plus the pause, while that is ahead; none otherwise. The pause is
+// the one a classification rule chose for the alert, else the service's.
+func (p *eventTx) pauseOf(svc *serviceRule, first time.Time) hold {
+	length := svc.autoPause
+	if c := p.cur; c != nil && c.d.Pause != "" {
+		if d, err := time.ParseDuration(c.d.Pause); err == nil { // checked when saved
+			length = d
+		}
+	}
+	if length <= 0 {
+		return hold{}
+	}
+	if until := first.Add(length); until.After(p.now) {
+		return hold{pause: micros(until)}
+	}
+	return hold{}
+}
+
+// pauseExisting is pauseOf for stored alert id of service: the pause
+// counts from when the alert first fired, whatever held it since.
+func (p *eventTx) pauseExisting(serviceID, id int64) (hold, error) {
+	svc, _, err := p.service(serviceID, false)
+	if err != nil || (svc.autoPause <= 0 && (p.cur == nil || p.cur.d.Pause == "")) {
+		return hold{}, err
+	}
+	var first int64
+	if err := p.q.queryRow(p.ctx, `SELECT first_seen FROM alerts WHERE id = $1`, id).Scan(&first); err != nil {
+		return hold{}, err
+	}
+	return p.pauseOf(svc, fromMicros(first)), nil
 }
 
 // ReleaseHeldAlerts releases up to limit alerts whose hold ended.

@@ -164,6 +164,8 @@ func dryRunDecisions(d *vigil.DryRun, c *classified, sent *vigil.Event) []string
 		out = append(out, fmt.Sprintf("Maintenance window %d holds it: no page until the window closes", r.HeldByWindow))
 	case r.InhibitedByRule != 0:
 		out = append(out, fmt.Sprintf("Inhibition rule %d mutes it (firing alert %d)", r.InhibitedByRule, r.InhibitedByAlert))
+	case r.PausedUntil != nil:
+		out = append(out, fmt.Sprintf("The service's auto-pause holds it: it pages at %s if it still fires then", r.PausedUntil.UTC().Format(time.RFC3339)))
 	case r.IncidentNew:
 		out = append(out, "Opens a new incident")
 	case r.AlertNew:

@@ -11,7 +11,7 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-const serviceCols = "id, name, description, grouping_rule, auto_resolve, created_at, updated_at, team_id, escalation_policy_id"
+const serviceCols = "id, name, description, grouping_rule, auto_resolve, created_at, updated_at, team_id, escalation_policy_id, flap_policy, auto_pause"
 
 func scanService(row row) (*vigil.Service, error) {
 	var (
@@ -19,10 +19,19 @@ func scanService(row row) (*vigil.Service, error) {
 		rule             string
 		created, updated int64
 		team, policy     sql.NullInt64
+		flap             sql.NullString
+		pause            int64
 	)
-	if err := row.Scan(&s.ID, &s.Name, &s.Description, &rule, &s.AutoResolve, &created, &updated, &team, &policy); err != nil {
+	if err := row.Scan(&s.ID, &s.Name, &s.Description, &rule, &s.AutoResolve, &created, &updated, &team, &policy, &flap, &pause); err != nil {
 		return nil, err
 	}
+	if flap.Valid {
+		s.Flap = &vigil.FlapSettings{}
+		if err := json.Unmarshal([]byte(flap.String), s.Flap); err != nil {
+			return nil, err
+		}
+	}
+	s.AutoPause = vigil.Duration(time.Duration(pause) * time.Microsecond)
 	s.TeamID, s.EscalationPolicyID = team.Int64, policy.Int64
 	if err := json.Unmarshal([]byte(rule), &s.Grouping); err != nil {
 		return nil, err
@@ -49,13 +58,19 @@ func (db *DB) CreateService(ctx context.Context, s *vigil.Service) error {
 	if err != nil {
 		return db.mapErr(err)
 	}
+	flap, err := flapPolicyText(s)
+	if err != nil {
+		return db.mapErr(err)
+	}
 	return db.write(ctx, func(q querier, now time.Time) error {
 		if err := checkServiceRefs(ctx, q, s); err != nil {
 			return err
 		}
-		err := q.queryRow(ctx, `INSERT INTO services (name, description, grouping_rule, auto_resolve, created_at, updated_at, team_id, escalation_policy_id)
-			VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`,
-			s.Name, s.Description, string(rule), s.AutoResolve, micros(now), nullID(s.TeamID), nullID(s.EscalationPolicyID)).Scan(&s.ID)
+		err := q.queryRow(ctx, `INSERT INTO services (name, description, grouping_rule, auto_resolve, created_at, updated_at, team_id, escalation_policy_id,
+			flap_policy, auto_pause)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id`,
+			s.Name, s.Description, string(rule), s.AutoResolve, micros(now), nullID(s.TeamID), nullID(s.EscalationPolicyID),
+			flap, autoPauseMicros(s)).Scan(&s.ID)
 		if uniqueViolation(err) {
 			return errNameTaken
 		}
@@ -141,6 +156,13 @@ func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpda
 		if upd.EscalationPolicyID != nil {
 			s.EscalationPolicyID = *upd.EscalationPolicyID
 		}
+		if upd.Flap != nil {
+			f := *upd.Flap
+			s.Flap = &f
+		}
+		if upd.AutoPause != nil {
+			s.AutoPause = *upd.AutoPause
+		}
 		if err := checkService(s); err != nil {
 			return err
 		}
@@ -151,9 +173,13 @@ func (db *DB) UpdateService(ctx context.Context, id int64, upd vigil.ServiceUpda
 		if err != nil {
 			return err
 		}
+		flap, err := flapPolicyText(s)
+		if err != nil {
+			return err
+		}
 		_, err = q.exec(ctx, `UPDATE services SET name = $1, description = $2, grouping_rule = $3, auto_resolve = $4, updated_at = $5,
-			team_id = $7, escalation_policy_id = $8 WHERE id = $6`, s.Name, s.Description, string(rule), s.AutoResolve, micros(now), id,
-			nullID(s.TeamID), nullID(s.EscalationPolicyID))
+			team_id = $7, escalation_policy_id = $8, flap_policy = $9, auto_pause = $10 WHERE id = $6`, s.Name, s.Description, string(rule), s.AutoResolve, micros(now), id,
+			nullID(s.TeamID), nullID(s.EscalationPolicyID), flap, autoPauseMicros(s))
 		if uniqueViolation(err) {
 			return errNameTaken
 		}
@@ -228,6 +254,23 @@ func mustExist(ctx context.Context, q querier, table string, id int64, field, wh
 		return vigil.FieldError(field, "%s %d does not exist", what, id)
 	}
 	return err
+}
+
+// flapPolicyText is the flap_policy column of s: NULL for the default.
+func flapPolicyText(s *vigil.Service) (any, error) {
+	if s.Flap == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(s.Flap)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// autoPauseMicros is the auto_pause column of s.
+func autoPauseMicros(s *vigil.Service) int64 {
+	return time.Duration(s.AutoPause).Microseconds()
 }
 
 // nullID stores 0 as NULL.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/storetest"
+	"github.com/vigil-oss/vigil/internal/triage"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -64,6 +65,33 @@ func TestPostgres(t *testing.T) {
 			t.Fatalf("Dialect() = %q", db.Dialect())
 		}
 		return db
+	})
+}
+
+// Flap control switched off for the whole store (Config.Flap.MaxChanges
+// < 0), on both databases.
+func TestFlapControlOff(t *testing.T) {
+	off := triage.FlapPolicy{MaxChanges: -1}
+	t.Run("sqlite", func(t *testing.T) {
+		storetest.RunFlapControlOff(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
+			db, err := Open(context.Background(), Config{DataDir: t.TempDir(), Clock: clock, Flap: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := storetest.NewPostgresURL(t) // skips without VIGIL_TEST_DATABASE_URL
+		storetest.RunFlapControlOff(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
+			db, err := Open(context.Background(), Config{URL: url, Clock: clock, Flap: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		})
 	})
 }
 

@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Holds", RunHolds},
 		{"Stakeholders", RunStakeholders},
 		{"Classification", RunClassification},
+		{"TriageSettings", RunTriageSettings},
 		{"Noise", RunNoise},
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},

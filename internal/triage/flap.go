@@ -1,6 +1,10 @@
 package triage
 
-import "time"
+import (
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
 
 // FlapPolicy is flap control with hysteresis: an alert that changes
 // state (fires, resolves, fires again) more than MaxChanges times within
@@ -16,7 +20,8 @@ type FlapPolicy struct {
 
 // DefaultFlapPolicy: more than 4 changes in 10 minutes is flapping, and
 // 15 quiet minutes end it.
-var DefaultFlapPolicy = FlapPolicy{MaxChanges: 4, Window: 10 * time.Minute, Hold: 15 * time.Minute}
+var DefaultFlapPolicy = FlapPolicy{MaxChanges: vigil.DefaultFlap.Changes, Window: time.Duration(vigil.DefaultFlap.Window),
+	Hold: time.Duration(vigil.DefaultFlap.Quiet)}
 
 // FlapState is what storage keeps per alert between changes.
 type FlapState struct {

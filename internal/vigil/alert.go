@@ -56,15 +56,20 @@ type Alert struct {
 	// alert: recorded, never paged, until a re-send that the rule no
 	// longer suppresses.
 	SuppressedBy string `json:"suppressed_by,omitempty"`
+	// PausedUntil is when the service's auto-pause lets the alert page if
+	// it still fires. An alert that resolves while paused keeps it: it
+	// was transient and paged no one.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	// Like SilencedBy, these stay set after the alert resolves while held,
 	// and are cleared when the alert is released to an incident. At most
 	// one kind of hold is set: a suppressing rule first, then a silence,
-	// then a maintenance window, then an inhibition.
+	// then a maintenance window, then an inhibition, then a pause.
 }
 
 // Held reports whether the alert is kept off incidents (it has none) by a
-// classification rule, a silence, a maintenance window or an inhibition,
-// and which kind: "suppressed", "silence", "maintenance" or "inhibited".
+// classification rule, a silence, a maintenance window, an inhibition or
+// its service's auto-pause, and which kind: "suppressed", "silence",
+// "maintenance", "inhibited" or "paused".
 func (a *Alert) Held() (string, bool) {
 	if a.IncidentID != 0 {
 		return "", false
@@ -78,6 +83,8 @@ func (a *Alert) Held() (string, bool) {
 		return "maintenance", true
 	case a.InhibitedByRule != nil:
 		return "inhibited", true
+	case a.PausedUntil != nil:
+		return "paused", true
 	}
 	return "", false
 }

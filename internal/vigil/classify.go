@@ -64,6 +64,9 @@ type ClassificationSet struct {
 	Notify []string `json:"notify,omitempty"`
 	// Private, when set, overrides the default (private for security).
 	Private *bool `json:"private,omitempty"`
+	// Pause replaces the service's auto-pause for the alert: a duration
+	// like "5m" (1m to 24h), or "0" to page at once.
+	Pause string `json:"pause,omitempty"`
 }
 
 // MaxClassificationRules bounds the rule list.
@@ -124,6 +127,12 @@ func ValidateClassificationRules(rules []ClassificationRule) error {
 			}
 			if err := checkText(RuleField(i, "set.labels."+name), v, 1024); err != nil {
 				return err
+			}
+		}
+		if s.Pause != "" {
+			d, err := time.ParseDuration(s.Pause)
+			if err != nil || d < 0 || (d > 0 && d < time.Minute) || d > MaxAutoPause {
+				return FieldError(RuleField(i, "set.pause"), "must be 0 or a duration from 1m to %s, like 5m", Duration(MaxAutoPause))
 			}
 		}
 		for j, g := range s.Notify {

@@ -82,6 +82,9 @@ type EventResult struct {
 	// SuppressedBy names the classification rule that suppressed the
 	// alert (stored, no incident, no page).
 	SuppressedBy string `json:"suppressed_by,omitempty"`
+	// PausedUntil is when the service's auto-pause lets the alert page,
+	// when nothing above holds it.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	// RoutedTo is the service the alert went to, when a classification
 	// rule routed it away from the one it was sent to.
 	RoutedTo int64 `json:"routed_to_service_id,omitempty"`
@@ -89,7 +92,7 @@ type EventResult struct {
 
 // Held reports whether the alert of the result is kept off incidents.
 func (r *EventResult) Held() bool {
-	return r.SuppressedBy != "" || r.SilencedBy != 0 || r.HeldByWindow != 0 || r.InhibitedByRule != 0
+	return r.SuppressedBy != "" || r.SilencedBy != 0 || r.HeldByWindow != 0 || r.InhibitedByRule != 0 || r.PausedUntil != nil
 }
 
 // Normalize fills defaults: action trigger, severity error.

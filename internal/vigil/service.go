@@ -93,10 +93,17 @@ type Service struct {
 	AutoResolve bool `json:"auto_resolve"`
 	// TeamID is the owning team and EscalationPolicyID the policy that
 	// pages for the service's incidents; 0 when unset (no one is paged).
-	TeamID             int64     `json:"team_id,omitempty"`
-	EscalationPolicyID int64     `json:"escalation_policy_id,omitempty"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	TeamID             int64 `json:"team_id,omitempty"`
+	EscalationPolicyID int64 `json:"escalation_policy_id,omitempty"`
+	// Flap is the service's flap control; nil means the server's default
+	// (see FlapSettings).
+	Flap *FlapSettings `json:"flap,omitempty"`
+	// AutoPause, when above zero, holds a new alert that long before it
+	// may open or join an incident: one that resolves within it never
+	// pages (PagerDuty's auto-pause of transient alerts). 0 is off.
+	AutoPause Duration  `json:"auto_pause,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Limits of service fields.
@@ -126,7 +133,53 @@ func (s *Service) Validate() error {
 	if err := checkText("description", s.Description, MaxDescriptionLen); err != nil {
 		return err
 	}
-	return s.Grouping.Validate()
+	if err := s.Grouping.Validate(); err != nil {
+		return err
+	}
+	if s.Flap != nil {
+		if err := s.Flap.Validate(); err != nil {
+			return err
+		}
+	}
+	if p := time.Duration(s.AutoPause); p != 0 && (p < time.Minute || p > MaxAutoPause) {
+		return FieldError("auto_pause", "must be 0 (off) or between 1m and %s", Duration(MaxAutoPause))
+	}
+	return nil
+}
+
+// DefaultFlap is flap control when neither the service nor the server
+// sets it: more than 4 changes in 10 minutes is flapping, 15 quiet
+// minutes end it.
+var DefaultFlap = FlapSettings{Changes: 4, Window: Duration(10 * time.Minute), Quiet: Duration(15 * time.Minute)}
+
+// MaxAutoPause is the longest a service may hold new alerts before paging.
+const MaxAutoPause = 24 * time.Hour
+
+// FlapSettings is a service's flap control: an alert that changes state
+// more than Changes times within Window is flapping, and stays so until it
+// has been quiet for Quiet. Changes 0 turns flap control off for the
+// service.
+type FlapSettings struct {
+	Changes int      `json:"changes"`
+	Window  Duration `json:"window,omitempty"`
+	Quiet   Duration `json:"quiet,omitempty"`
+}
+
+// Validate checks the settings; field names are prefixed with "flap.".
+func (f FlapSettings) Validate() error {
+	if f.Changes < 0 || f.Changes > 1000 {
+		return FieldError("flap.changes", "must be between 0 (off) and 1000")
+	}
+	if f.Changes == 0 {
+		return nil
+	}
+	if w := time.Duration(f.Window); w < time.Minute || w > 24*time.Hour {
+		return FieldError("flap.window", "must be between 1m and 24h")
+	}
+	if q := time.Duration(f.Quiet); q < time.Minute || q > 24*time.Hour {
+		return FieldError("flap.quiet", "must be between 1m and 24h")
+	}
+	return nil
 }
 
 // ServiceFilter selects services. Zero fields do not filter.
@@ -146,6 +199,10 @@ type ServiceUpdate struct {
 	// TeamID and EscalationPolicyID: 0 clears them.
 	TeamID             *int64 `json:"team_id,omitempty"`
 	EscalationPolicyID *int64 `json:"escalation_policy_id,omitempty"`
+	// Flap replaces the flap settings (Changes 0: off for the service).
+	Flap *FlapSettings `json:"flap,omitempty"`
+	// AutoPause: 0 turns it off.
+	AutoPause *Duration `json:"auto_pause,omitempty"`
 }
 
 // ServiceService manages services.

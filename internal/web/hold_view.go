@@ -10,8 +10,8 @@ import (
 // silence, a maintenance window, an inhibition rule (with the firing alert
 // that mutes it) or a classification rule.
 type holdView struct {
-	// Kind is the badge's CSS class: silenced, maintenance, inhibited or
-	// suppressed.
+	// Kind is the badge's CSS class: silenced, maintenance, inhibited,
+	// suppressed or paused.
 	Kind string
 	Text string
 	URL  string // "" when there is no page to link to
@@ -100,6 +100,8 @@ func (h holdNames) view(a *vigil.Alert) holdView {
 			v.SourceIncident = h.incidents[v.SourceID]
 		}
 		return v
+	case "paused":
+		return holdView{Kind: "paused", Text: "paused until " + a.PausedUntil.UTC().Format("15:04 MST") + " (pages then if still firing)"}
 	default:
 		return holdView{Kind: "suppressed", Text: "suppressed by rule " + a.SuppressedBy}
 	}

@@ -44,6 +44,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /services", signedIn(u.serviceList))
 	mux.Handle("POST /services", change(u.serviceCreate))
 	mux.Handle("GET /services/{id}", signedIn(u.serviceShow))
+	mux.Handle("POST /services/{id}/settings", change(u.serviceSettings))
 	mux.Handle("POST /services/{id}/integration-keys", change(u.integrationKeyCreate))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", change(u.integrationKeyRevoke))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", change(u.integrationKeyRules))

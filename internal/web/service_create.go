@@ -18,6 +18,7 @@ func (u *UI) serviceCreate(w http.ResponseWriter, r *http.Request) {
 		GroupingWindow: strings.TrimSpace(r.PostFormValue("grouping.window")),
 		GroupingLabels: strings.TrimSpace(r.PostFormValue("grouping.labels")),
 		AutoResolve:    r.PostFormValue("auto_resolve") != "",
+		Triage:         readTriageForm(r),
 	}
 	f.ModeOptions = groupingModeOptions(f.GroupingMode)
 	s, err := f.service()
@@ -32,6 +33,7 @@ func (u *UI) serviceCreate(w http.ResponseWriter, r *http.Request) {
 			err = vigil.FieldError("name", "%s", vigil.ErrorMessage(err))
 		}
 		f.Errors = newFormErrors(err, serviceFormFields...)
+		f.Triage.Errors = f.Errors
 		m, merr := u.serviceListModel(w, r, f)
 		if merr != nil {
 			u.fail(w, r, merr)
@@ -64,6 +66,9 @@ func (f serviceForm) service() (*vigil.Service, error) {
 				s.Grouping.Labels = append(s.Grouping.Labels, l)
 			}
 		}
+	}
+	if err := f.Triage.apply(s); err != nil {
+		return nil, err
 	}
 	s.Normalize()
 	if err := s.Validate(); err != nil {

@@ -22,13 +22,14 @@ type serviceForm struct {
 	GroupingWindow string
 	GroupingLabels string
 	AutoResolve    bool
+	Triage         triageForm
 	ModeOptions    []option
 	Errors         formErrors
 }
 
 // serviceFormFields are the form's inputs, named as the domain names its
 // fields so errors land next to the right input.
-var serviceFormFields = []string{"name", "description", "grouping.mode", "grouping.window", "grouping.labels"}
+var serviceFormFields = append([]string{"name", "description", "grouping.mode", "grouping.window", "grouping.labels"}, triageFormFields...)
 
 func newServiceForm() serviceForm {
 	f := serviceForm{GroupingMode: vigil.GroupByTime, GroupingWindow: vigil.DefaultGroupWindow.String()}

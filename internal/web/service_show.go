@@ -22,6 +22,8 @@ type serviceShowPage struct {
 	NewKey *newKeyView
 	// Mappings are the active keys' rules and payload test panels.
 	Mappings []keyMappingView
+	// Settings is the storm limit, flap control and auto-pause form.
+	Settings triageForm
 }
 
 // keyForm is the "New integration key" form.
@@ -88,6 +90,7 @@ func (u *UI) serviceShowModel(w http.ResponseWriter, r *http.Request, id int64) 
 		Changes:    newChangeViews(changes),
 		Heartbeats: heartbeats,
 		Mappings:   keyMappingViews(keys),
+		Settings:   newTriageForm(s),
 	}, nil
 }
 
