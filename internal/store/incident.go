@@ -327,8 +327,9 @@ func (db *DB) ReopenIncident(ctx context.Context, id int64) (*vigil.Incident, er
 	})
 }
 
-// UpdateIncident changes title or severity; each real change writes its
-// timeline entry. CodeInvalid, CodeNotFound.
+// UpdateIncident changes title, severity or privacy; each real change
+// writes its timeline entry. CodeInvalid, CodeNotFound, CodeForbidden
+// (privacy, see checkMayChangeVisibility).
 func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpdate) (*vigil.Incident, error) {
 	if err := u.Validate(); err != nil {
 		return nil, err
@@ -351,15 +352,37 @@ func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpda
 			}
 			changed = true
 		}
+		// A change of privacy alone is audited as such, so the audit log
+		// answers "who made it private" by action.
+		action := "incident.update"
+		if u.Private != nil && *u.Private != inc.Private {
+			if err := checkMayChangeVisibility(ctx, q, id); err != nil {
+				return err
+			}
+			msg := "Made public by " + by(actor)
+			if *u.Private {
+				msg = "Made private by " + by(actor)
+			}
+			if err := db.addEntry(ctx, q, id, now, actor, vigil.EntryVisibility, msg, nil); err != nil {
+				return err
+			}
+			if !changed {
+				action = "incident.public"
+				if *u.Private {
+					action = "incident.private"
+				}
+			}
+			inc.Private, changed = *u.Private, true
+		}
 		if !changed {
 			return nil
 		}
 		inc.UpdatedAt = now
-		if _, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, updated_at = $3 WHERE id = $4",
-			inc.Title, string(inc.Severity), micros(now), id); err != nil {
+		if _, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, private = $3, updated_at = $4 WHERE id = $5",
+			inc.Title, string(inc.Severity), inc.Private, micros(now), id); err != nil {
 			return err
 		}
-		return db.audit(ctx, q, now, "incident.update", auditIncident, id, before, stateOf(inc))
+		return db.audit(ctx, q, now, action, auditIncident, id, before, stateOf(inc))
 	})
 }
 

@@ -71,12 +71,8 @@ func (db *DB) SetIncidentFeedback(ctx context.Context, id int64, verdict string)
 func (db *DB) FindIncidentFeedback(ctx context.Context, id int64) (*vigil.IncidentFeedback, error) {
 	var fb *vigil.IncidentFeedback
 	err := db.read(ctx, func(q querier) error {
-		var n int
-		if err := q.queryRow(ctx, "SELECT count(*) FROM incidents WHERE id = $1", id).Scan(&n); err != nil {
+		if err := checkVisible(ctx, q, id); err != nil {
 			return err
-		}
-		if n == 0 {
-			return notFound("incident", id)
 		}
 		var err error
 		fb, err = findFeedback(ctx, q, id)

@@ -238,8 +238,12 @@ func (db *DB) PostStatusUpdate(ctx context.Context, incidentID int64, in vigil.S
 // with its own changes.
 func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor vigil.Actor, incidentID int64,
 	in vigil.StatusUpdateInput) (*vigil.StatusUpdate, error) {
-	// Touch the incident first: it must exist, its row lock orders
-	// concurrent updates to it, and lists see it changed (as a note does).
+	// Touch the incident first: it must exist (and be visible to the
+	// caller), its row lock orders concurrent updates to it, and lists see
+	// it changed (as a note does).
+	if err := checkVisible(ctx, q, incidentID); err != nil {
+		return nil, err
+	}
 	n, err := q.exec(ctx, "UPDATE incidents SET updated_at = $1 WHERE id = $2", micros(now), incidentID)
 	if err != nil {
 		return nil, err
@@ -331,7 +335,7 @@ func (db *DB) FindStatusUpdates(ctx context.Context, incidentID int64) ([]*vigil
 	out := []*vigil.StatusUpdate{}
 	err := db.read(ctx, func(q querier) error {
 		out = out[:0]
-		if err := exists(ctx, q, "incidents", incidentID, "incident"); err != nil {
+		if err := checkVisible(ctx, q, incidentID); err != nil {
 			return err
 		}
 		type entry struct {

@@ -112,7 +112,7 @@ func setup(t *testing.T, open OpenFunc) *env {
 	st := open(t, clock)
 	ctx := context.Background()
 	return &env{t: t, st: st, clock: clock,
-		ctx:  vigil.WithActor(ctx, cliActor),
+		ctx:  vigil.WithViewer(vigil.WithActor(ctx, cliActor), vigil.SystemViewer),
 		ictx: vigil.WithActor(ctx, integrationActor),
 	}
 }
