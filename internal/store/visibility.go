@@ -120,3 +120,18 @@ func checkMayChangeVisibility(ctx context.Context, q querier, id int64) error {
 	return &vigil.Error{Code: vigil.CodeForbidden, Field: "private",
 		Message: "only the incident's responders, its team's managers, the security group and admins may change whether it is private"}
 }
+
+// visibleFrom is the visibility condition of the context's viewer on the
+// incident aliased i for a query whose own placeholders end at $n: the
+// condition's placeholders are numbered from $n+1. "1 = 1" for a viewer
+// who sees everything.
+func visibleFrom(ctx context.Context, n int) (string, []any) {
+	cond, args, ok := visibleCond(ctx)
+	if !ok {
+		return "1 = 1", nil
+	}
+	var w where
+	w.args = make([]any, n) // placeholders $1..$n are the query's own
+	w.add(cond, args...)
+	return w.conds[0], w.args[n:]
+}
