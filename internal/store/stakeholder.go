@@ -264,8 +264,8 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 		return nil, err
 	}
 	if private {
-		// Only the security group hears about a private incident: the
-		// others may not see it.
+		// Only the security groups hear about a private incident (all of
+		// them unless the update names some): the others may not see it.
 		if err := onlySecurityGroups(all, in.Groups); err != nil {
 			return nil, err
 		}
@@ -280,6 +280,11 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 	}, "SELECT group_id FROM incident_groups WHERE incident_id = $1", incidentID)
 	if err != nil {
 		return nil, err
+	}
+	if private {
+		for _, g := range all {
+			chosen = append(chosen, g.ID)
+		}
 	}
 	groups, err := vigil.SelectStakeholderGroups(all, in.Groups, sev, chosen...)
 	if err != nil {

@@ -54,6 +54,10 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"UpdateIncident", testUpdateIncident},
 		{"Notes", testNotes},
 		{"FindIncidents", testFindIncidents},
+		{"PrivateReadPaths", testPrivateReadPaths},
+		{"PrivateToggle", testPrivateToggle},
+		{"PrivateStatusUpdates", testPrivateStatusUpdates},
+		{"StakeholderMembers", testStakeholderMembers},
 		{"FindAlerts", testFindAlerts},
 		{"CappedTotals", testCappedTotals},
 		{"ConcurrentFirstTrigger", testConcurrentFirstTrigger},
@@ -102,7 +106,7 @@ type env struct {
 	t     *testing.T
 	st    vigil.Store
 	clock *vigil.ManualClock
-	ctx   context.Context // the operator
+	ctx   context.Context // the operator: an admin token, who sees every incident
 	ictx  context.Context // the sender
 }
 
