@@ -68,6 +68,27 @@ func loadGroupMembers(ctx context.Context, q querier, groups ...*vigil.Stakehold
 	return nil
 }
 
+// checkMayChangeSecurity answers CodeForbidden when g's security mark or
+// members differ from before's (nil: a new group) and the context's viewer
+// is not an admin: membership of the security group shows every private
+// incident.
+func checkMayChangeSecurity(ctx context.Context, before, g *vigil.StakeholderGroup) error {
+	if vigil.ViewerFromContext(ctx).All {
+		return nil
+	}
+	old := &vigil.StakeholderGroup{Members: []int64{}}
+	if before != nil {
+		old = before
+	}
+	if g.Security != old.Security {
+		return &vigil.Error{Code: vigil.CodeForbidden, Field: "security", Message: "only an administrator may mark the security group"}
+	}
+	if !slices.Equal(g.Members, old.Members) {
+		return &vigil.Error{Code: vigil.CodeForbidden, Field: "members", Message: "only an administrator may change a group's members"}
+	}
+	return nil
+}
+
 // setGroupMembers replaces the members of group id; CodeNotFound (field
 // members[i]) for a user that does not exist.
 func setGroupMembers(ctx context.Context, q querier, id int64, members []int64) error {
@@ -115,6 +136,9 @@ func (db *DB) CreateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		if err != nil {
 			return err
 		}
+		if err := checkMayChangeSecurity(ctx, nil, g); err != nil {
+			return err
+		}
 		if err := setGroupMembers(ctx, q, g.ID, g.Members); err != nil {
 			return err
 		}
@@ -138,6 +162,9 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 			return err
 		}
 		if err := loadGroupMembers(ctx, q, before); err != nil {
+			return err
+		}
+		if err := checkMayChangeSecurity(ctx, before, g); err != nil {
 			return err
 		}
 		n, err := q.exec(ctx, `UPDATE stakeholder_groups SET name = $1, name_key = $2, description = $3, channels = $4, min_severity = $5,
