@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -312,5 +314,55 @@ func testStakeholderMembers(t *testing.T, open OpenFunc) {
 	must(t, st.DeleteUser(e.ctx, bo.ID))
 	if got, _ := st.FindStakeholderGroup(e.ctx, g.ID); len(got.Members) != 0 {
 		t.Errorf("members after deleting Bo: %v", got.Members)
+	}
+}
+
+// The noise report counts private incidents but names their alerts only
+// to those who may see them.
+func testPrivateNoiseReport(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	st := e.st
+	stranger := e.user("Stan", "stan@example.com")
+	svc := e.service("auth", func(s *vigil.Service) { s.Grouping = vigil.GroupingRule{Mode: vigil.GroupNone} })
+	yes := true
+	for i := range 6 {
+		ev := trigger(svc.ID, "bf-"+string(rune('a'+i)), "brute force", vigil.SeverityCritical)
+		ev.Labels = map[string]string{"alertname": "BruteForceOnAdmin"}
+		r := e.send1(ev)
+		if _, err := st.UpdateIncident(e.ctx, r.IncidentID, vigil.IncidentUpdate{Private: &yes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := vigil.NoiseQuery{Since: t0.Add(-time.Hour), Until: t0.Add(time.Hour)}
+	named := func(rep *vigil.NoiseReport) bool {
+		for _, g := range rep.AlertGroups {
+			if g.AlertName == "BruteForceOnAdmin" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		may  bool
+	}{{"admin", e.ctx, true}, {"stranger", e.as(stranger), false}, {"no viewer", context.Background(), false}} {
+		rep, err := st.NoiseReport(tc.ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if named(rep) != tc.may {
+			t.Errorf("%s: alert group named %v, want %v (%+v)", tc.name, named(rep), tc.may, rep.AlertGroups)
+		}
+		if rep.Totals.Incidents != 6 {
+			t.Errorf("%s: %d incidents counted, want 6", tc.name, rep.Totals.Incidents)
+		}
+		if !tc.may {
+			for _, s := range rep.Suggestions {
+				if strings.Contains(s.Title+s.Reason+s.Command, "BruteForce") {
+					t.Errorf("%s: a suggestion names the private alert: %+v", tc.name, s)
+				}
+			}
+		}
 	}
 }

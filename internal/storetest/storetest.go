@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"PrivateReadPaths", testPrivateReadPaths},
 		{"PrivateToggle", testPrivateToggle},
 		{"PrivateStatusUpdates", testPrivateStatusUpdates},
+		{"PrivateNoiseReport", testPrivateNoiseReport},
 		{"StakeholderMembers", testStakeholderMembers},
 		{"FindAlerts", testFindAlerts},
 		{"CappedTotals", testCappedTotals},
