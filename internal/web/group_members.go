@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -28,6 +29,28 @@ func newGroupMembersForm(g *vigil.StakeholderGroup, users []*vigil.User) groupMe
 	return f
 }
 
+// parseGroupMembers reads the members form: the ticked "member" boxes
+// (user IDs) and the "security" box. CodeInvalid naming the field for a
+// value that is not a user ID.
+func parseGroupMembers(form url.Values) (members []int64, security bool, err error) {
+	members = []int64{}
+	for _, v := range form["member"] {
+		uid, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || uid <= 0 {
+			return nil, false, vigil.FieldError("member", "must hold user IDs")
+		}
+		members = append(members, uid)
+	}
+	switch form.Get("security") {
+	case "", "off":
+	case "on":
+		security = true
+	default:
+		return nil, false, vigil.FieldError("security", "must be on or off")
+	}
+	return members, security, nil
+}
+
 // groupMembers answers POST /groups/{id}/members: it replaces the group's
 // members (the checked "member" boxes) and its security mark.
 func (u *UI) groupMembers(w http.ResponseWriter, r *http.Request) {
@@ -46,16 +69,12 @@ func (u *UI) groupMembers(w http.ResponseWriter, r *http.Request) {
 		u.renderError(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	members := []int64{}
-	for _, v := range r.PostForm["member"] {
-		uid, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || uid <= 0 {
-			u.renderError(w, r, http.StatusBadRequest, "The field member must hold user IDs.")
-			return
-		}
-		members = append(members, uid)
+	members, security, err := parseGroupMembers(r.PostForm)
+	if err != nil {
+		u.renderError(w, r, http.StatusBadRequest, vigil.ErrorMessage(err))
+		return
 	}
-	g.Members, g.Security = members, r.PostFormValue("security") == "on"
+	g.Members, g.Security = members, security
 	err = u.store.UpdateStakeholderGroup(ctx, g)
 	switch vigil.ErrorCode(err) {
 	case "":
