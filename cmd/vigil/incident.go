@@ -105,8 +105,12 @@ func newIncidentListCmd(e *env, o *clientOpts) *cobra.Command {
 			}
 			t := newTable(e.stdout, "ID", "STATUS", "SEVERITY", "SERVICE", "ALERTS", "AGE", "TITLE")
 			for _, inc := range items {
+				title := truncate(inc.Title, 80)
+				if inc.Private {
+					title = "(private) " + title
+				}
 				t.row(inc.Number(), inc.Status, string(inc.Severity), serviceLabel(inc.ServiceName, inc.ServiceID),
-					strconv.Itoa(inc.AlertCount), ago(inc.CreatedAt, now), truncate(inc.Title, 80))
+					strconv.Itoa(inc.AlertCount), ago(inc.CreatedAt, now), title)
 			}
 			if err := t.flush(); err != nil {
 				return err

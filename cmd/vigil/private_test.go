@@ -19,6 +19,7 @@ func TestPrivateIncidentCommands(t *testing.T) {
 	must(cli("", "incident", "declare", "--service", "auth", "--title", "Token leak", "--severity", "critical"), `^Declared incident #1 `)
 	must(cli("", "incident", "private", "#1"), `^Incident #1 made private \(status: triggered\): Token leak`)
 	must(cli("", "incident", "show", "1"), `(?m)^Private:\s+yes`)
+	must(cli("", "incident", "list"), `(?m)^#1\s.*\(private\) Token leak$`)
 	must(cli("", "incident", "show", "1"), `(?m)visibility\s+admin\s+cli\s+Made private by admin via cli`)
 	must(cli("", "incident", "public", "1"), `^Incident #1 made public`)
 	fails("not found", "incident", "private", "99")

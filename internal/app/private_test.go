@@ -162,8 +162,8 @@ func testPrivateOverHTTP(t *testing.T, pgURL string) {
 					t.Errorf("GET %s: %d, private incident listed %v, want %v", path, code, strings.Contains(body, secretTitle), may)
 				}
 			}
-			if code, body := c.do("GET", "/incidents", nil, ""); !strings.Contains(body, publicTitle) {
-				t.Errorf("GET /incidents: %d, the public incident is missing", code)
+			if code, body := c.do("GET", "/incidents", nil, ""); !strings.Contains(body, publicTitle) || strings.Contains(body, ">private</span>") != may {
+				t.Errorf("GET /incidents: %d, the public incident is missing or the private mark is wrong", code)
 			}
 			if !may {
 				for _, post := range []struct {
