@@ -32,6 +32,9 @@ Connection: --url / VIGIL_URL and --token / VIGIL_TOKEN.`,
 		newIncidentTransitionCmd(e, o, "ack", "Acknowledge an incident (stops its escalation)", []string{"acknowledge"}, (*client.Client).AcknowledgeIncident, "acknowledged"),
 		newIncidentTransitionCmd(e, o, "resolve", "Resolve an incident and its firing alerts", nil, (*client.Client).ResolveIncident, "resolved"),
 		newIncidentTransitionCmd(e, o, "reopen", "Reopen a resolved incident", nil, (*client.Client).ReopenIncident, "reopened"),
+		newIncidentTransitionCmd(e, o, "private", "Make an incident private: only its responders, its team's managers, the security group and admins see it",
+			nil, setPrivate(true), "made private"),
+		newIncidentTransitionCmd(e, o, "public", "Make a private incident public again", nil, setPrivate(false), "made public"),
 		newIncidentNoteCmd(e, o),
 		newIncidentDeclareCmd(e, o),
 		newIncidentChangesCmd(e, o),
@@ -102,8 +105,12 @@ func newIncidentListCmd(e *env, o *clientOpts) *cobra.Command {
 			}
 			t := newTable(e.stdout, "ID", "STATUS", "SEVERITY", "SERVICE", "ALERTS", "AGE", "TITLE")
 			for _, inc := range items {
+				title := truncate(inc.Title, 80)
+				if inc.Private {
+					title = "(private) " + title
+				}
 				t.row(inc.Number(), inc.Status, string(inc.Severity), serviceLabel(inc.ServiceName, inc.ServiceID),
-					strconv.Itoa(inc.AlertCount), ago(inc.CreatedAt, now), truncate(inc.Title, 80))
+					strconv.Itoa(inc.AlertCount), ago(inc.CreatedAt, now), title)
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -171,6 +178,9 @@ func printIncident(w io.Writer, inc *vigil.Incident, alerts []*vigil.Alert, time
 	t.row("Status:", inc.Status)
 	t.row("Severity:", string(inc.Severity))
 	t.row("Service:", serviceLabel(inc.ServiceName, inc.ServiceID))
+	if inc.Private {
+		t.row("Private:", "yes (its responders, its team's managers, the security group and admins only)")
+	}
 	t.row("Created:", by(stamp(inc.CreatedAt, now), inc.CreatedBy))
 	if inc.AcknowledgedAt != nil {
 		t.row("Acknowledged:", by(stamp(*inc.AcknowledgedAt, now), inc.AcknowledgedBy))
@@ -216,8 +226,15 @@ func printIncident(w io.Writer, inc *vigil.Incident, alerts []*vigil.Alert, time
 	return nil
 }
 
-// newIncidentTransitionCmd builds ack, resolve and reopen: one incident ID,
-// one call, the same output.
+// setPrivate is the call of `vigil incident private|public`.
+func setPrivate(private bool) func(*client.Client, context.Context, int64) (*vigil.Incident, error) {
+	return func(c *client.Client, ctx context.Context, id int64) (*vigil.Incident, error) {
+		return c.UpdateIncident(ctx, id, vigil.IncidentUpdate{Private: &private})
+	}
+}
+
+// newIncidentTransitionCmd builds ack, resolve, reopen, private and public:
+// one incident ID, one call, the same output.
 func newIncidentTransitionCmd(e *env, o *clientOpts, name, short string, aliases []string,
 	call func(*client.Client, context.Context, int64) (*vigil.Incident, error), done string) *cobra.Command {
 	return &cobra.Command{

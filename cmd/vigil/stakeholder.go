@@ -32,11 +32,15 @@ With --min-severity a group hears every status update about incidents of
 that severity or worse; without it, only the updates that name it
 (vigil incident status-update 42 "..." --group NAME).
 
+A group marked --security is the security group: its members (people, see
+vigil group members) see every private incident, and only security groups
+hear status updates about one. Only admins may change members or the mark.
+
 A GROUP argument is an ID or a name (any case). Teams and webhook URLs are
 credentials and are shown masked.`,
 	}
 	o := addClientFlags(cmd, e)
-	cmd.AddCommand(newGroupListCmd(e, o), newGroupCreateCmd(e, o), newGroupShowCmd(e, o), newGroupDeleteCmd(e, o))
+	cmd.AddCommand(newGroupListCmd(e, o), newGroupCreateCmd(e, o), newGroupShowCmd(e, o), newGroupDeleteCmd(e, o), newGroupMembersCmd(e, o))
 	return cmd
 }
 
@@ -72,6 +76,7 @@ func newGroupCreateCmd(e *env, o *clientOpts) *cobra.Command {
 		in                            client.StakeholderGroupInput
 		minSeverity                   string
 		slack, teams, emails, webhook []string
+		members                       []string
 	)
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -106,6 +111,13 @@ func newGroupCreateCmd(e *env, o *clientOpts) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, ref := range members {
+				uid, err := findUserID(cmd.Context(), c, ref)
+				if err != nil {
+					return fmt.Errorf("--member %s: %w", ref, err)
+				}
+				in.Members = append(in.Members, uid)
+			}
 			g, err := c.CreateStakeholderGroup(cmd.Context(), in)
 			if err != nil {
 				return err
@@ -128,6 +140,60 @@ func newGroupCreateCmd(e *env, o *clientOpts) *cobra.Command {
 	f.StringArrayVar(&teams, "teams", nil, "a Microsoft Teams Workflows webhook URL; repeatable")
 	f.StringArrayVar(&emails, "email", nil, "an e-mail address (a list); repeatable")
 	f.StringArrayVar(&webhook, "webhook", nil, "a webhook URL (signed JSON, like pages); repeatable")
+	f.BoolVar(&in.Security, "security", false, "mark the security group: its members see every private incident (admins only)")
+	f.StringArrayVar(&members, "member", nil, "a person in the group (user ID, e-mail or name); repeatable")
+	return cmd
+}
+
+func newGroupMembersCmd(e *env, o *clientOpts) *cobra.Command {
+	var security bool
+	cmd := &cobra.Command{
+		Use:   "members GROUP [USER...]",
+		Short: "Set the people in a stakeholder group (and whether it is the security group)",
+		Long: `Set the people in a stakeholder group: the users named replace its members
+(none: the group is left empty). With --security=true or --security=false the
+group's security mark changes too: members of a security group see every
+private incident. Admins only.`,
+		Example: `  vigil group members Security ana@example.com bo@example.com --security
+  vigil group members 3`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			g, err := findGroup(cmd.Context(), c, args[0])
+			if err != nil {
+				return err
+			}
+			in := client.StakeholderGroupInput{Name: g.Name, Description: g.Description, Channels: g.Channels,
+				MinSeverity: g.MinSeverity, Security: g.Security, Members: []int64{}}
+			if cmd.Flags().Changed("security") {
+				in.Security = security
+			}
+			for _, ref := range args[1:] {
+				uid, err := findUserID(cmd.Context(), c, ref)
+				if err != nil {
+					return err
+				}
+				in.Members = append(in.Members, uid)
+			}
+			g, err = c.UpdateStakeholderGroup(cmd.Context(), g.ID, in)
+			if err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, g)
+			}
+			kind := "stakeholder group"
+			if g.Security {
+				kind = "security group"
+			}
+			fmt.Fprintf(e.stdout, "%s %d (%s) has %s.\n", clean(g.Name), g.ID, kind, plural(len(g.Members), "member"))
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&security, "security", false, "mark (true) or unmark (false) the security group; unchanged when not given")
 	return cmd
 }
 
@@ -175,6 +241,10 @@ func newGroupShowCmd(e *env, o *clientOpts) *cobra.Command {
 				t.row("Description:", truncate(g.Description, 200))
 			}
 			t.row("Hears:", hears(g.MinSeverity))
+			if g.Security {
+				t.row("Security:", "yes: its members see every private incident")
+			}
+			t.row("Members:", strconv.Itoa(len(g.Members)))
 			t.row("Updated:", stamp(g.UpdatedAt, time.Now()))
 			if err := t.flush(); err != nil {
 				return err

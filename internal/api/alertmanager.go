@@ -136,7 +136,9 @@ func (a *API) noteTruncation(r *http.Request, hook *alertmanager.Webhook, result
 }
 
 func (a *API) addNoteOnce(r *http.Request, incidentID int64, text string) error {
-	entries, err := a.store.FindTimeline(r.Context(), incidentID)
+	// The sender's own incident, private or not; nothing of it is answered.
+	ctx := vigil.WithViewer(r.Context(), vigil.SystemViewer)
+	entries, err := a.store.FindTimeline(ctx, incidentID)
 	if err != nil {
 		return err
 	}
@@ -145,6 +147,6 @@ func (a *API) addNoteOnce(r *http.Request, incidentID int64, text string) error 
 			return nil
 		}
 	}
-	_, err = a.store.AddNote(r.Context(), incidentID, text)
+	_, err = a.store.AddNote(ctx, incidentID, text)
 	return err
 }

@@ -70,6 +70,9 @@ func readInbound(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // what happened in a sentence for the person's reply.
 func (a *API) act(ctx context.Context, user *vigil.User, source, kind string, incidentID int64) string {
 	ctx = vigil.WithActor(ctx, vigil.Actor{Kind: vigil.ActorUser, ID: user.ID, Name: user.Name, Source: source})
+	// They see (and may act on) what they were paged about, and other
+	// incidents they could see when signed in.
+	ctx = vigil.WithViewer(ctx, vigil.ViewerOf(vigil.ActorFromContext(ctx), user.Role))
 	var err error
 	verb := "acknowledged"
 	if kind == notify.KindResolve {
@@ -205,7 +208,9 @@ func (a *API) twilioVoice(w http.ResponseWriter, r *http.Request) error {
 		writeTwiML(w, twilio.SayTwiML("Key not understood. Goodbye."))
 		return nil
 	}
-	n, err := a.store.FindNotification(r.Context(), id)
+	// Twilio's signature vouches for the callback: the message it names is
+	// looked up as Vigil, and the person it paged then acts as themselves.
+	n, err := a.store.FindNotification(vigil.WithViewer(r.Context(), vigil.SystemViewer), id)
 	if err != nil {
 		return err
 	}

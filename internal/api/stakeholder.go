@@ -22,6 +22,11 @@ type StakeholderGroupInput struct {
 	// MinSeverity: the group hears about every incident this severe or
 	// worse; empty: only when an update names it.
 	MinSeverity vigil.Severity `json:"min_severity,omitempty"`
+	// Security marks the security group: its members see private
+	// incidents, and only it hears about them. Admins only.
+	Security bool `json:"security,omitempty"`
+	// Members are the user IDs of the people in the group. Admins only.
+	Members []int64 `json:"members,omitempty"`
 }
 
 // StatusMessageView is one queued message of a status update: the group
@@ -81,7 +86,7 @@ func (a *API) stakeholderRoutes() []Route {
 
 func stakeholderGroupFrom(in StakeholderGroupInput, id int64) (*vigil.StakeholderGroup, error) {
 	return &vigil.StakeholderGroup{ID: id, Name: in.Name, Description: in.Description, Channels: in.Channels,
-		MinSeverity: in.MinSeverity}, nil
+		MinSeverity: in.MinSeverity, Security: in.Security, Members: in.Members}, nil
 }
 
 // masked wraps a save so the answer createFrom and replaceByID write

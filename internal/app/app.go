@@ -162,7 +162,8 @@ func (a *App) startEngine() error {
 		return nil
 	}
 	a.kick.Store(a.engine)
-	ctx, stop := context.WithCancel(context.Background())
+	// The engine reads every incident: it is Vigil itself.
+	ctx, stop := context.WithCancel(vigil.WithViewer(context.Background(), vigil.SystemViewer))
 	a.estop, a.edone = stop, make(chan struct{})
 	go func() {
 		defer close(a.edone)
@@ -173,7 +174,9 @@ func (a *App) startEngine() error {
 
 // EngineCycle runs one engine cycle now (tests move a manual clock and
 // call it).
-func (a *App) EngineCycle(ctx context.Context) (engine.Stats, error) { return a.engine.Cycle(ctx) }
+func (a *App) EngineCycle(ctx context.Context) (engine.Stats, error) {
+	return a.engine.Cycle(vigil.WithViewer(ctx, vigil.SystemViewer))
+}
 
 // bootstrap creates the first admin token on first start.
 func (a *App) bootstrap(ctx context.Context) error {
@@ -283,7 +286,7 @@ func (a *App) Start() error {
 		}
 		a.served <- err
 	}()
-	sctx, stop := context.WithCancel(context.Background())
+	sctx, stop := context.WithCancel(vigil.WithViewer(context.Background(), vigil.SystemViewer))
 	a.stop, a.swept = stop, make(chan struct{})
 	go func() {
 		defer close(a.swept)
@@ -311,7 +314,9 @@ func (a *App) tlsConfig() (*tls.Config, error) {
 
 // Sweep runs the housekeeping jobs due at the clock's now (tests move a
 // manual clock and call it) and returns how many ran.
-func (a *App) Sweep(ctx context.Context) int { return a.sweep.RunDue(ctx) }
+func (a *App) Sweep(ctx context.Context) int {
+	return a.sweep.RunDue(vigil.WithViewer(ctx, vigil.SystemViewer))
+}
 
 // URL is the base URL of the running server.
 func (a *App) URL() string { return strings.TrimRight(a.cfg.PublicURL, "/") }

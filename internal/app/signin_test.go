@@ -25,6 +25,14 @@ func signIn(t *testing.T, base string, st vigil.Store) *http.Cookie {
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	return signInUser(t, base, st, u)
+}
+
+// signInUser gives existing user u a password and signs them in as
+// signIn does.
+func signInUser(t *testing.T, base string, st vigil.Store, u *vigil.User) *http.Cookie {
+	t.Helper()
+	ctx := context.Background()
 	const pw = "a long test password"
 	a := &auth.Authenticator{Tokens: st, Accounts: st, Passwords: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}}
 	if err := a.SetPassword(ctx, u.ID, pw); err != nil {

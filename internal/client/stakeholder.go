@@ -22,6 +22,11 @@ type StakeholderGroupInput struct {
 	// MinSeverity: the group hears about every incident this severe or
 	// worse; empty: only when an update names it.
 	MinSeverity vigil.Severity `json:"min_severity,omitempty"`
+	// Security marks the security group: its members see private
+	// incidents, and only it hears about them. Admins only.
+	Security bool `json:"security,omitempty"`
+	// Members are the user IDs of the people in the group. Admins only.
+	Members []int64 `json:"members,omitempty"`
 }
 
 // StatusMessage is one message of a status update: the group and channel

@@ -25,7 +25,7 @@ func (s *Server) routes(ui UIRegistrar) {
 	s.mux.HandleFunc("GET /healthz", healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.auth.Middleware(
-		promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}), api.WriteError))
+		auth.Viewing(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})), api.WriteError))
 
 	if ui != nil {
 		ui.Register(s.mux)
@@ -37,7 +37,7 @@ func (s *Server) routes(ui UIRegistrar) {
 func (s *Server) authenticate(rt api.Route) http.Handler {
 	switch rt.Auth {
 	case api.AuthToken:
-		return s.auth.Middleware(rt.Handler, api.WriteError)
+		return s.auth.Middleware(auth.Viewing(rt.Handler), api.WriteError)
 	case api.AuthIntegration:
 		return s.api.IntegrationAuth(rt.Format, rt.Handler)
 	case api.AuthTokenOrIntegration:
@@ -55,7 +55,7 @@ func (s *Server) authenticate(rt api.Route) http.Handler {
 // (readers of Alertmanager's API, like Grafana, often send basic auth).
 func (s *Server) tokenOrIntegration(rt api.Route) http.Handler {
 	key := s.api.IntegrationAuth(rt.Format, rt.Handler)
-	tok := s.auth.Middleware(rt.Handler, api.WriteError)
+	tok := s.auth.Middleware(auth.Viewing(rt.Handler), api.WriteError)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret := auth.BearerToken(r)
 		if secret == "" {

@@ -65,7 +65,10 @@ func (db *DB) FindAlertByID(ctx context.Context, id int64) (*vigil.Alert, error)
 	var a *vigil.Alert
 	err := db.read(ctx, func(q querier) error {
 		var err error
-		a, err = scanAlert(q.queryRow(ctx, "SELECT "+alertCols+" FROM alerts WHERE id = $1", id))
+		var w where
+		w.add("id = ?", id)
+		w.refVisible(ctx, "alerts.incident_id")
+		a, err = scanAlert(q.queryRow(ctx, "SELECT "+alertCols+" FROM alerts"+w.sql(), w.args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("alert", id)
 		}
@@ -80,6 +83,7 @@ func (db *DB) FindAlertByID(ctx context.Context, id int64) (*vigil.Alert, error)
 // FindAlerts lists alerts, newest first, with the total matching count.
 func (db *DB) FindAlerts(ctx context.Context, f vigil.AlertFilter) ([]*vigil.Alert, int, error) {
 	var w where
+	w.refVisible(ctx, "alerts.incident_id")
 	if f.ServiceID != nil {
 		w.add("service_id = ?", *f.ServiceID)
 	}
@@ -131,6 +135,7 @@ func (db *DB) FindFiringAlerts(ctx context.Context, serviceID int64, limit int) 
 	}
 	var w where
 	w.add("status = 'firing'")
+	w.refVisible(ctx, "alerts.incident_id")
 	if serviceID > 0 {
 		w.add("service_id = ?", serviceID)
 	}

@@ -197,10 +197,11 @@ type incidentState struct {
 	Status   string         `json:"status"`
 	Title    string         `json:"title"`
 	Severity vigil.Severity `json:"severity"`
+	Private  bool           `json:"private,omitempty"`
 }
 
 func stateOf(inc *vigil.Incident) incidentState {
-	return incidentState{Status: inc.Status, Title: inc.Title, Severity: inc.Severity}
+	return incidentState{Status: inc.Status, Title: inc.Title, Severity: inc.Severity, Private: inc.Private}
 }
 
 // FindAuditEntries lists entries newest first with the total matching

@@ -41,7 +41,8 @@ func (db *DB) FindIncidentByID(ctx context.Context, id int64) (*vigil.Incident, 
 	var inc *vigil.Incident
 	err := db.read(ctx, func(q querier) error {
 		var err error
-		inc, err = scanIncident(q.queryRow(ctx, "SELECT "+incidentCols+incidentFrom+" WHERE i.id = $1", id))
+		w := visibleIncident(ctx, id)
+		inc, err = scanIncident(q.queryRow(ctx, "SELECT "+incidentCols+incidentFrom+w.sql(), w.args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("incident", id)
 		}
@@ -69,13 +70,13 @@ func (db *DB) FindIncidents(ctx context.Context, f vigil.IncidentFilter) ([]*vig
 		countErr = make(chan error, 1)
 	)
 	go func() {
-		w := incidentWhere(db.dialect, f, false)
+		w := incidentWhere(ctx, db.dialect, f, false)
 		countErr <- db.read(ctx, func(q querier) error {
 			return q.queryRow(ctx, countCapped("incidents i"+w.sql()), w.args...).Scan(&total)
 		})
 	}()
 	list := []*vigil.Incident{}
-	w := incidentWhere(db.dialect, f, db.dialect == sqliteDialect)
+	w := incidentWhere(ctx, db.dialect, f, db.dialect == sqliteDialect)
 	err := db.read(ctx, func(q querier) error {
 		var err error
 		list, err = queryAll(ctx, q, scanIncident, "SELECT "+incidentCols+incidentFrom+w.sql()+" ORDER BY i.id DESC"+w.page(f.Offset, f.Limit), w.args...)
@@ -93,9 +94,11 @@ func (db *DB) FindIncidents(ctx context.Context, f vigil.IncidentFilter) ([]*vig
 // incidentWhere is the WHERE clause of f. For SQLite's page query, several
 // statuses are written "+i.status IN (...)": the unary plus keeps SQLite off
 // the status index, whose ranges it would have to sort, and lets it walk
-// the primary key newest first and stop after one page.
-func incidentWhere(d dialect, f vigil.IncidentFilter, noStatusIndex bool) where {
+// the primary key newest first and stop after one page. The context's
+// viewer limits which private incidents match.
+func incidentWhere(ctx context.Context, d dialect, f vigil.IncidentFilter, noStatusIndex bool) where {
 	var w where
+	w.visible(ctx)
 	if len(f.Statuses) > 0 {
 		col := "i.status"
 		if noStatusIndex && len(f.Statuses) > 1 {
@@ -212,14 +215,18 @@ func (db *DB) changeIncident(ctx context.Context, id int64, fn func(q querier, n
 	var inc *vigil.Incident
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		var err error
-		inc, err = scanIncident(q.queryRow(ctx, "SELECT "+incidentCols+incidentFrom+" WHERE i.id = $1"+db.dialect.forUpdateOf("i"), id))
+		w := visibleIncident(ctx, id)
+		inc, err = scanIncident(q.queryRow(ctx, "SELECT "+incidentCols+incidentFrom+w.sql()+db.dialect.forUpdateOf("i"), w.args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("incident", id)
 		}
 		if err != nil {
 			return err
 		}
-		return fn(q, now, inc, actor)
+		if err := fn(q, now, inc, actor); err != nil {
+			return err
+		}
+		return noteResponder(ctx, q, id, actor)
 	})
 	if err != nil {
 		return nil, err
@@ -320,8 +327,9 @@ func (db *DB) ReopenIncident(ctx context.Context, id int64) (*vigil.Incident, er
 	})
 }
 
-// UpdateIncident changes title or severity; each real change writes its
-// timeline entry. CodeInvalid, CodeNotFound.
+// UpdateIncident changes title, severity or privacy; each real change
+// writes its timeline entry. CodeInvalid, CodeNotFound, CodeForbidden
+// (privacy, see checkMayChangeVisibility).
 func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpdate) (*vigil.Incident, error) {
 	if err := u.Validate(); err != nil {
 		return nil, err
@@ -344,15 +352,37 @@ func (db *DB) UpdateIncident(ctx context.Context, id int64, u vigil.IncidentUpda
 			}
 			changed = true
 		}
+		// A change of privacy alone is audited as such, so the audit log
+		// answers "who made it private" by action.
+		action := "incident.update"
+		if u.Private != nil && *u.Private != inc.Private {
+			if err := checkMayChangeVisibility(ctx, q, id); err != nil {
+				return err
+			}
+			msg := "Made public by " + by(actor)
+			if *u.Private {
+				msg = "Made private by " + by(actor)
+			}
+			if err := db.addEntry(ctx, q, id, now, actor, vigil.EntryVisibility, msg, nil); err != nil {
+				return err
+			}
+			if !changed {
+				action = "incident.public"
+				if *u.Private {
+					action = "incident.private"
+				}
+			}
+			inc.Private, changed = *u.Private, true
+		}
 		if !changed {
 			return nil
 		}
 		inc.UpdatedAt = now
-		if _, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, updated_at = $3 WHERE id = $4",
-			inc.Title, string(inc.Severity), micros(now), id); err != nil {
+		if _, err := q.exec(ctx, "UPDATE incidents SET title = $1, severity = $2, private = $3, updated_at = $4 WHERE id = $5",
+			inc.Title, string(inc.Severity), inc.Private, micros(now), id); err != nil {
 			return err
 		}
-		return db.audit(ctx, q, now, "incident.update", auditIncident, id, before, stateOf(inc))
+		return db.audit(ctx, q, now, action, auditIncident, id, before, stateOf(inc))
 	})
 }
 
@@ -393,12 +423,18 @@ func (db *DB) AddNote(ctx context.Context, id int64, body string) (*vigil.Timeli
 	actor := vigil.ActorFromContext(ctx)
 	var e *vigil.TimelineEntry
 	err := db.write(ctx, func(q querier, now time.Time) error {
+		if err := checkVisible(ctx, q, id); err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, "UPDATE incidents SET updated_at = $1 WHERE id = $2", micros(now), id)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return notFound("incident", id)
+		}
+		if err := noteResponder(ctx, q, id, actor); err != nil {
+			return err
 		}
 		e = &vigil.TimelineEntry{IncidentID: id, At: now, Kind: vigil.EntryNote, Actor: actor.Name, ActorKind: actor.Kind,
 			Source: actor.Source, Message: body}
@@ -493,6 +529,9 @@ func multiRowInsert(d dialect) map[int]string {
 func (db *DB) FindTimeline(ctx context.Context, id int64) ([]*vigil.TimelineEntry, error) {
 	list := []*vigil.TimelineEntry{}
 	err := db.read(ctx, func(q querier) error {
+		if err := checkVisible(ctx, q, id); err != nil {
+			return err
+		}
 		rows, err := q.query(ctx, `SELECT id, incident_id, at, kind, actor, actor_kind, source, message, data
 			FROM timeline WHERE incident_id = $1 ORDER BY id`, id)
 		if err != nil {
@@ -518,11 +557,6 @@ func (db *DB) FindTimeline(ctx context.Context, id int64) ([]*vigil.TimelineEntr
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(list) == 0 {
-		if _, err := db.FindIncidentByID(ctx, id); err != nil {
-			return nil, err
-		}
 	}
 	return list, nil
 }

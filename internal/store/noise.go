@@ -71,12 +71,8 @@ func (db *DB) SetIncidentFeedback(ctx context.Context, id int64, verdict string)
 func (db *DB) FindIncidentFeedback(ctx context.Context, id int64) (*vigil.IncidentFeedback, error) {
 	var fb *vigil.IncidentFeedback
 	err := db.read(ctx, func(q querier) error {
-		var n int
-		if err := q.queryRow(ctx, "SELECT count(*) FROM incidents WHERE id = $1", id).Scan(&n); err != nil {
+		if err := checkVisible(ctx, q, id); err != nil {
 			return err
-		}
-		if n == 0 {
-			return notFound("incident", id)
 		}
 		var err error
 		fb, err = findFeedback(ctx, q, id)
@@ -221,6 +217,10 @@ func (db *DB) NoiseReport(ctx context.Context, nq vigil.NoiseQuery) (*vigil.Nois
 		return t, err
 	}
 	alertName, firstName := db.dialect.alertName("a"), "COALESCE((SELECT "+db.dialect.alertName("a")+" FROM alerts a WHERE a.incident_id = %s.id ORDER BY a.id LIMIT 1), '')"
+	// The counts take in every incident; the facts that name alerts and
+	// groups (whose names may tell what a private incident is about) only
+	// the incidents the viewer may see.
+	vis, visArgs := visibleFrom(ctx, 4)
 	err := db.read(ctx, func(q querier) error {
 		byInc, err := queryAll(ctx, q, scanCounts, noiseIncidents(nightSQL)+sqlNoiseByIncident, args...)
 		if err != nil {
@@ -271,11 +271,11 @@ func (db *DB) NoiseReport(ctx context.Context, nq vigil.NoiseQuery) (*vigil.Nois
 				AND i.acknowledged_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT)
 		FROM alerts a JOIN services s ON s.id = a.service_id JOIN incidents i ON i.id = a.incident_id
 		LEFT JOIN incident_feedback f ON f.incident_id = a.incident_id
-		WHERE a.first_seen >= $1 AND a.first_seen < $2
+		WHERE a.first_seen >= $1 AND a.first_seen < $2 AND `+vis+`
 		GROUP BY a.service_id, s.name, `+alertName+`
 		HAVING count(*) >= $4
 		ORDER BY count(*) DESC, a.service_id, 3 LIMIT `+fmt.Sprint(maxNoiseFacts),
-			since, until, vigil.QuickResolve.Microseconds(), th.SilenceAlerts)
+			append([]any{since, until, vigil.QuickResolve.Microseconds(), th.SilenceAlerts}, visArgs...)...)
 		if err != nil {
 			return err
 		}
@@ -292,7 +292,7 @@ func (db *DB) NoiseReport(ctx context.Context, nq vigil.NoiseQuery) (*vigil.Nois
 				&p.TargetAlert, &p.Together, &p.TargetTimes)
 			return p, err
 		}, `WITH inc AS (SELECT i.service_id, i.created_at, i.created_at / $3 AS b, `+fmt.Sprintf(firstName, "i")+` AS name
-			FROM incidents i WHERE i.created_at >= $1 AND i.created_at < $2),
+			FROM incidents i WHERE i.created_at >= $1 AND i.created_at < $2 AND `+vis+`),
 		kb AS (SELECT service_id, name, b, min(created_at) AS t FROM inc GROUP BY service_id, name, b),
 		kinds AS (SELECT service_id, name, count(*) AS n FROM kb GROUP BY service_id, name),
 		pairs AS (SELECT x.service_id AS xs, x.name AS xn, y.service_id AS ys, y.name AS yn, y.b AS yb
@@ -305,7 +305,7 @@ func (db *DB) NoiseReport(ctx context.Context, nq vigil.NoiseQuery) (*vigil.Nois
 		GROUP BY p.xs, sx.name, p.xn, p.ys, sy.name, p.yn, k.n
 		HAVING count(DISTINCT p.yb) >= $4
 		ORDER BY 7 DESC, 1, 4, 3, 6 LIMIT `+fmt.Sprint(maxNoiseFacts),
-			since, until, vigil.PairGap.Microseconds(), th.PairTimes)
+			append([]any{since, until, vigil.PairGap.Microseconds(), th.PairTimes}, visArgs...)...)
 		if err != nil {
 			return err
 		}
@@ -323,11 +323,11 @@ func (db *DB) NoiseReport(ctx context.Context, nq vigil.NoiseQuery) (*vigil.Nois
 		}, `SELECT i.service_id, s.name, i.group_key, s.grouping_rule, count(*),
 			CAST(COALESCE(sum(`+sqlRefire+`), 0) AS BIGINT)
 		FROM incidents i JOIN services s ON s.id = i.service_id
-		WHERE i.created_at >= $1 AND i.created_at < $2
+		WHERE i.created_at >= $1 AND i.created_at < $2 AND `+vis+`
 		GROUP BY i.service_id, s.name, i.group_key, s.grouping_rule
 		HAVING sum(`+sqlRefire+`) >= $4
 		ORDER BY 6 DESC, 1, 3 LIMIT `+fmt.Sprint(maxNoiseFacts),
-			since, until, vigil.RefireGap.Microseconds(), th.RefireTimes)
+			append([]any{since, until, vigil.RefireGap.Microseconds(), th.RefireTimes}, visArgs...)...)
 		return err
 	})
 	if err != nil {

@@ -969,6 +969,7 @@ func queueNotification(ctx context.Context, q querier, now time.Time, n *vigil.N
 // FindNotifications lists notifications, newest first.
 func (db *DB) FindNotifications(ctx context.Context, f vigil.NotificationFilter) ([]*vigil.Notification, error) {
 	var w where
+	w.refVisible(ctx, "n.incident_id")
 	if f.IncidentID != nil {
 		w.add("n.incident_id = ?", *f.IncidentID)
 	}
@@ -986,10 +987,25 @@ func (db *DB) FindNotifications(ctx context.Context, f vigil.NotificationFilter)
 		"SELECT "+notificationCols+notificationFrom+w.sql()+" ORDER BY n.id DESC"+w.page(0, limit), w.args...)
 }
 
-// FindNotification returns one notification; CodeNotFound.
+// FindNotification returns one notification; CodeNotFound, also for one
+// of a private incident the context's viewer may not see.
 func (db *DB) FindNotification(ctx context.Context, id int64) (*vigil.Notification, error) {
-	return findOne(ctx, db, "notification", id, func(r row) (*vigil.Notification, error) { return scanNotification(r) },
-		"SELECT "+notificationCols+notificationFrom+" WHERE n.id = $1")
+	var w where
+	w.add("n.id = ?", id)
+	w.refVisible(ctx, "n.incident_id")
+	var n *vigil.Notification
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		n, err = scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+notificationFrom+w.sql(), w.args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("notification", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // FindNotificationAttempts lists a notification's attempts, oldest first.

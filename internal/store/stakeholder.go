@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +19,7 @@ import (
 // names the notification of each channel) and the notifications, written
 // in one transaction, which the engine delivers like any other.
 
-const stakeholderCols = "id, name, description, channels, min_severity, created_at, updated_at"
+const stakeholderCols = "id, name, description, channels, min_severity, security, created_at, updated_at"
 
 // statusUpdatePriority queues status updates after every page
 // (priorityOf gives pages 0 to 4): telling stakeholders must never delay
@@ -29,7 +32,7 @@ func scanStakeholderGroup(r row) (*vigil.StakeholderGroup, error) {
 		channels, sev    string
 		created, updated int64
 	)
-	if err := r.Scan(&g.ID, &g.Name, &g.Description, &channels, &sev, &created, &updated); err != nil {
+	if err := r.Scan(&g.ID, &g.Name, &g.Description, &channels, &sev, &g.Security, &created, &updated); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(channels), &g.Channels); err != nil {
@@ -39,7 +42,68 @@ func scanStakeholderGroup(r row) (*vigil.StakeholderGroup, error) {
 		g.Channels = []vigil.StakeholderChannel{}
 	}
 	g.MinSeverity, g.CreatedAt, g.UpdatedAt = vigil.Severity(sev), fromMicros(created), fromMicros(updated)
+	g.Members = []int64{}
 	return &g, nil
+}
+
+// loadGroupMembers fills the Members of groups from stakeholder_members.
+func loadGroupMembers(ctx context.Context, q querier, groups ...*vigil.StakeholderGroup) error {
+	byID := make(map[int64]*vigil.StakeholderGroup, len(groups))
+	for _, g := range groups {
+		byID[g.ID] = g
+	}
+	type pair struct{ group, user int64 }
+	pairs, err := queryAll(ctx, q, func(r row) (pair, error) {
+		var p pair
+		return p, r.Scan(&p.group, &p.user)
+	}, "SELECT group_id, user_id FROM stakeholder_members ORDER BY group_id, user_id")
+	if err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		if g := byID[p.group]; g != nil {
+			g.Members = append(g.Members, p.user)
+		}
+	}
+	return nil
+}
+
+// checkMayChangeSecurity answers CodeForbidden when g's security mark or
+// members differ from before's (nil: a new group) and the context's viewer
+// is not an admin: membership of the security group shows every private
+// incident.
+func checkMayChangeSecurity(ctx context.Context, before, g *vigil.StakeholderGroup) error {
+	if vigil.ViewerFromContext(ctx).All {
+		return nil
+	}
+	old := &vigil.StakeholderGroup{Members: []int64{}}
+	if before != nil {
+		old = before
+	}
+	if g.Security != old.Security {
+		return &vigil.Error{Code: vigil.CodeForbidden, Field: "security", Message: "only an administrator may mark the security group"}
+	}
+	if !slices.Equal(g.Members, old.Members) {
+		return &vigil.Error{Code: vigil.CodeForbidden, Field: "members", Message: "only an administrator may change a group's members"}
+	}
+	return nil
+}
+
+// setGroupMembers replaces the members of group id; CodeNotFound (field
+// members[i]) for a user that does not exist.
+func setGroupMembers(ctx context.Context, q querier, id int64, members []int64) error {
+	if _, err := q.exec(ctx, "DELETE FROM stakeholder_members WHERE group_id = $1", id); err != nil {
+		return err
+	}
+	for i, uid := range members {
+		if err := exists(ctx, q, "users", uid, "user"); err != nil {
+			return &vigil.Error{Code: vigil.CodeNotFound, Field: fmt.Sprintf("members[%d]", i), Message: fmt.Sprintf("user %d not found", uid)}
+		}
+		if _, err := q.exec(ctx, "INSERT INTO stakeholder_members (group_id, user_id) VALUES ($1, $2)", id, uid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var errGroupNameTaken = &vigil.Error{Code: vigil.CodeConflict, Field: "name", Message: "a stakeholder group with this name already exists"}
@@ -63,13 +127,19 @@ func (db *DB) CreateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
-		err := q.queryRow(ctx, `INSERT INTO stakeholder_groups (name, name_key, description, channels, min_severity, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), micros(now)).Scan(&g.ID)
+		err := q.queryRow(ctx, `INSERT INTO stakeholder_groups (name, name_key, description, channels, min_severity, security, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), g.Security, micros(now)).Scan(&g.ID)
 		if uniqueViolation(err) {
 			return errGroupNameTaken
 		}
 		if err != nil {
+			return err
+		}
+		if err := checkMayChangeSecurity(ctx, nil, g); err != nil {
+			return err
+		}
+		if err := setGroupMembers(ctx, q, g.ID, g.Members); err != nil {
 			return err
 		}
 		g.CreatedAt, g.UpdatedAt = now, now
@@ -84,13 +154,22 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
-		before, err := snapshot(ctx, q, scanStakeholderGroup, "SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1", g.ID)
+		before, err := scanStakeholderGroup(q.queryRow(ctx, "SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1", g.ID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("stakeholder group", g.ID)
+		}
 		if err != nil {
 			return err
 		}
+		if err := loadGroupMembers(ctx, q, before); err != nil {
+			return err
+		}
+		if err := checkMayChangeSecurity(ctx, before, g); err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, `UPDATE stakeholder_groups SET name = $1, name_key = $2, description = $3, channels = $4, min_severity = $5,
-			updated_at = $6 WHERE id = $7`,
-			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), micros(now), g.ID)
+			security = $6, updated_at = $7 WHERE id = $8`,
+			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), g.Security, micros(now), g.ID)
 		if uniqueViolation(err) {
 			return errGroupNameTaken
 		}
@@ -99,6 +178,9 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		}
 		if n == 0 {
 			return notFound("stakeholder group", g.ID)
+		}
+		if err := setGroupMembers(ctx, q, g.ID, g.Members); err != nil {
+			return err
 		}
 		g.UpdatedAt = now
 		if err := q.queryRow(ctx, "SELECT created_at FROM stakeholder_groups WHERE id = $1", g.ID).Scan(microsInto(&g.CreatedAt)); err != nil {
@@ -110,15 +192,30 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 
 // FindStakeholderGroup returns one group; CodeNotFound.
 func (db *DB) FindStakeholderGroup(ctx context.Context, id int64) (*vigil.StakeholderGroup, error) {
-	return findOne(ctx, db, "stakeholder group", id, scanStakeholderGroup,
+	g, err := findOne(ctx, db, "stakeholder group", id, scanStakeholderGroup,
 		"SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1")
+	if err != nil {
+		return nil, err
+	}
+	return g, db.read(ctx, func(q querier) error { return loadGroupMembers(ctx, q, g) })
 }
 
 const sqlListGroups = "SELECT " + stakeholderCols + " FROM stakeholder_groups ORDER BY name_key, id"
 
 // ListStakeholderGroups lists every group by name (regardless of case).
 func (db *DB) ListStakeholderGroups(ctx context.Context) ([]*vigil.StakeholderGroup, error) {
-	return listAll(ctx, db, scanStakeholderGroup, sqlListGroups)
+	var out []*vigil.StakeholderGroup
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		if out, err = queryAll(ctx, q, scanStakeholderGroup, sqlListGroups); err != nil {
+			return err
+		}
+		return loadGroupMembers(ctx, q, out...)
+	})
+	if out == nil {
+		out = []*vigil.StakeholderGroup{}
+	}
+	return out, err
 }
 
 // DeleteStakeholderGroup removes a group; CodeNotFound.
@@ -168,8 +265,12 @@ func (db *DB) PostStatusUpdate(ctx context.Context, incidentID int64, in vigil.S
 // with its own changes.
 func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor vigil.Actor, incidentID int64,
 	in vigil.StatusUpdateInput) (*vigil.StatusUpdate, error) {
-	// Touch the incident first: it must exist, its row lock orders
-	// concurrent updates to it, and lists see it changed (as a note does).
+	// Touch the incident first: it must exist (and be visible to the
+	// caller), its row lock orders concurrent updates to it, and lists see
+	// it changed (as a note does).
+	if err := checkVisible(ctx, q, incidentID); err != nil {
+		return nil, err
+	}
 	n, err := q.exec(ctx, "UPDATE incidents SET updated_at = $1 WHERE id = $2", micros(now), incidentID)
 	if err != nil {
 		return nil, err
@@ -178,15 +279,27 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 		return nil, notFound("incident", incidentID)
 	}
 	var (
-		title string
-		sev   vigil.Severity
+		title   string
+		sev     vigil.Severity
+		private bool
 	)
-	if err := q.queryRow(ctx, "SELECT title, severity FROM incidents WHERE id = $1", incidentID).Scan(&title, &sev); err != nil {
+	if err := q.queryRow(ctx, "SELECT title, severity, private FROM incidents WHERE id = $1", incidentID).Scan(&title, &sev, &private); err != nil {
 		return nil, err
 	}
 	all, err := queryAll(ctx, q, scanStakeholderGroup, sqlListGroups)
 	if err != nil {
 		return nil, err
+	}
+	if private {
+		// Only the security groups hear about a private incident (all of
+		// them unless the update names some): the others may not see it.
+		if err := onlySecurityGroups(all, in.Groups); err != nil {
+			return nil, err
+		}
+		all = slices.DeleteFunc(all, func(g *vigil.StakeholderGroup) bool { return !g.Security })
+		if len(all) == 0 {
+			return nil, vigil.Errorf(vigil.CodeConflict, "the incident is private and no stakeholder group is marked security: mark one to tell")
+		}
 	}
 	chosen, err := queryAll(ctx, q, func(r row) (int64, error) {
 		var id int64
@@ -194,6 +307,11 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 	}, "SELECT group_id FROM incident_groups WHERE incident_id = $1", incidentID)
 	if err != nil {
 		return nil, err
+	}
+	if private {
+		for _, g := range all {
+			chosen = append(chosen, g.ID)
+		}
 	}
 	groups, err := vigil.SelectStakeholderGroups(all, in.Groups, sev, chosen...)
 	if err != nil {
@@ -230,13 +348,26 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 	return u, nil
 }
 
+// onlySecurityGroups answers CodeInvalid naming the first of names that
+// is not a security group.
+func onlySecurityGroups(all []*vigil.StakeholderGroup, names []string) error {
+	for i, name := range names {
+		for _, g := range all {
+			if vigil.StakeholderGroupKey(g.Name) == vigil.StakeholderGroupKey(name) && !g.Security {
+				return vigil.FieldError(fmt.Sprintf("groups[%d]", i), "the incident is private: only a security group may be told, not %q", g.Name)
+			}
+		}
+	}
+	return nil
+}
+
 // FindStatusUpdates lists an incident's status updates, newest first, each
 // with its messages as they are now (pending, sent, failed...).
 func (db *DB) FindStatusUpdates(ctx context.Context, incidentID int64) ([]*vigil.StatusUpdate, error) {
 	out := []*vigil.StatusUpdate{}
 	err := db.read(ctx, func(q querier) error {
 		out = out[:0]
-		if err := exists(ctx, q, "incidents", incidentID, "incident"); err != nil {
+		if err := checkVisible(ctx, q, incidentID); err != nil {
 			return err
 		}
 		type entry struct {

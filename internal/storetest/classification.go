@@ -104,6 +104,8 @@ func testRulesClassifyIncident(t *testing.T, open OpenFunc) {
 	e := setup(t, open)
 	svc := e.service("payments", func(s *vigil.Service) { s.Grouping = vigil.GroupingRule{Mode: vigil.GroupNone} })
 	sec := e.group("Security", "", mailCh("sec@example.com"))
+	sec.Security = true // a private incident tells only the security group
+	must(t, e.st.UpdateStakeholderGroup(e.ctx, sec))
 	e.group("Support", vigil.SeverityCritical, mailCh("support@example.com"))
 	e.rules("",
 		vigil.ClassificationRule{Name: "base", Set: vigil.ClassificationSet{Sev: "SEV4", Priority: "P4", Type: vigil.TypeOther}},

@@ -54,6 +54,11 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"UpdateIncident", testUpdateIncident},
 		{"Notes", testNotes},
 		{"FindIncidents", testFindIncidents},
+		{"PrivateReadPaths", testPrivateReadPaths},
+		{"PrivateToggle", testPrivateToggle},
+		{"PrivateStatusUpdates", testPrivateStatusUpdates},
+		{"PrivateNoiseReport", testPrivateNoiseReport},
+		{"StakeholderMembers", testStakeholderMembers},
 		{"FindAlerts", testFindAlerts},
 		{"CappedTotals", testCappedTotals},
 		{"ConcurrentFirstTrigger", testConcurrentFirstTrigger},
@@ -103,7 +108,7 @@ type env struct {
 	t     *testing.T
 	st    vigil.Store
 	clock *vigil.ManualClock
-	ctx   context.Context // the operator
+	ctx   context.Context // the operator: an admin token, who sees every incident
 	ictx  context.Context // the sender
 }
 
@@ -113,7 +118,7 @@ func setup(t *testing.T, open OpenFunc) *env {
 	st := open(t, clock)
 	ctx := context.Background()
 	return &env{t: t, st: st, clock: clock,
-		ctx:  vigil.WithActor(ctx, cliActor),
+		ctx:  vigil.WithViewer(vigil.WithActor(ctx, cliActor), vigil.SystemViewer),
 		ictx: vigil.WithActor(ctx, integrationActor),
 	}
 }

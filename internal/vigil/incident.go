@@ -95,6 +95,10 @@ func (d *IncidentDeclaration) Validate() error {
 type IncidentUpdate struct {
 	Title    *string   `json:"title,omitempty"`
 	Severity *Severity `json:"severity,omitempty"`
+	// Private hides the incident from everyone but its responders, its
+	// team's managers, the security group and admins (see Viewer). Only
+	// they may change it.
+	Private *bool `json:"private,omitempty"`
 }
 
 // Validate checks the fields that are set.
@@ -167,7 +171,8 @@ type IncidentService interface {
 	// ReopenIncident moves a resolved incident back to triggered.
 	// CodeConflict when it is not resolved.
 	ReopenIncident(ctx context.Context, id int64) (*Incident, error)
-	// UpdateIncident changes title or severity.
+	// UpdateIncident changes title, severity or privacy. CodeForbidden
+	// when the caller may not change privacy.
 	UpdateIncident(ctx context.Context, id int64, u IncidentUpdate) (*Incident, error)
 	// AddNote appends a note to the timeline. CodeInvalid when empty.
 	AddNote(ctx context.Context, id int64, body string) (*TimelineEntry, error)
@@ -189,6 +194,7 @@ const (
 	EntryEscalation      = "escalation"   // a step fired, was skipped or reached no one
 	EntryNotification    = "notification" // a message was delivered or failed
 	EntryFlapping        = "flapping"     // an alert started or stopped flapping
+	EntryVisibility      = "visibility"   // made private or public
 )
 
 // TimelineEntry is one line of an incident's append-only history.

@@ -24,9 +24,17 @@ type StakeholderGroup struct {
 	// severity or worse: a status update that names no groups goes to it.
 	// Empty: the group hears only when named (by the person posting the
 	// update, or by a classification rule).
-	MinSeverity Severity  `json:"min_severity,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	MinSeverity Severity `json:"min_severity,omitempty"`
+	// Security marks the security group: its members see every private
+	// incident, and it is the only group told about one (with the
+	// incident's responders).
+	Security bool `json:"security,omitempty"`
+	// Members are the IDs of the people who read as this group (sorted,
+	// no repeats). Only the security group's members gain anything today:
+	// they see private incidents.
+	Members   []int64   `json:"members"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // StakeholderChannel is one place a group reads: a Slack channel, a Teams
@@ -48,6 +56,7 @@ var StakeholderChannelTypes = []string{ContactSlack, ContactTeams, ContactEmail,
 // Limits of stakeholder groups and status updates.
 const (
 	MaxStakeholderChannels = 20
+	MaxStakeholderMembers  = 1000
 	// MaxStatusUpdateLen keeps an update whole on every channel: a Slack
 	// section holds 3,000 characters with the heading.
 	MaxStatusUpdateLen = 2000
@@ -82,6 +91,19 @@ func (g *StakeholderGroup) Validate() error {
 	}
 	if g.MinSeverity != "" && !g.MinSeverity.Valid() {
 		return FieldError("min_severity", "must be one of critical, error, warning, info, or empty (hears only when named)")
+	}
+	if len(g.Members) > MaxStakeholderMembers {
+		return FieldError("members", "at most %d members", MaxStakeholderMembers)
+	}
+	for i, id := range g.Members {
+		if id <= 0 {
+			return FieldError("members["+strconv.Itoa(i)+"]", "must be a user ID")
+		}
+	}
+	slices.Sort(g.Members)
+	g.Members = slices.Compact(g.Members)
+	if g.Members == nil {
+		g.Members = []int64{}
 	}
 	if len(g.Channels) == 0 {
 		return FieldError("channels", "give at least one channel (slack, teams, email or webhook)")

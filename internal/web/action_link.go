@@ -61,7 +61,9 @@ func (u *UI) actionClaims(w http.ResponseWriter, r *http.Request) (signed.Action
 		u.notFound(w, r)
 		return a, nil, nil, false
 	}
-	inc, err := u.store.FindIncidentByID(r.Context(), a.IncidentID)
+	// The link was signed for one person: they read the incident as
+	// themselves (paged about it, they are one of its responders).
+	inc, err := u.store.FindIncidentByID(vigil.WithViewer(r.Context(), vigil.Viewer{UserID: a.UserID}), a.IncidentID)
 	if err != nil {
 		u.fail(w, r, err)
 		return a, nil, nil, false
@@ -123,6 +125,7 @@ func (u *UI) actionLinkDo(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := vigil.WithActor(r.Context(), vigil.Actor{Kind: vigil.ActorUser, ID: user.ID, Name: user.Name,
 		Source: vigil.LinkSource(a.Channel)})
+	ctx = vigil.WithViewer(ctx, vigil.ViewerOf(vigil.ActorFromContext(ctx), user.Role))
 	var err error
 	if a.Kind == vigil.MessageResolve {
 		inc, err = u.store.ResolveIncident(ctx, a.IncidentID)

@@ -9,8 +9,11 @@ import (
 // groupShowPage is the model of group_show.html.
 type groupShowPage struct {
 	layout
-	Group groupView
-	Form  groupForm
+	Group   groupView
+	Form    groupForm
+	Members groupMembersForm
+	// MemberNames are the members by name, for the details.
+	MemberNames []string
 }
 
 // groupShow answers GET /groups/{id}: the group, its edit form and the
@@ -32,9 +35,20 @@ func (u *UI) groupShow(w http.ResponseWriter, r *http.Request) {
 // renderGroupShow shows stored group g with its edit form f (as submitted
 // or fresh).
 func (u *UI) renderGroupShow(w http.ResponseWriter, r *http.Request, status int, g *vigil.StakeholderGroup, f groupForm) {
-	u.render(w, r, status, "group_show.html", groupShowPage{
-		layout: u.layout(w, r, "Stakeholder group "+g.Name, "groups"),
-		Group:  newGroupView(g),
-		Form:   f,
-	})
+	users, err := u.store.ListUsers(r.Context())
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	names := vigil.NewUserNames(users)
+	m := groupShowPage{
+		layout:  u.layout(w, r, "Stakeholder group "+g.Name, "groups"),
+		Group:   newGroupView(g),
+		Form:    f,
+		Members: newGroupMembersForm(g, users),
+	}
+	for _, id := range g.Members {
+		m.MemberNames = append(m.MemberNames, names.Of(id))
+	}
+	u.render(w, r, status, "group_show.html", m)
 }

@@ -28,6 +28,8 @@ func (u *UI) groupUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	p.keepSecrets(orig)
 	g := p.group
+	// Members and the security mark have their own form (groupMembers).
+	g.Security, g.Members = orig.Security, orig.Members
 	err = u.store.UpdateStakeholderGroup(ctx, g)
 	switch code := vigil.ErrorCode(err); code {
 	case "":

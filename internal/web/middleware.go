@@ -49,10 +49,11 @@ func (u *UI) guardWrite(next http.Handler) http.Handler {
 
 // requireSession lets a request through only with a valid session cookie and
 // puts its actor (source "web") in the context, so the store records who
-// did what from where.
+// did what from where, and its viewer, so pages show private incidents
+// only to those who may see them.
 // The UI signs in by cookie only: a bearer header is ignored here.
 func (u *UI) requireSession(next http.Handler) http.Handler {
-	return u.auth.SessionMiddleware(next, u.sessionFailed)
+	return u.auth.SessionMiddleware(auth.Viewing(next), u.sessionFailed)
 }
 
 // sessionFailed sends people who are not signed in to the sign-in page; a

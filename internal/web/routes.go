@@ -38,6 +38,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /incidents/{id}/resolve", change(u.incidentResolve))
 	mux.Handle("POST /incidents/{id}/reopen", change(u.incidentReopen))
 	mux.Handle("POST /incidents/{id}/notes", change(u.incidentNoteCreate))
+	mux.Handle("POST /incidents/{id}/private", change(u.incidentPrivate))
 	mux.Handle("POST /incidents/{id}/status-updates", change(u.statusUpdateCreate))
 	mux.Handle("GET /incidents/{id}/notifications", signedIn(u.incidentNotifications))
 
@@ -98,6 +99,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /groups/{id}", signedIn(u.groupShow))
 	mux.Handle("POST /groups/{id}", change(u.groupUpdate))
 	mux.Handle("POST /groups/{id}/delete", change(u.groupDelete))
+	mux.Handle("POST /groups/{id}/members", change(u.groupMembers))
 	// Maintenance windows and inhibition rules: each page lists the alerts
 	// it holds now. Deleting asks first, as for people.
 	mux.Handle("GET /maintenance", signedIn(u.maintenanceList))
