@@ -191,4 +191,4 @@ func createServiceAndKey(t *testing.T, base, name string) (serviceID int64, key 
 
 // e2eSecretKey encrypts secrets at rest in every process the tests start,
 // so replicas on one PostgreSQL share it as production ones must.
-const e2eSecretKey = "ZTJlLXNlY3JldC1rZXktb2YtdmlnaWwtcHJvY2Vzc2Vz"
+const e2eSecretKey = "ZTJlLXNlY3JldC1rZXktb2YtdmlnaWwtcHJvY2VzcyE="
