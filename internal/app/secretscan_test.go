@@ -74,7 +74,7 @@ func TestSecretScan(t *testing.T) {
 	clock := vigil.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	a := startApp(t, Config{DataDir: t.TempDir(), Clock: clock, EngineInterval: -1, AdminToken: secrets["admin token"],
 		SecretKeys: keys,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Channels: Channels{
 			WebhookSecret: secrets["webhook secret"],
 			SlackToken:    secrets["slack token"], SlackBaseURL: echo.URL + "/api/", SlackSigningSecret: secrets["slack signing secret"],
