@@ -28,7 +28,10 @@ type dbFlags struct {
 
 func (f *dbFlags) register(cmd *cobra.Command, e *env) {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr(e, "VIGIL_DATA_DIR", "vigil-data"), "directory of the embedded SQLite database (env VIGIL_DATA_DIR)")
-	cmd.Flags().StringVar(&f.databaseURL, "database-url", e.getenv("VIGIL_DATABASE_URL"), "PostgreSQL URL, postgres://...; replaces SQLite (env VIGIL_DATABASE_URL)")
+	// The URL may hold a password, so the environment's value is read
+	// when the command runs (keys), not shown as the flag's default in
+	// --help.
+	cmd.Flags().StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL, postgres://...; replaces SQLite (env VIGIL_DATABASE_URL)")
 	cmd.Flags().StringVar(&f.secretKeyFile, "secret-key-file", e.getenv("VIGIL_SECRET_KEY_FILE"),
 		"file of base64 keys that encrypt secrets in the database, current key first; default <data-dir>/"+secretKeyFileName+
 			" for SQLite (made if missing); required for PostgreSQL unless VIGIL_SECRET_KEY is set (env VIGIL_SECRET_KEY_FILE)")
@@ -44,6 +47,9 @@ const secretKeyFileName = "secret.key"
 // every replica must hold the same key, so a key made by one would lock
 // the others out.
 func (f *dbFlags) keys(e *env) (*seal.Keys, error) {
+	if f.databaseURL == "" {
+		f.databaseURL = e.getenv("VIGIL_DATABASE_URL")
+	}
 	if v := e.getenv("VIGIL_SECRET_KEY"); v != "" {
 		k, err := seal.Parse(v)
 		if err != nil {
