@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/seal"
@@ -84,23 +85,38 @@ type SecretReport struct {
 	Sealed int    // values (re)written under the current key
 }
 
+// where is the filter of a column's secret values: non-empty, and of a
+// secret type where the column holds addresses of every type.
+func (c secretColumn) where() string {
+	w := " WHERE " + c.col + " <> ''"
+	if c.typeCol != "" {
+		w += " AND " + c.typeCol + " IN ('" + vigil.ContactTeams + "', '" + vigil.ContactWebhook + "')"
+	}
+	return w
+}
+
 // ResealSecrets seals every secret that is plaintext or, with all true,
 // under a key other than the current one ("vigil admin secrets rotate").
-// Every value is opened first, so a value under a key that is not
-// configured stops it with an error naming the column and key id, before
-// anything is written. Each column is one transaction.
+// Only those rows are read and written, so a start with nothing to do
+// costs one indexed-or-not scan per column, not a decryption per row. A
+// value under a key that is not configured stops it with an error naming
+// the column and key id (seal.ErrKeyUnknown). Each column is one
+// transaction.
 func (db *DB) ResealSecrets(ctx context.Context, all bool) ([]SecretReport, error) {
 	if db.secrets == nil {
 		return nil, vigil.Errorf(vigil.CodeInvalid, "no secret key is configured")
+	}
+	skip := "vgs1:%" // sealed under any key
+	if all {
+		skip = "vgs1:" + db.secrets.Current() + ":%"
 	}
 	var out []SecretReport
 	for _, c := range secretColumns {
 		r := SecretReport{Column: c.table + "." + c.col}
 		err := db.write(ctx, func(q querier, now time.Time) error {
-			r.Total, r.Sealed = 0, 0
-			query := "SELECT " + c.id + ", " + c.col + " FROM " + c.table
-			if c.typeCol != "" {
-				query += " WHERE " + c.typeCol + " IN ('" + vigil.ContactTeams + "', '" + vigil.ContactWebhook + "')"
+			r.Sealed = 0
+			if err := q.queryRow(ctx, "SELECT count(*) FROM "+c.table+c.where()).Scan(&r.Total); err != nil {
+				return err
 			}
 			type item struct {
 				id  any
@@ -109,21 +125,14 @@ func (db *DB) ResealSecrets(ctx context.Context, all bool) ([]SecretReport, erro
 			items, err := queryAll(ctx, q, func(r row) (item, error) {
 				var it item
 				return it, r.Scan(&it.id, &it.val)
-			}, query)
+			}, "SELECT "+c.id+", "+c.col+" FROM "+c.table+c.where()+" AND "+c.col+" NOT LIKE $1", skip)
 			if err != nil {
 				return err
 			}
 			for _, it := range items {
-				if it.val == "" {
-					continue
-				}
-				r.Total++
 				plain, err := db.unseal(r.Column, it.val)
 				if err != nil {
 					return err
-				}
-				if seal.IsSealed(it.val) && (!all || !db.secrets.Stale(it.val)) {
-					continue
 				}
 				if _, err := q.exec(ctx, "UPDATE "+c.table+" SET "+c.col+" = $1 WHERE "+c.id+" = $2",
 					db.secrets.Seal(plain), it.id); err != nil {
@@ -145,35 +154,56 @@ func (db *DB) ResealSecrets(ctx context.Context, all bool) ([]SecretReport, erro
 	return out, nil
 }
 
-// sealOnOpen runs at Open: with a key ring it seals what is still
-// plaintext (the rows of a release before 0024_secrets_at_rest, or written
-// by a server started without a key) and proves every sealed value opens;
-// without one it refuses a database that holds sealed values, rather than
-// failing later on the first page to a webhook.
+// keyIDsInUse lists the key ids the sealed values of c name.
+func (db *DB) keyIDsInUse(ctx context.Context, c secretColumn) ([]string, error) {
+	var ids []string
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		ids, err = queryAll(ctx, q, func(r row) (string, error) {
+			var id string
+			return id, r.Scan(&id)
+		}, "SELECT DISTINCT substr("+c.col+", 6, 16) FROM "+c.table+" WHERE "+c.col+" LIKE 'vgs1:%'")
+		return err
+	})
+	return ids, err
+}
+
+// sealOnOpen runs at Open. With a key ring it checks that every key id the
+// stored values name is configured (a clear refusal naming the id, not
+// garbage later) and seals what is still plaintext: the rows of a release
+// before 0024_secrets_at_rest, or written by a process without a key.
+// Without a ring it refuses a database that holds sealed values, rather
+// than failing later on the first page to a webhook.
 func (db *DB) sealOnOpen(ctx context.Context) error {
-	if db.secrets != nil {
-		reports, err := db.ResealSecrets(ctx, false)
-		if err != nil {
-			return err
-		}
-		for _, r := range reports {
-			if r.Sealed > 0 {
-				db.log.InfoContext(ctx, "encrypted secrets stored in plaintext", "column", r.Column, "count", r.Sealed, "key_id", db.secrets.Current())
-			}
-		}
-		return nil
-	}
 	for _, c := range secretColumns {
-		var n int
-		err := db.read(ctx, func(q querier) error {
-			return q.queryRow(ctx, "SELECT count(*) FROM "+c.table+" WHERE "+c.col+" LIKE 'vgs1:%'").Scan(&n)
-		})
+		ids, err := db.keyIDsInUse(ctx, c)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
+		if len(ids) == 0 {
+			continue
+		}
+		if db.secrets == nil {
 			return errors.New("store: the database holds encrypted secrets (" + c.table + "." + c.col +
 				") but no secret key is configured: pass --secret-key-file or set VIGIL_SECRET_KEY")
+		}
+		for _, id := range ids {
+			if !slices.Contains(db.secrets.IDs(), id) {
+				return fmt.Errorf("store: %s.%s holds secrets under key id %s: %w; configure that key (--secret-key-file or VIGIL_SECRET_KEY)",
+					c.table, c.col, id, seal.ErrKeyUnknown)
+			}
+		}
+	}
+	if db.secrets == nil {
+		return nil
+	}
+	reports, err := db.ResealSecrets(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		if r.Sealed > 0 {
+			db.log.InfoContext(ctx, "encrypted secrets stored in plaintext", "column", r.Column, "count", r.Sealed, "key_id", db.secrets.Current())
 		}
 	}
 	return nil
