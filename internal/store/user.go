@@ -175,7 +175,9 @@ func (db *DB) ListContactMethods(ctx context.Context, userID int64) ([]*vigil.Co
 }
 
 // FindContactMethodsByAddress lists enabled contact methods of the given
-// types with exactly this address, oldest first.
+// types with exactly this address, oldest first. Teams and webhook addresses
+// are sealed (secret.go) and never match: inbound replies come by SMS,
+// voice and Slack, whose addresses are stored as they are.
 func (db *DB) FindContactMethodsByAddress(ctx context.Context, address string, types ...string) ([]*vigil.ContactMethod, error) {
 	if len(types) == 0 {
 		types = vigil.ContactTypes
