@@ -47,7 +47,7 @@ func newAdminSecretsRotateCmd(e *env) *cobra.Command {
 			for _, r := range reports {
 				fmt.Fprintf(e.stdout, "%-32s %8d %12d\n", r.Column, r.Total, r.Sealed)
 			}
-			k, _ := db.keys(e)
+			k, _ := db.keys(e, nil)
 			fmt.Fprintf(e.stdout, "every secret is now under key %s; older keys may be removed\n", k.Current())
 			return nil
 		},

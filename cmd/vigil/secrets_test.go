@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/seal"
 	"github.com/vigil-oss/vigil/internal/store"
@@ -86,5 +87,38 @@ func TestServeNeedsKeyForPostgres(t *testing.T) {
 	r = vigilCLI(t, map[string]string{"VIGIL_SECRET_KEY": "short"}, "", "serve", "--data-dir", t.TempDir())
 	if r.code == 0 || !strings.Contains(r.stderr, "VIGIL_SECRET_KEY") || strings.Contains(r.stderr, "short") {
 		t.Errorf("bad key: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// vigil serve on SQLite with no key configured makes one next to the
+// database (0600), says so in its log, and finds it again on restart.
+func TestServeMakesKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	serveOnce := func() string {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		out := &lockedBuffer{}
+		exit := make(chan int, 1)
+		env := getenvFrom(map[string]string{"VIGIL_DATA_DIR": dir, "VIGIL_ADDR": "127.0.0.1:0"})
+		go func() { exit <- run(ctx, []string{"serve"}, env, nil, out, out) }()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !strings.Contains(out.String(), "Web UI:"); time.Sleep(10 * time.Millisecond) {
+		}
+		cancel()
+		if code := <-exit; code != 0 {
+			t.Fatalf("serve exited %d:\n%s", code, out.String())
+		}
+		return out.String()
+	}
+	first := serveOnce()
+	path := filepath.Join(dir, secretKeyFileName)
+	if !strings.Contains(first, "made a new key for secrets at rest") || !strings.Contains(first, path) {
+		t.Errorf("making the key is not logged:\n%s", first)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %v, %v", fi, err)
+	}
+	if again := serveOnce(); strings.Contains(again, "made a new key") {
+		t.Errorf("a second key was made:\n%s", again)
 	}
 }

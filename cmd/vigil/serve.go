@@ -45,8 +45,9 @@ const secretKeyFileName = "secret.key"
 // SQLite, a key file in the data directory, made (mode 0600) the first
 // time so that vigil serve needs no setup. PostgreSQL has no such default:
 // every replica must hold the same key, so a key made by one would lock
-// the others out.
-func (f *dbFlags) keys(e *env) (*seal.Keys, error) {
+// the others out. Making the key file is logged (to log, or without one
+// to stderr).
+func (f *dbFlags) keys(e *env, log *slog.Logger) (*seal.Keys, error) {
 	if f.databaseURL == "" {
 		f.databaseURL = e.getenv("VIGIL_DATABASE_URL")
 	}
@@ -74,14 +75,19 @@ func (f *dbFlags) keys(e *env) (*seal.Keys, error) {
 		return nil, fmt.Errorf("--secret-key-file: %w", err)
 	}
 	if created {
-		fmt.Fprintf(e.stderr, "vigil: made a new key for secrets at rest in %s (mode 0600); back it up apart from the database\n", path)
+		const msg = "made a new key for secrets at rest; back it up apart from the database"
+		if log != nil {
+			log.Warn(msg, "file", path, "mode", "0600")
+		} else {
+			fmt.Fprintf(e.stderr, "vigil: %s: %s (mode 0600)\n", msg, path)
+		}
 	}
 	return k, nil
 }
 
 // open opens the store for an offline admin command.
 func (f *dbFlags) open(cmd *cobra.Command, e *env) (*store.DB, error) {
-	k, err := f.keys(e)
+	k, err := f.keys(e, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +158,7 @@ share one PostgreSQL database.`,
 			if err != nil {
 				return err
 			}
-			keys, err := db.keys(e)
+			keys, err := db.keys(e, logger)
 			if err != nil {
 				return err
 			}
