@@ -12,7 +12,6 @@ import (
 
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/client"
-	"github.com/vigil-oss/vigil/internal/store"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -111,7 +110,7 @@ func newAdminUserResetCmd(e *env) *cobra.Command {
 		Short: "Print a one-time link to set a user's password, straight on the database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := store.Open(cmd.Context(), store.Config{URL: db.databaseURL, DataDir: db.dataDir})
+			s, err := db.open(cmd, e)
 			if err != nil {
 				return err
 			}
@@ -172,7 +171,7 @@ An administrator made here closes the web UI's first-run setup.`,
 					return fmt.Errorf("password: %w", err)
 				}
 			}
-			s, err := store.Open(cmd.Context(), store.Config{URL: db.databaseURL, DataDir: db.dataDir})
+			s, err := db.open(cmd, e)
 			if err != nil {
 				return err
 			}

@@ -222,13 +222,13 @@ func (f *fakeVendors) env() [][2]string {
 		{"VIGIL_SMTP_FROM", fakeSMTPFrom},
 		{"VIGIL_SMTP_TLS", "none"}, // the fake speaks plain SMTP
 		{"VIGIL_SMS_GATEWAY_URL", "http://" + f.gatewayAddr + fakeSMSGatewayURL},
-		// The webhook and Teams fakes are contact methods' addresses,
-		// which may not be private unless allowed.
-		{"VIGIL_OUTBOUND_ALLOW", outboundAllow(f.webhookAddr, f.teamsAddr)},
+		// Every HTTP channel connects through the outbound guard, which
+		// refuses private addresses unless allowed: the fakes are local.
+		{"VIGIL_OUTBOUND_ALLOW", outboundAllow(f.webhookAddr, f.teamsAddr, f.slackAddr, f.twilioAddr, f.gatewayAddr)},
 	}
 }
 
-// outboundAllow is the allowlist that lets contact methods reach fakes at
+// outboundAllow is the allowlist that lets the channels reach fakes at
 // addrs (host:port): each address itself, or loopback for a name.
 func outboundAllow(addrs ...string) string {
 	var out []string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -13,18 +14,84 @@ import (
 	"github.com/vigil-oss/vigil/internal/app"
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/netguard"
+	"github.com/vigil-oss/vigil/internal/seal"
+	"github.com/vigil-oss/vigil/internal/store"
 )
 
 // dbFlags are the database flags shared by serve and the offline admin
 // commands.
 type dbFlags struct {
-	dataDir     string
-	databaseURL string
+	dataDir       string
+	databaseURL   string
+	secretKeyFile string
 }
 
 func (f *dbFlags) register(cmd *cobra.Command, e *env) {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr(e, "VIGIL_DATA_DIR", "vigil-data"), "directory of the embedded SQLite database (env VIGIL_DATA_DIR)")
-	cmd.Flags().StringVar(&f.databaseURL, "database-url", e.getenv("VIGIL_DATABASE_URL"), "PostgreSQL URL, postgres://...; replaces SQLite (env VIGIL_DATABASE_URL)")
+	// The URL may hold a password, so the environment's value is read
+	// when the command runs (keys), not shown as the flag's default in
+	// --help.
+	cmd.Flags().StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL, postgres://...; replaces SQLite (env VIGIL_DATABASE_URL)")
+	cmd.Flags().StringVar(&f.secretKeyFile, "secret-key-file", e.getenv("VIGIL_SECRET_KEY_FILE"),
+		"file of base64 keys that encrypt secrets in the database, current key first; default <data-dir>/"+secretKeyFileName+
+			" for SQLite (made if missing); required for PostgreSQL unless VIGIL_SECRET_KEY is set (env VIGIL_SECRET_KEY_FILE)")
+}
+
+// secretKeyFileName is the key file vigil makes next to a SQLite database.
+const secretKeyFileName = "secret.key"
+
+// keys returns the key ring for secrets at rest: VIGIL_SECRET_KEY (keys
+// separated by commas, current first), else --secret-key-file, else, on
+// SQLite, a key file in the data directory, made (mode 0600) the first
+// time so that vigil serve needs no setup. PostgreSQL has no such default:
+// every replica must hold the same key, so a key made by one would lock
+// the others out. Making the key file is logged (to log, or without one
+// to stderr).
+func (f *dbFlags) keys(e *env, log *slog.Logger) (*seal.Keys, error) {
+	if f.databaseURL == "" {
+		f.databaseURL = e.getenv("VIGIL_DATABASE_URL")
+	}
+	if v := e.getenv("VIGIL_SECRET_KEY"); v != "" {
+		k, err := seal.Parse(v)
+		if err != nil {
+			return nil, fmt.Errorf("VIGIL_SECRET_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := f.secretKeyFile
+	if path == "" {
+		if f.databaseURL != "" {
+			return nil, fmt.Errorf("--secret-key-file or VIGIL_SECRET_KEY is required with --database-url: secrets in PostgreSQL are encrypted, " +
+				"and every replica needs the same key (make one with: head -c 32 /dev/urandom | base64)")
+		}
+		path = filepath.Join(f.dataDir, secretKeyFileName)
+	} else if f.databaseURL != "" {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("--secret-key-file: %w", err)
+		}
+	}
+	k, created, err := seal.LoadOrCreate(path)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key-file: %w", err)
+	}
+	if created {
+		const msg = "made a new key for secrets at rest; back it up apart from the database"
+		if log != nil {
+			log.Warn(msg, "file", path, "mode", "0600")
+		} else {
+			fmt.Fprintf(e.stderr, "vigil: %s: %s (mode 0600)\n", msg, path)
+		}
+	}
+	return k, nil
+}
+
+// open opens the store for an offline admin command.
+func (f *dbFlags) open(cmd *cobra.Command, e *env) (*store.DB, error) {
+	k, err := f.keys(e, nil)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(cmd.Context(), store.Config{URL: f.databaseURL, DataDir: f.dataDir, Secrets: k})
 }
 
 // minEngineLease keeps a lease longer than one send (the engine gives a
@@ -91,6 +158,11 @@ share one PostgreSQL database.`,
 			if err != nil {
 				return err
 			}
+			keys, err := db.keys(e, logger)
+			if err != nil {
+				return err
+			}
+			logger.Info("secrets at rest are encrypted", "key_id", keys.Current(), "keys", len(keys.IDs()))
 			a, err := app.New(cmd.Context(), app.Config{
 				TLSCert:                tlsCert,
 				TLSKey:                 tlsKey,
@@ -99,6 +171,7 @@ share one PostgreSQL database.`,
 				Addr:                   addr,
 				DataDir:                db.dataDir,
 				DatabaseURL:            db.databaseURL,
+				SecretKeys:             keys,
 				AdminToken:             e.getenv("VIGIL_ADMIN_TOKEN"),
 				PublicURL:              publicURL,
 				IngestRateLimit:        limit,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/engine"
+	"github.com/vigil-oss/vigil/internal/seal"
 	"github.com/vigil-oss/vigil/internal/server"
 	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/store"
@@ -37,6 +38,10 @@ type Config struct {
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://...).
 	DatabaseURL string
+	// SecretKeys encrypt the secrets kept in the database (webhook and
+	// Teams URLs, stakeholder channels, signing keys, TOTP secrets); nil
+	// keeps them in plaintext (tests). vigil serve always sets it.
+	SecretKeys *seal.Keys
 	// AdminToken becomes the first admin API token on first start; when
 	// empty a random one is generated and printed once.
 	AdminToken string
@@ -131,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.DataDir = "vigil-data"
 	}
 	a := &App{cfg: cfg, log: cfg.Logger}
-	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Clock: cfg.Clock, Logger: cfg.Logger,
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Clock: cfg.Clock, Logger: cfg.Logger, Secrets: cfg.SecretKeys,
 		OnWork: func() {
 			if e := a.kick.Load(); e != nil {
 				e.Kick()

@@ -57,11 +57,16 @@ type Channels struct {
 	SMSGatewayBody string
 
 	// OutboundAllow lists the private, loopback or link-local ranges that
-	// webhook and Teams contact methods may reach. Those addresses come
-	// from users, so by default they are refused when the connection is
-	// made (internal/netguard): a contact method cannot reach cloud
-	// metadata or an internal admin port. The vendor endpoints set above
-	// are the administrator's and are not checked.
+	// outbound HTTP may reach. Every HTTP sender (webhook, Teams, Slack,
+	// Twilio, the SMS gateway; so pages, test notifications and status
+	// updates alike) connects through internal/netguard, which refuses
+	// those ranges when the connection is made: a contact method cannot
+	// reach cloud metadata or an internal admin port. Webhook and Teams
+	// URLs come from users; the vendor endpoints above are the
+	// administrator's, but an SMS gateway URL carries the user's number,
+	// and one rule for all is easier to trust. An internal SMS gateway or
+	// a local vendor fake needs its range here. SMTP is not HTTP and goes
+	// to the administrator's relay unchecked.
 	OutboundAllow []netip.Prefix
 }
 
@@ -80,22 +85,22 @@ func (c Channels) senders(publicURL string) (notify.Registry, error) {
 		})
 	}
 	if c.SlackToken != "" {
-		s, err := slack.New(slack.Config{Token: c.SlackToken, BaseURL: c.SlackBaseURL})
+		s, err := slack.New(slack.Config{Token: c.SlackToken, BaseURL: c.SlackBaseURL, HTTPClient: guard.Client(30 * time.Second)})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
 		}
-		reg[vigil.ContactSlack] = s
+		reg[vigil.ContactSlack] = refusedIsPermanent(s)
 	} else {
 		reg[vigil.ContactSlack] = notConfigured("Slack", "set VIGIL_SLACK_TOKEN")
 	}
 	if c.TwilioAccountSID != "" {
 		gather := strings.TrimRight(publicURL, "/") + api.TwilioVoicePath + "?message="
 		t, err := twilio.New(twilio.Config{AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom,
-			BaseURL: c.TwilioBaseURL, GatherURL: func(m notify.Message) string { return gather + url.QueryEscape(m.ID) }})
+			BaseURL: c.TwilioBaseURL, HTTPClient: guard.Client(30 * time.Second), GatherURL: func(m notify.Message) string { return gather + url.QueryEscape(m.ID) }})
 		if err != nil {
 			return nil, fmt.Errorf("twilio: %w", err)
 		}
-		reg[vigil.ContactSMS], reg[vigil.ContactVoice] = t, t
+		reg[vigil.ContactSMS], reg[vigil.ContactVoice] = refusedIsPermanent(t), refusedIsPermanent(t)
 	} else {
 		reg[vigil.ContactSMS] = notConfigured("Twilio SMS", "set VIGIL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM")
 		reg[vigil.ContactVoice] = notConfigured("Twilio voice", "set VIGIL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM")
@@ -115,11 +120,11 @@ func (c Channels) senders(publicURL string) (notify.Registry, error) {
 		reg[vigil.ContactEmail] = notConfigured("E-mail", "set VIGIL_SMTP_HOST and VIGIL_SMTP_FROM")
 	}
 	if c.SMSGatewayURL != "" {
-		g, err := smsgateway.New(smsgateway.Config{URLTemplate: c.SMSGatewayURL, BodyTemplate: c.SMSGatewayBody})
+		g, err := smsgateway.New(smsgateway.Config{URLTemplate: c.SMSGatewayURL, BodyTemplate: c.SMSGatewayBody, HTTPClient: noRedirects(guard)})
 		if err != nil {
 			return nil, fmt.Errorf("sms gateway: %w", err)
 		}
-		reg[vigil.ContactSMSGateway] = g
+		reg[vigil.ContactSMSGateway] = refusedIsPermanent(g)
 	} else {
 		reg[vigil.ContactSMSGateway] = notConfigured("The SMS gateway", "set VIGIL_SMS_GATEWAY_URL")
 	}

@@ -15,7 +15,7 @@ var allowed = map[string][]string{
 	"vigil":      {},
 	"triage":     {"vigil", "matcher"}, // label matchers (Alertmanager syntax) in windows and inhibition
 	"auth":       {"vigil"},
-	"store":      {"vigil", "triage", "escalation", "oncall", "matcher", "classify"}, // the pure decisions run inside its transactions
+	"store":      {"vigil", "triage", "escalation", "oncall", "matcher", "classify", "seal"}, // the pure decisions run inside its transactions
 	"ingest":     {"vigil", "triage"},
 	"mapping":    {"vigil", "ingest"}, // rules (expr) and the payload preview; no I/O
 	"classify":   {"vigil"},           // global classification and routing rules (expr); no I/O
@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"engine":     {"vigil", "notify"},
 	"signed":     {"vigil"},                                    // capability tokens in URLs (action links, feeds): pure
 	"netguard":   {},                                           // outbound address guard (SSRF): standard library only
+	"seal":       {},                                           // AES-GCM for secrets at rest: standard library only
 	"manifest":   {"vigil", "escalation", "triage", "matcher"}, // configuration as code: YAML model, checks (as the server's), plan; no I/O
 	// api reads vendor callbacks with the channels' own verifiers and
 	// parsers (internal/notify/slack, .../twilio).
@@ -34,12 +35,12 @@ var allowed = map[string][]string{
 	"server":    {"vigil", "api", "auth"},
 	"web":       {"vigil", "auth", "mapping", "oncall", "signed", "matcher"},
 	"client":    {"vigil", "auth"},
-	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed", "netguard"},
+	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed", "netguard", "seal"},
 	"storetest": {"vigil", "triage"},
 }
 
 // pure packages use only the standard library (and the domain).
-var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true, "oncall": true, "escalation": true, "signed": true, "netguard": true}
+var pure = map[string]bool{"vigil": true, "triage": true, "ingest": true, "oncall": true, "escalation": true, "signed": true, "netguard": true, "seal": true}
 
 func TestDependencyDirection(t *testing.T) {
 	if testing.Short() {

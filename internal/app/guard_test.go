@@ -2,10 +2,18 @@ package app
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vigil-oss/vigil/internal/netguard"
+	"github.com/vigil-oss/vigil/internal/notify"
 
 	"github.com/vigil-oss/vigil/internal/notify/webhook/webhooktest"
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -58,6 +66,71 @@ func TestContactMethodCannotReachPrivateAddresses(t *testing.T) {
 			}
 			if ns[0].Status != vigil.NotificationFailed || !strings.Contains(ns[0].LastError, "not allowed") {
 				t.Errorf("notification %s: %q", ns[0].Status, ns[0].LastError)
+			}
+		})
+	}
+}
+
+// TestEveryHTTPSenderIsGuarded: every channel that speaks HTTP, whatever
+// it carries (a page, a test notification, a status update all go
+// through this registry), connects through the outbound guard. Each
+// vendor endpoint and each user destination points at a loopback server:
+// with no allowlist not one request may reach it, and with loopback
+// allowed each channel does reach it (so the test can tell the two
+// apart). A new HTTP channel wired without the guard fails here.
+func TestEveryHTTPSenderIsGuarded(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true,"channel":"C1","ts":"1.2","sid":"SM1","status":"queued"}`)
+	}))
+	defer srv.Close()
+	channels := func(allow []netip.Prefix) Channels {
+		return Channels{
+			SlackToken: "xoxb-guard", SlackBaseURL: srv.URL + "/api/",
+			TwilioAccountSID: "AC0", TwilioAuthToken: "guard-token", TwilioFrom: "+15550000000", TwilioBaseURL: srv.URL,
+			SMSGatewayURL: srv.URL + "/send?to={{.To | urlquery}}&text={{.Text | urlquery}}",
+			OutboundAllow: allow,
+		}
+	}
+	dest := map[string]string{
+		vigil.ContactWebhook: srv.URL + "/hook", vigil.ContactTeams: srv.URL + "/teams",
+		vigil.ContactSlack: "C024BE91L", vigil.ContactSMS: "+15551234567", vigil.ContactVoice: "+15551234567",
+		vigil.ContactSMSGateway: "+15551234567",
+	}
+	// E-mail is SMTP to the administrator's relay, not HTTP.
+	notHTTP := map[string]bool{vigil.ContactEmail: true}
+	msg := notify.Message{ID: "m1", Kind: vigil.MessageTest, Title: "guard", CreatedAt: time.Now()}
+
+	blocked, err := channels([]netip.Prefix{}).senders("http://vigil.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed, err := channels(loopback).senders("http://vigil.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range vigil.ContactTypes {
+		if notHTTP[typ] {
+			continue
+		}
+		t.Run(typ, func(t *testing.T) {
+			addr, ok := dest[typ]
+			if !ok {
+				t.Fatalf("no destination for %q: add the new channel to this test", typ)
+			}
+			hits.Store(0)
+			_, err := blocked.Send(context.Background(), notify.Destination{Type: typ, Address: addr}, msg)
+			if !errors.Is(err, netguard.ErrBlocked) || !notify.IsPermanent(err) {
+				t.Errorf("without an allowlist: %v, want a permanent ErrBlocked", err)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Fatalf("%d requests reached the loopback server without an allowlist", n)
+			}
+			allowed.Send(context.Background(), notify.Destination{Type: typ, Address: addr}, msg)
+			if hits.Load() == 0 {
+				t.Errorf("with loopback allowed the channel never reached the server: the test would not notice an unguarded client")
 			}
 		})
 	}

@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -122,13 +125,15 @@ const MaxRetryAfter = 30 * time.Minute
 
 // CheckResponse turns an HTTP answer into the retry decision: nil for 2xx;
 // temporary for 408, 425, 429 (with Retry-After) and 5xx; permanent for any
-// other status. detail is a short excerpt of the body for the record; it
-// must not contain secrets (the caller never puts credentials in URLs it
-// passes here).
+// other status. detail is a short excerpt of the body for the record. The
+// record names only the host: a webhook, Teams or SMS gateway URL is
+// itself a credential, so whatever of its path and query the vendor
+// echoes back in detail is cut out too (RedactURL).
 func CheckResponse(resp *http.Response, detail string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
+	detail = RedactURL(detail, resp.Request.URL)
 	err := fmt.Errorf("%s answered %d", resp.Request.URL.Host, resp.StatusCode)
 	if detail != "" {
 		err = fmt.Errorf("%w: %s", err, detail)
@@ -141,6 +146,44 @@ func CheckResponse(resp *http.Response, detail string) error {
 	default:
 		return Permanent(err)
 	}
+}
+
+// redactMin is the shortest path segment or query value RedactURL cuts
+// out on its own: shorter ones ("api", "v1", "send") carry no secret and
+// would blot out ordinary words.
+const redactMin = 6
+
+// RedactURL replaces in text every part of u that may be a secret (the
+// path, the query, their long segments and values, plain and escaped)
+// with "…".
+func RedactURL(text string, u *url.URL) string {
+	if text == "" || u == nil {
+		return text
+	}
+	var parts []string
+	add := func(v string) {
+		if len(v) >= redactMin {
+			parts = append(parts, v, url.PathEscape(v), url.QueryEscape(v))
+		}
+	}
+	add(u.RequestURI())
+	add(u.EscapedPath())
+	add(u.Path)
+	add(u.RawQuery)
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		add(seg)
+	}
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			add(v)
+		}
+	}
+	// Longest first, so a whole path goes before its segments.
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	for _, p := range parts {
+		text = strings.ReplaceAll(text, p, "…")
+	}
+	return text
 }
 
 // ParseRetryAfter reads a Retry-After header (seconds or an HTTP date)

@@ -208,3 +208,26 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	u, _ := url.Parse("https://hooks.example.com/services/T000/B000/XXXXsecretXXXX?api_key=k3y-v4lue-123&to=%2B1555")
+	for _, echo := range []string{
+		"bad path /services/T000/B000/XXXXsecretXXXX",
+		"unknown hook XXXXsecretXXXX",
+		"query api_key=k3y-v4lue-123 refused",
+		"full " + u.String(),
+		"escaped " + url.QueryEscape("/services/T000/B000/XXXXsecretXXXX"),
+	} {
+		got := notify.RedactURL(echo, u)
+		if strings.Contains(got, "XXXXsecretXXXX") || strings.Contains(got, "k3y-v4lue-123") {
+			t.Errorf("RedactURL(%q) = %q", echo, got)
+		}
+	}
+	if got := notify.RedactURL("invalid_auth: token expired", u); got != "invalid_auth: token expired" {
+		t.Errorf("ordinary text changed: %q", got)
+	}
+	resp := &http.Response{StatusCode: 404, Request: &http.Request{URL: u}}
+	if err := notify.CheckResponse(resp, "no hook at /services/T000/B000/XXXXsecretXXXX"); strings.Contains(err.Error(), "XXXXsecretXXXX") {
+		t.Errorf("CheckResponse kept the secret: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ const loginFailureHorizon = 24 * time.Hour
 // time and idle deadline, so reading pages is not a write per request.
 const sessionTouchEvery = time.Minute
 
-func scanUserLogin(r row) (*vigil.UserLogin, error) {
+func (db *DB) scanUserLogin(r row) (*vigil.UserLogin, error) {
 	var (
 		u                vigil.User
 		l                = vigil.UserLogin{User: &u}
@@ -32,6 +33,10 @@ func scanUserLogin(r row) (*vigil.UserLogin, error) {
 		step             int64
 	)
 	if err := r.Scan(&u.ID, &u.Name, &u.Email, &u.TimeZone, &u.Role, &l.PasswordHash, &l.TOTPSecret, &step, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if l.TOTPSecret, err = db.unseal("TOTP secret of user "+strconv.FormatInt(u.ID, 10), l.TOTPSecret); err != nil {
 		return nil, err
 	}
 	u.HasPassword, u.TOTPEnabled = l.PasswordHash != "", l.TOTPSecret != ""
@@ -49,11 +54,11 @@ func (db *DB) FindUserLogin(ctx context.Context, login string) (*vigil.UserLogin
 	var l *vigil.UserLogin
 	err := db.read(ctx, func(q querier) error {
 		var err error
-		l, err = scanUserLogin(q.queryRow(ctx, "SELECT "+loginCols+" FROM users WHERE lower(email) = lower($1)", login))
+		l, err = db.scanUserLogin(q.queryRow(ctx, "SELECT "+loginCols+" FROM users WHERE lower(email) = lower($1)", login))
 		if errors.Is(err, sql.ErrNoRows) {
 			// Names are not unique: only a name that one user has signs in.
 			var all []*vigil.UserLogin
-			all, err = queryAll(ctx, q, scanUserLogin, "SELECT "+loginCols+" FROM users WHERE lower(name) = lower($1) LIMIT 2", login)
+			all, err = queryAll(ctx, q, db.scanUserLogin, "SELECT "+loginCols+" FROM users WHERE lower(name) = lower($1) LIMIT 2", login)
 			if err == nil && len(all) != 1 {
 				return vigil.Errorf(vigil.CodeNotFound, "no such user")
 			}
@@ -68,7 +73,7 @@ func (db *DB) FindUserLogin(ctx context.Context, login string) (*vigil.UserLogin
 
 // FindUserLoginByID is FindUserLogin by ID. CodeNotFound.
 func (db *DB) FindUserLoginByID(ctx context.Context, userID int64) (*vigil.UserLogin, error) {
-	return findOne(ctx, db, "user", userID, scanUserLogin, "SELECT "+loginCols+" FROM users WHERE id = $1")
+	return findOne(ctx, db, "user", userID, db.scanUserLogin, "SELECT "+loginCols+" FROM users WHERE id = $1")
 }
 
 // SetPassword stores a new hash and ends the user's other sessions.
@@ -123,7 +128,7 @@ func (db *DB) SetUserRole(ctx context.Context, userID int64, role string) error 
 func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, step uint64) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
 		n, err := q.exec(ctx, "UPDATE users SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
-			secret, int64(step), micros(now), userID)
+			db.seal(secret), int64(step), micros(now), userID)
 		if err == nil && n == 0 {
 			return notFound("user", userID)
 		}

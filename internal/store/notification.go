@@ -526,7 +526,7 @@ const notificationCols = `n.id, n.incident_id, n.kind, n.user_id, COALESCE(u.nam
 
 const notificationFrom = ` FROM notifications n LEFT JOIN users u ON u.id = n.user_id`
 
-func scanNotification(r row, extra ...any) (*vigil.Notification, error) {
+func (db *DB) scanNotification(r row, extra ...any) (*vigil.Notification, error) {
 	var (
 		n                                  vigil.Notification
 		incident, user, method, step, loop sql.NullInt64
@@ -536,6 +536,10 @@ func scanNotification(r row, extra ...any) (*vigil.Notification, error) {
 	dest := []any{&n.ID, &incident, &n.Kind, &user, &n.UserName, &method, &n.DestType, &n.DestAddress, &step, &loop, &n.Priority, &n.Status,
 		&n.Title, &n.Body, &due, &next, &n.Attempts, &n.LastError, &n.ProviderID, &created, &sent}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	var err error
+	if n.DestAddress, err = db.unseal(fmt.Sprintf("destination of notification %d", n.ID), n.DestAddress); err != nil {
 		return nil, err
 	}
 	n.IncidentID, n.UserID, n.ContactMethodID = incident.Int64, user.Int64, method.Int64
@@ -639,7 +643,7 @@ func (db *DB) claimIDs(ctx context.Context, q querier, now time.Time, replica st
 				for r.Next() {
 					c := &vigil.ClaimedNotification{}
 					var title, sev, status, service sql.NullString
-					n, err := scanNotification(r, &title, &sev, &status, &service)
+					n, err := db.scanNotification(r, &title, &sev, &status, &service)
 					if err != nil {
 						return err
 					}
@@ -814,7 +818,7 @@ func (db *DB) complete(ctx context.Context, q querier, now time.Time, replica st
 				for r.Next() {
 					var h held
 					var err error
-					if h.n, err = scanNotification(r, &h.claimedBy); err != nil {
+					if h.n, err = db.scanNotification(r, &h.claimedBy); err != nil {
 						return err
 					}
 					found[h.n.ID] = h
@@ -827,7 +831,7 @@ func (db *DB) complete(ctx context.Context, q querier, now time.Time, replica st
 			args: args, scan: func(r rows) error {
 				for r.Next() {
 					var carrier int64
-					n, err := scanNotification(r, &carrier)
+					n, err := db.scanNotification(r, &carrier)
 					if err != nil {
 						return err
 					}
@@ -942,7 +946,7 @@ func (db *DB) CreateNotifications(ctx context.Context, ns ...*vigil.Notification
 	}
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		for _, n := range ns {
-			if err := queueNotification(ctx, q, now, n); err != nil {
+			if err := db.queueNotification(ctx, q, now, n); err != nil {
 				return err
 			}
 		}
@@ -957,12 +961,12 @@ func (db *DB) CreateNotifications(ctx context.Context, ns ...*vigil.Notification
 // queueNotification inserts n as a pending message due now (a message
 // queued outside escalation: by hand, or a status update) and sets its
 // id, status and times.
-func queueNotification(ctx context.Context, q querier, now time.Time, n *vigil.Notification) error {
+func (db *DB) queueNotification(ctx context.Context, q querier, now time.Time, n *vigil.Notification) error {
 	n.Status, n.CreatedAt, n.DueAt, n.NextAttemptAt = vigil.NotificationPending, now, now, now
 	return q.queryRow(ctx, `INSERT INTO notifications (incident_id, kind, user_id, contact_method_id, dest_type, dest_address, priority,
 		status, title, body, due_at, next_attempt_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $10, $10, $10) RETURNING id`,
-		nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, n.DestAddress, n.Priority,
+		nullID(n.IncidentID), n.Kind, nullID(n.UserID), nullID(n.ContactMethodID), n.DestType, db.sealDest(n.DestType, n.DestAddress), n.Priority,
 		n.Title, n.Body, micros(now)).Scan(&n.ID)
 }
 
@@ -983,7 +987,7 @@ func (db *DB) FindNotifications(ctx context.Context, f vigil.NotificationFilter)
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	return listAll(ctx, db, func(r row) (*vigil.Notification, error) { return scanNotification(r) },
+	return listAll(ctx, db, func(r row) (*vigil.Notification, error) { return db.scanNotification(r) },
 		"SELECT "+notificationCols+notificationFrom+w.sql()+" ORDER BY n.id DESC"+w.page(0, limit), w.args...)
 }
 
@@ -996,7 +1000,7 @@ func (db *DB) FindNotification(ctx context.Context, id int64) (*vigil.Notificati
 	var n *vigil.Notification
 	err := db.read(ctx, func(q querier) error {
 		var err error
-		n, err = scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+notificationFrom+w.sql(), w.args...))
+		n, err = db.scanNotification(q.queryRow(ctx, "SELECT "+notificationCols+notificationFrom+w.sql(), w.args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("notification", id)
 		}

@@ -22,7 +22,7 @@ func (db *DB) SigningKey(ctx context.Context, purpose string) ([]byte, error) {
 	fresh := newSigningKey()
 	err := db.write(ctx, func(q querier, now time.Time) error {
 		_, err := q.exec(ctx, `INSERT INTO signing_keys (name, secret, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT (name) DO NOTHING`, purpose, fresh, micros(now))
+			ON CONFLICT (name) DO NOTHING`, purpose, db.seal(fresh), micros(now))
 		return err
 	})
 	if err != nil {
@@ -45,7 +45,7 @@ func (db *DB) RotateSigningKey(ctx context.Context, purpose string) error {
 		}
 		if _, err := q.exec(ctx, `INSERT INTO signing_keys (name, secret, created_at) VALUES ($1, $2, $3)
 			ON CONFLICT (name) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`,
-			purpose, fresh, micros(now)); err != nil {
+			purpose, db.seal(fresh), micros(now)); err != nil {
 			return err
 		}
 		// The key itself never reaches the log: only which one and when.
@@ -64,6 +64,9 @@ func (db *DB) readSigningKey(ctx context.Context, purpose string) ([]byte, error
 		return q.queryRow(ctx, "SELECT secret FROM signing_keys WHERE name = $1", purpose).Scan(&text)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if text, err = db.unseal("signing key "+purpose, text); err != nil {
 		return nil, err
 	}
 	key, err := base64.StdEncoding.DecodeString(text)

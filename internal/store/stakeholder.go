@@ -26,13 +26,17 @@ const stakeholderCols = "id, name, description, channels, min_severity, security
 // waking a responder.
 const statusUpdatePriority = 5
 
-func scanStakeholderGroup(r row) (*vigil.StakeholderGroup, error) {
+func (db *DB) scanStakeholderGroup(r row) (*vigil.StakeholderGroup, error) {
 	var (
 		g                vigil.StakeholderGroup
 		channels, sev    string
 		created, updated int64
 	)
 	if err := r.Scan(&g.ID, &g.Name, &g.Description, &channels, &sev, &g.Security, &created, &updated); err != nil {
+		return nil, err
+	}
+	channels, err := db.unseal(fmt.Sprintf("channels of stakeholder group %d", g.ID), channels)
+	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(channels), &g.Channels); err != nil {
@@ -129,7 +133,7 @@ func (db *DB) CreateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 	return db.write(ctx, func(q querier, now time.Time) error {
 		err := q.queryRow(ctx, `INSERT INTO stakeholder_groups (name, name_key, description, channels, min_severity, security, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), g.Security, micros(now)).Scan(&g.ID)
+			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, db.seal(channels), string(g.MinSeverity), g.Security, micros(now)).Scan(&g.ID)
 		if uniqueViolation(err) {
 			return errGroupNameTaken
 		}
@@ -154,7 +158,7 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		return err
 	}
 	return db.write(ctx, func(q querier, now time.Time) error {
-		before, err := scanStakeholderGroup(q.queryRow(ctx, "SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1", g.ID))
+		before, err := db.scanStakeholderGroup(q.queryRow(ctx, "SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1", g.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("stakeholder group", g.ID)
 		}
@@ -169,7 +173,7 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 		}
 		n, err := q.exec(ctx, `UPDATE stakeholder_groups SET name = $1, name_key = $2, description = $3, channels = $4, min_severity = $5,
 			security = $6, updated_at = $7 WHERE id = $8`,
-			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, channels, string(g.MinSeverity), g.Security, micros(now), g.ID)
+			g.Name, vigil.StakeholderGroupKey(g.Name), g.Description, db.seal(channels), string(g.MinSeverity), g.Security, micros(now), g.ID)
 		if uniqueViolation(err) {
 			return errGroupNameTaken
 		}
@@ -192,7 +196,7 @@ func (db *DB) UpdateStakeholderGroup(ctx context.Context, g *vigil.StakeholderGr
 
 // FindStakeholderGroup returns one group; CodeNotFound.
 func (db *DB) FindStakeholderGroup(ctx context.Context, id int64) (*vigil.StakeholderGroup, error) {
-	g, err := findOne(ctx, db, "stakeholder group", id, scanStakeholderGroup,
+	g, err := findOne(ctx, db, "stakeholder group", id, db.scanStakeholderGroup,
 		"SELECT "+stakeholderCols+" FROM stakeholder_groups WHERE id = $1")
 	if err != nil {
 		return nil, err
@@ -207,7 +211,7 @@ func (db *DB) ListStakeholderGroups(ctx context.Context) ([]*vigil.StakeholderGr
 	var out []*vigil.StakeholderGroup
 	err := db.read(ctx, func(q querier) error {
 		var err error
-		if out, err = queryAll(ctx, q, scanStakeholderGroup, sqlListGroups); err != nil {
+		if out, err = queryAll(ctx, q, db.scanStakeholderGroup, sqlListGroups); err != nil {
 			return err
 		}
 		return loadGroupMembers(ctx, q, out...)
@@ -220,7 +224,7 @@ func (db *DB) ListStakeholderGroups(ctx context.Context) ([]*vigil.StakeholderGr
 
 // DeleteStakeholderGroup removes a group; CodeNotFound.
 func (db *DB) DeleteStakeholderGroup(ctx context.Context, id int64) error {
-	return deleteAudited(ctx, db, "stakeholder group", auditStakeholderGroup, id, scanStakeholderGroup,
+	return deleteAudited(ctx, db, "stakeholder group", auditStakeholderGroup, id, db.scanStakeholderGroup,
 		"DELETE FROM stakeholder_groups WHERE id = $1 RETURNING "+stakeholderCols, id)
 }
 
@@ -286,7 +290,7 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 	if err := q.queryRow(ctx, "SELECT title, severity, private FROM incidents WHERE id = $1", incidentID).Scan(&title, &sev, &private); err != nil {
 		return nil, err
 	}
-	all, err := queryAll(ctx, q, scanStakeholderGroup, sqlListGroups)
+	all, err := queryAll(ctx, q, db.scanStakeholderGroup, sqlListGroups)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +331,7 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 				IncidentID: incidentID, Kind: vigil.MessageStatus, DestType: c.Type, DestAddress: c.Address,
 				Priority: statusUpdatePriority, Title: title, Body: in.Message,
 			}}
-			if err := queueNotification(ctx, q, now, &m.Notification); err != nil {
+			if err := db.queueNotification(ctx, q, now, &m.Notification); err != nil {
 				return nil, err
 			}
 			u.Messages = append(u.Messages, m)
@@ -396,7 +400,7 @@ func (db *DB) FindStatusUpdates(ctx context.Context, incidentID int64) ([]*vigil
 		if err != nil || len(entries) == 0 {
 			return err
 		}
-		sent, err := queryAll(ctx, q, func(r row) (*vigil.Notification, error) { return scanNotification(r) },
+		sent, err := queryAll(ctx, q, func(r row) (*vigil.Notification, error) { return db.scanNotification(r) },
 			"SELECT "+notificationCols+notificationFrom+" WHERE n.incident_id = $1 AND n.kind = $2", incidentID, vigil.MessageStatus)
 		if err != nil {
 			return err

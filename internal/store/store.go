@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/puddle/v2"
 
+	"github.com/vigil-oss/vigil/internal/seal"
 	"github.com/vigil-oss/vigil/internal/triage"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -38,6 +39,10 @@ type Config struct {
 	// Flap is the flap control policy; zero means triage.DefaultFlapPolicy,
 	// MaxChanges < 0 turns it off.
 	Flap triage.FlapPolicy
+	// Secrets seals the secret columns (secret.go). Nil stores them in
+	// plaintext and refuses a database that holds sealed ones; the server
+	// always passes a ring (vigil serve makes a key file for SQLite).
+	Secrets *seal.Keys
 }
 
 // DB is Vigil's storage. It is safe for concurrent use.
@@ -61,6 +66,7 @@ type DB struct {
 	holds    holdCache         // the maintenance windows and inhibition rules ingest asks (hold.go)
 	classes  classCache        // the compiled classification rules (classification.go)
 	flap     triage.FlapPolicy // flap control (flap.go)
+	secrets  *seal.Keys        // secrets at rest (secret.go); nil: plaintext
 
 	onWork func()
 	wakeup *pgWake // PostgreSQL: NOTIFY/LISTEN between replicas
@@ -75,7 +81,7 @@ var _ vigil.Store = (*DB)(nil)
 // store. CodeUnavailable when the database cannot be reached, CodeInvalid
 // for a bad configuration.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}, onWork: cfg.OnWork, flap: cfg.Flap}
+	db := &DB{clock: cfg.Clock, log: cfg.Logger, stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}, onWork: cfg.OnWork, flap: cfg.Flap, secrets: cfg.Secrets}
 	if db.flap == (triage.FlapPolicy{}) {
 		db.flap = triage.DefaultFlapPolicy
 	}
@@ -93,6 +99,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		err = db.openPostgres(ctx, cfg.URL)
 	default:
 		return nil, vigil.FieldError("database_url", "must start with postgres:// or postgresql:// (leave empty for SQLite)")
+	}
+	if err == nil {
+		err = db.sealOnOpen(ctx)
 	}
 	if err != nil {
 		db.closeDBs()

@@ -15,7 +15,7 @@ import (
 
 func openSQLite(t testing.TB, clock vigil.Clock) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), Config{DataDir: t.TempDir(), Clock: clock})
+	db, err := Open(context.Background(), Config{DataDir: t.TempDir(), Clock: clock, Secrets: testKeys})
 	if err != nil {
 		t.Fatalf("Open SQLite: %v", err)
 	}
@@ -28,7 +28,7 @@ func openSQLite(t testing.TB, clock vigil.Clock) *DB {
 func sameSQLiteFile(t *testing.T, clock vigil.Clock) func() *DB {
 	dir := t.TempDir()
 	return func() *DB {
-		db, err := Open(context.Background(), Config{DataDir: dir, Clock: clock})
+		db, err := Open(context.Background(), Config{DataDir: dir, Clock: clock, Secrets: testKeys})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func sameSQLiteFile(t *testing.T, clock vigil.Clock) func() *DB {
 
 func openPostgres(t testing.TB, url string, clock vigil.Clock) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), Config{URL: url, Clock: clock})
+	db, err := Open(context.Background(), Config{URL: url, Clock: clock, Secrets: testKeys})
 	if err != nil {
 		t.Fatalf("Open PostgreSQL: %v", err)
 	}

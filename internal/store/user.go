@@ -107,12 +107,16 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 
 const contactCols = "id, user_id, name, type, address, disabled, created_at"
 
-func scanContact(r row) (*vigil.ContactMethod, error) {
+func (db *DB) scanContact(r row) (*vigil.ContactMethod, error) {
 	var (
 		m       vigil.ContactMethod
 		created int64
 	)
 	if err := r.Scan(&m.ID, &m.UserID, &m.Name, &m.Type, &m.Address, &m.Disabled, &created); err != nil {
+		return nil, err
+	}
+	var err error
+	if m.Address, err = db.unseal(fmt.Sprintf("address of contact method %d", m.ID), m.Address); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = fromMicros(created)
@@ -130,7 +134,7 @@ func (db *DB) CreateContactMethod(ctx context.Context, m *vigil.ContactMethod) e
 		}
 		m.CreatedAt = now
 		if err := q.queryRow(ctx, `INSERT INTO contact_methods (user_id, name, type, address, disabled, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.UserID, m.Name, m.Type, m.Address, m.Disabled, micros(now)).Scan(&m.ID); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.UserID, m.Name, m.Type, db.sealDest(m.Type, m.Address), m.Disabled, micros(now)).Scan(&m.ID); err != nil {
 			return err
 		}
 		return db.audit(ctx, q, now, "contact_method.create", auditContactMethod, m.ID, nil, m)
@@ -141,7 +145,7 @@ func (db *DB) CreateContactMethod(ctx context.Context, m *vigil.ContactMethod) e
 // type stays).
 func (db *DB) UpdateContactMethod(ctx context.Context, m *vigil.ContactMethod) error {
 	return db.write(ctx, func(q querier, now time.Time) error {
-		old, err := scanContact(q.queryRow(ctx, "SELECT "+contactCols+" FROM contact_methods WHERE id = $1 AND user_id = $2", m.ID, m.UserID))
+		old, err := db.scanContact(q.queryRow(ctx, "SELECT "+contactCols+" FROM contact_methods WHERE id = $1 AND user_id = $2", m.ID, m.UserID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("contact method", m.ID)
 		}
@@ -153,7 +157,7 @@ func (db *DB) UpdateContactMethod(ctx context.Context, m *vigil.ContactMethod) e
 			return err
 		}
 		if _, err = q.exec(ctx, "UPDATE contact_methods SET name = $1, address = $2, disabled = $3 WHERE id = $4",
-			m.Name, m.Address, m.Disabled, m.ID); err != nil {
+			m.Name, db.sealDest(m.Type, m.Address), m.Disabled, m.ID); err != nil {
 			return err
 		}
 		return db.audit(ctx, q, now, "contact_method.update", auditContactMethod, m.ID, old, m)
@@ -162,16 +166,18 @@ func (db *DB) UpdateContactMethod(ctx context.Context, m *vigil.ContactMethod) e
 
 // FindContactMethod returns one contact method; CodeNotFound.
 func (db *DB) FindContactMethod(ctx context.Context, id int64) (*vigil.ContactMethod, error) {
-	return findOne(ctx, db, "contact method", id, scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE id = $1")
+	return findOne(ctx, db, "contact method", id, db.scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE id = $1")
 }
 
 // ListContactMethods lists a user's contact methods in creation order.
 func (db *DB) ListContactMethods(ctx context.Context, userID int64) ([]*vigil.ContactMethod, error) {
-	return listAll(ctx, db, scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE user_id = $1 ORDER BY id", userID)
+	return listAll(ctx, db, db.scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE user_id = $1 ORDER BY id", userID)
 }
 
 // FindContactMethodsByAddress lists enabled contact methods of the given
-// types with exactly this address, oldest first.
+// types with exactly this address, oldest first. Teams and webhook addresses
+// are sealed (secret.go) and never match: inbound replies come by SMS,
+// voice and Slack, whose addresses are stored as they are.
 func (db *DB) FindContactMethodsByAddress(ctx context.Context, address string, types ...string) ([]*vigil.ContactMethod, error) {
 	if len(types) == 0 {
 		types = vigil.ContactTypes
@@ -185,13 +191,13 @@ func (db *DB) FindContactMethodsByAddress(ctx context.Context, address string, t
 		args = append(args, t)
 		in += fmt.Sprintf("$%d", len(args))
 	}
-	return listAll(ctx, db, scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE address = $1 AND NOT disabled AND type IN ("+
+	return listAll(ctx, db, db.scanContact, "SELECT "+contactCols+" FROM contact_methods WHERE address = $1 AND NOT disabled AND type IN ("+
 		in+") ORDER BY id", args...)
 }
 
 // DeleteContactMethod removes it with the rules that use it.
 func (db *DB) DeleteContactMethod(ctx context.Context, userID, id int64) error {
-	return deleteAudited(ctx, db, "contact method", auditContactMethod, id, scanContact,
+	return deleteAudited(ctx, db, "contact method", auditContactMethod, id, db.scanContact,
 		"DELETE FROM contact_methods WHERE id = $1 AND user_id = $2 RETURNING "+contactCols, id, userID)
 }
 

@@ -94,7 +94,8 @@ func newProc(t *testing.T, dbArgs ...string) *proc {
 		args: append([]string{"serve", "--addr", addr, "--log-level", "warn"}, dbArgs...),
 		// The vendor fakes listen on loopback, which contact methods may
 		// not reach unless allowed.
-		env: append(os.Environ(), "VIGIL_ADMIN_TOKEN="+adminToken, "VIGIL_OUTBOUND_ALLOW=127.0.0.0/8,::1"),
+		env: append(os.Environ(), "VIGIL_ADMIN_TOKEN="+adminToken, "VIGIL_OUTBOUND_ALLOW=127.0.0.0/8,::1",
+			"VIGIL_SECRET_KEY="+e2eSecretKey),
 		out: &syncBuffer{},
 	}
 	t.Cleanup(p.kill)
@@ -187,3 +188,7 @@ func createServiceAndKey(t *testing.T, base, name string) (serviceID int64, key 
 	}
 	return svc.ID, k.Secret
 }
+
+// e2eSecretKey encrypts secrets at rest in every process the tests start,
+// so replicas on one PostgreSQL share it as production ones must.
+const e2eSecretKey = "ZTJlLXNlY3JldC1rZXktb2YtdmlnaWwtcHJvY2VzcyE="

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/client"
+	"github.com/vigil-oss/vigil/internal/seal"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -175,8 +176,10 @@ func run(ctx context.Context, o options) (*report, error) {
 		args = append(args, "--database-url", dbURL)
 	}
 	// The page receiver listens on loopback, which contact methods may not
-	// reach unless allowed.
-	env := serverEnv("VIGIL_ADMIN_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+secret, "VIGIL_OUTBOUND_ALLOW=127.0.0.0/8,::1")
+	// reach unless allowed. The replicas share one key for secrets at rest
+	// (PostgreSQL requires one).
+	env := serverEnv("VIGIL_ADMIN_TOKEN="+token, "VIGIL_WEBHOOK_SECRET="+secret, "VIGIL_OUTBOUND_ALLOW=127.0.0.0/8,::1",
+		"VIGIL_SECRET_KEY="+seal.NewKeyText())
 	var reps []*replica
 	defer func() {
 		var wg sync.WaitGroup

@@ -322,3 +322,28 @@ func TestRenderStatusUpdate(t *testing.T) {
 		t.Errorf("links of a status update:\n%s\n%s", c.Text, c.HTML)
 	}
 }
+
+// TestHostileTextInert (catalog H4): markup in alert text is escaped in the
+// HTML part, and links other than http(s) are not offered at all.
+func TestHostileTextInert(t *testing.T) {
+	m := message()
+	m.Title = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
+	m.Body = `<a href="javascript:window.__xss=3">click</a>`
+	m.Service = `<svg onload="window.__xss=4">`
+	m.URL = "javascript:window.__xss=5"
+	m.AckURL = "data:text/html,<script>window.__xss=6</script>"
+	m.ResolveURL = " JAVASCRIPT:window.__xss=7"
+	c, err := email.Render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower := strings.ToLower(c.HTML)
+	for _, bad := range []string{"<script", "<img", "<svg", `href="javascript`, `href=" javascript`, `href="data:`} {
+		if strings.Contains(lower, bad) {
+			t.Errorf("HTML part holds %q:\n%s", bad, c.HTML)
+		}
+	}
+	if !strings.Contains(c.HTML, "&lt;script&gt;") || !strings.Contains(c.HTML, "&lt;img src=x onerror=") {
+		t.Errorf("the text is not shown escaped:\n%s", c.HTML)
+	}
+}

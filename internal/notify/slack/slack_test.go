@@ -447,3 +447,34 @@ func checkErr(t *testing.T, err error, ok, permanent bool, retryAfter time.Durat
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestHostileTextInert (catalog H4): no raw markup or mrkdwn link reaches
+// Slack from alert text, and buttons never open a non-http(s) URL.
+func TestHostileTextInert(t *testing.T) {
+	fake := slacktest.New(t, token)
+	s := newSender(t, fake)
+	m := page()
+	m.Title = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> <javascript:alert(1)|click>`
+	m.URL = "javascript:window.__xss=5"
+	m.AckURL = "data:text/html,<script>window.__xss=6</script>"
+	if _, err := s.Send(context.Background(), notify.Destination{Address: "C1"}, m); err != nil {
+		t.Fatal(err)
+	}
+	p := fake.Posts()[0]
+	var all strings.Builder
+	all.WriteString(p.Text)
+	all.WriteString(p.Section())
+	all.WriteString(p.Context())
+	for _, bad := range []string{"<script", "<img", "<javascript:"} {
+		if strings.Contains(all.String(), bad) {
+			t.Errorf("message holds %q: %s", bad, all.String())
+		}
+	}
+	for _, b := range p.Blocks {
+		for _, e := range b.Elements {
+			if e.URL != "" && !strings.HasPrefix(e.URL, "https://") && !strings.HasPrefix(e.URL, "http://") {
+				t.Errorf("button %s opens %q", e.ActionID, e.URL)
+			}
+		}
+	}
+}

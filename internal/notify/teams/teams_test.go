@@ -233,3 +233,27 @@ func TestStatusUpdateHeading(t *testing.T) {
 		t.Errorf("card %s", b)
 	}
 }
+
+// TestHostileTextInert (catalog H4): the card carries alert text as plain
+// text (JSON-escaped, no HTML), and no action opens a URL that is not
+// http(s).
+func TestHostileTextInert(t *testing.T) {
+	m := message()
+	m.Title = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> [x](javascript:alert(1))`
+	m.URL = "javascript:window.__xss=5"
+	m.AckURL = "data:text/html,<script>window.__xss=6</script>"
+	m.ResolveURL = " JAVASCRIPT:window.__xss=7"
+	b, err := json.Marshal(teams.NewPayload(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wire := strings.ToLower(string(b))
+	for _, bad := range []string{`"url":"javascript`, `"url":" javascript`, `"url":"data:`} {
+		if strings.Contains(wire, bad) {
+			t.Errorf("card holds %q:\n%s", bad, b)
+		}
+	}
+	if strings.Contains(string(b), "<script") || strings.Contains(string(b), "<img") {
+		t.Errorf("card holds raw markup:\n%s", b)
+	}
+}
