@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -37,8 +38,10 @@ func (db *DB) SignInIdentity(ctx context.Context, in *vigil.IdentitySignIn) (*vi
 	if in.Issuer == "" || in.Subject == "" {
 		return nil, vigil.FieldError("sub", "the provider sent no subject")
 	}
-	if in.Role != "" && !slices.Contains(vigil.UserRoles, in.Role) {
-		return nil, vigil.FieldError("role", "must be one of %s", strings.Join(vigil.UserRoles, ", "))
+	for _, r := range []string{in.Role, in.NewUserRole} {
+		if r != "" && !slices.Contains(vigil.UserRoles, r) {
+			return nil, vigil.FieldError("role", "must be one of %s", strings.Join(vigil.UserRoles, ", "))
+		}
 	}
 	for name, role := range in.Teams {
 		if role != vigil.TeamMember && role != vigil.TeamManager {
@@ -110,10 +113,7 @@ func (db *DB) createIdentityUser(ctx context.Context, q querier, now time.Time, 
 	if len(name) > vigil.MaxNameLen {
 		name = name[:vigil.MaxNameLen]
 	}
-	u := &vigil.User{Name: name, Email: in.Email, Role: in.Role}
-	if u.Role == "" {
-		u.Role = vigil.RoleResponder
-	}
+	u := &vigil.User{Name: name, Email: in.Email, Role: cmp.Or(in.Role, in.NewUserRole, vigil.RoleResponder)}
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}

@@ -94,6 +94,12 @@ func RunIdentities(t *testing.T, open OpenFunc) {
 
 	// An existing user is matched by verified e-mail (any case) and linked,
 	// even when creating is off.
+	// With no role from the groups a new user gets NewUserRole.
+	v, err := st.SignInIdentity(ctx, &vigil.IdentitySignIn{Issuer: iss, Subject: "s-v", Email: "v@example.com", Create: true, NewUserRole: vigil.RoleViewer})
+	if err != nil || v.Role != vigil.RoleViewer || v.Name != "v" {
+		t.Errorf("new user without a mapped role = %+v, %v; want viewer named v", v, err)
+	}
+
 	ana := e.user("Ana", "ana@example.com")
 	got, err := st.SignInIdentity(ctx, &vigil.IdentitySignIn{Issuer: iss, Subject: "s-ana", Email: "ANA@example.com", Role: vigil.RoleAdmin})
 	if err != nil || got.ID != ana.ID || got.Role != vigil.RoleAdmin {

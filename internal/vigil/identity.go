@@ -29,8 +29,11 @@ type IdentitySignIn struct {
 	// Create allows making a user when neither the identity nor the
 	// e-mail is known.
 	Create bool
-	// Role is the global role the person's groups give.
-	Role string
+	// Role is the global role the person's groups give; "" leaves the
+	// role alone. A user created now gets Role, else NewUserRole, else
+	// responder.
+	Role        string
+	NewUserRole string
 	// Teams maps team names to the membership the groups give
 	// (TeamMember or TeamManager). Managed lists every team the mapping
 	// can give: membership of those follows Teams (leaving a group leaves
