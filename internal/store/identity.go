@@ -60,6 +60,13 @@ func (db *DB) SignInIdentity(ctx context.Context, in *vigil.IdentitySignIn) (*vi
 		if err := db.syncTeams(ctx, q, now, u.ID, in); err != nil {
 			return err
 		}
+		// An administrator who signs in this way ends first-run setup, so
+		// an SSO-only installation does not leave /setup open to anyone.
+		if u.Role == vigil.RoleAdmin {
+			if err := closeSetup(ctx, q, now); err != nil {
+				return err
+			}
+		}
 		user = u
 		return nil
 	})

@@ -43,6 +43,9 @@ func RunIdentities(t *testing.T, open OpenFunc) {
 		Teams: map[string]string{"ops": "owner"}, Managed: managed})
 	wantErrCode(t, "bad team role", err, vigil.CodeInvalid)
 
+	if open, _ := st.SetupOpen(ctx); !open {
+		t.Fatal("setup closed before any admin exists")
+	}
 	// First sign-in creates the user with the role and teams of the groups.
 	in := &vigil.IdentitySignIn{Issuer: iss, Subject: "s-1", Email: "new@example.com", Name: "New Person", Create: true,
 		Role: vigil.RoleManager, Teams: map[string]string{"ops": vigil.TeamManager, "gone": vigil.TeamMember}, Managed: managed}
@@ -104,6 +107,9 @@ func RunIdentities(t *testing.T, open OpenFunc) {
 	got, err := st.SignInIdentity(ctx, &vigil.IdentitySignIn{Issuer: iss, Subject: "s-ana", Email: "ANA@example.com", Role: vigil.RoleAdmin})
 	if err != nil || got.ID != ana.ID || got.Role != vigil.RoleAdmin {
 		t.Fatalf("match by e-mail = %+v, %v; want Ana as admin", got, err)
+	}
+	if open, err := st.SetupOpen(ctx); err != nil || open {
+		t.Errorf("setup open after an admin signed in by SSO = %v, %v; want closed", open, err)
 	}
 	// Another provider's identity with the same subject is another person.
 	_, err = st.SignInIdentity(ctx, &vigil.IdentitySignIn{Issuer: "https://other.example.com", Subject: "s-ana"})

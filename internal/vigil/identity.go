@@ -48,7 +48,7 @@ type IdentityService interface {
 	// user with the verified e-mail (then linked), or a new user when
 	// allowed (CodeNotFound otherwise). In the same transaction it sets the
 	// user's role and the memberships of the managed teams; every change
-	// is audited.
+	// is audited. An admin signing in closes first-run setup.
 	SignInIdentity(ctx context.Context, in *IdentitySignIn) (*User, error)
 	// ListIdentities lists the identities of a user, oldest first.
 	ListIdentities(ctx context.Context, userID int64) ([]*Identity, error)

@@ -31,8 +31,13 @@ func (u *UI) loginModel(w http.ResponseWriter, r *http.Request) loginPage {
 }
 
 // loginForm answers GET /login. Before the first admin exists it sends
-// people to first-run setup instead.
+// people to first-run setup instead, unless single sign-on is on (the
+// first admin may come from the provider).
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
+	if u.sso != nil {
+		u.render(w, r, http.StatusOK, "login.html", u.loginModel(w, r))
+		return
+	}
 	if open, err := u.auth.Accounts.SetupOpen(r.Context()); err != nil {
 		u.fail(w, r, err)
 		return
