@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,7 +186,17 @@ func testSSOSignIn(t *testing.T, databaseURL string) {
 	if err != nil || len(ids) != 1 || ids[0].Issuer != e.idp.URL || ids[0].Subject != "okta|1001" {
 		t.Errorf("identities = %+v, %v", ids, err)
 	}
-	// Sign-out works as for a password session.
+	// The person's page shows the linked identity.
+	resp, err = c.Get(base + "/users/" + strconv.FormatInt(dana.ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `id="identities"`) || !strings.Contains(string(page), "okta|1001") {
+		t.Errorf("user page = %d, want the identity listed:\n%s", resp.StatusCode, page)
+	}
+	// The session is an ordinary one.
 	if sessions, _ := e.app.Store().ListSessions(context.Background(), dana.ID); len(sessions) != 1 {
 		t.Errorf("sessions = %d, want 1", len(sessions))
 	}
