@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -51,6 +52,10 @@ type Provider struct {
 	ClientSecret string
 	// Now is the provider's clock (default time.Now).
 	Now func() time.Time
+	// Consent makes the authorize endpoint show a page whose button
+	// (#approve) approves, as a real provider's login page does: the
+	// navigation back to the client then starts on the provider's site.
+	Consent bool
 
 	srv   *httptest.Server
 	key   *rsa.PrivateKey
@@ -87,6 +92,7 @@ func New(t testing.TB) *Provider {
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /jwks", p.jwks)
 	mux.HandleFunc("GET /authorize", p.authorize)
+	mux.HandleFunc("POST /authorize", p.authorize)
 	mux.HandleFunc("POST /token", p.token)
 	p.srv = httptest.NewServer(mux)
 	p.URL = p.srv.URL
@@ -138,7 +144,16 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 // authorize approves the configured person at once and sends the browser
 // back with a code, as a provider does after its login page.
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	q := r.Form
+	if p.Consent && r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = consentPage.Execute(w, q)
+		return
+	}
 	if q.Get("client_id") != p.ClientID || q.Get("response_type") != "code" {
 		http.Error(w, "unknown client or response type", http.StatusBadRequest)
 		return
@@ -245,6 +260,12 @@ func (p *Provider) idToken(g grant, fault Fault) (string, error) {
 	}
 	return jws.CompactSerialize()
 }
+
+var consentPage = template.Must(template.New("consent").Parse(`<!doctype html><title>Test provider</title>
+<form method="post" action="/authorize">
+{{range $k, $v := .}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}
+<button type="submit" id="approve">Approve</button>
+</form>`))
 
 func tokenError(w http.ResponseWriter, code string) {
 	writeJSON(w, http.StatusBadRequest, map[string]string{"error": code})
