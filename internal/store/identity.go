@@ -106,7 +106,7 @@ func (db *DB) identityUser(ctx context.Context, q querier, now time.Time, in *vi
 		u.ID, in.Issuer, in.Subject, in.Email, micros(now)).Scan(&link.ID); err != nil {
 		return nil, err
 	}
-	return u, db.audit(ctx, q, now, "user.identity_link", auditUser, u.ID, nil, link)
+	return u, db.audit(ctx, q, now, "user.identity-link", auditUser, u.ID, nil, link)
 }
 
 func (db *DB) createIdentityUser(ctx context.Context, q querier, now time.Time, in *vigil.IdentitySignIn) (*vigil.User, error) {
@@ -141,12 +141,13 @@ func (db *DB) syncRole(ctx context.Context, q querier, now time.Time, u *vigil.U
 	if role == "" || role == u.Role {
 		return nil
 	}
-	before := *u
+	before := u.Role
 	if _, err := q.exec(ctx, "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3", role, micros(now), u.ID); err != nil {
 		return err
 	}
 	u.Role, u.UpdatedAt = role, now
-	return db.audit(ctx, q, now, "user.role", auditUser, u.ID, &before, u)
+	// The same record SetUserRole writes.
+	return db.audit(ctx, q, now, "user.role", auditUser, u.ID, map[string]string{"role": before}, map[string]string{"role": role})
 }
 
 // syncTeams makes the user's membership of each managed team what the

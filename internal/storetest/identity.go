@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -132,7 +133,7 @@ func RunIdentities(t *testing.T, open OpenFunc) {
 	for _, a := range entries {
 		actions = append(actions, a.Action)
 	}
-	for _, want := range []string{"user.create", "user.identity_link", "user.role", "team.update"} {
+	for _, want := range []string{"user.create", "user.identity-link", "user.role", "team.update"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit actions %v lack %q", actions, want)
 		}
@@ -141,6 +142,9 @@ func RunIdentities(t *testing.T, open OpenFunc) {
 	for _, a := range entries {
 		if a.Action == "user.role" {
 			roleChanges++
+			if !strings.Contains(string(a.After), `"role"`) || a.Actor != cliActor {
+				t.Errorf("user.role entry = %+v", a)
+			}
 		}
 	}
 	if roleChanges != 2 { // manager -> viewer, responder -> admin
