@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,13 +27,14 @@ type ssoEnv struct {
 	app   *App
 	idp   *oidctest.Provider
 	clock *vigil.ManualClock
+	logs  *lockedLog
 }
 
 func startSSO(t *testing.T, databaseURL string, mod func(*oidc.Config)) *ssoEnv {
 	t.Helper()
 	clock := vigil.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	idp := oidctest.New(t)
-	idp.Now = clock.Now
+	idp.SetClock(clock.Now)
 	cfg := oidc.Config{
 		Issuer: idp.URL, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
 		Roles: []oidc.RoleRule{
@@ -55,14 +58,34 @@ func startSSO(t *testing.T, databaseURL string, mod func(*oidc.Config)) *ssoEnv 
 	if databaseURL == "" {
 		dataDir = t.TempDir()
 	}
-	a := startApp(t, Config{DataDir: dataDir, DatabaseURL: databaseURL, Clock: clock, EngineInterval: -1, OIDC: cfg})
+	logs := &lockedLog{}
+	a := startApp(t, Config{DataDir: dataDir, DatabaseURL: databaseURL, Clock: clock, EngineInterval: -1, OIDC: cfg,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ctx := vigil.WithActor(context.Background(), vigil.Actor{Kind: vigil.ActorToken, Name: "seed", Source: vigil.SourceAPI})
 	for _, name := range []string{"ops", "security"} {
 		if err := a.Store().CreateTeam(ctx, &vigil.Team{Name: name}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return &ssoEnv{t: t, app: a, idp: idp, clock: clock}
+	return &ssoEnv{t: t, app: a, idp: idp, clock: clock, logs: logs}
+}
+
+// lockedLog collects the server's log for a test to read.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects, as
@@ -387,6 +410,15 @@ func TestSSORefusals(t *testing.T) {
 			t.Errorf("garbage flow cookie = %d, want 401", resp.StatusCode)
 		}
 	})
+	t.Run("wrong client secret", func(t *testing.T) {
+		real := e.idp.ClientSecret
+		e.idp.SetClientSecret("rotated-at-the-provider")
+		defer e.idp.SetClientSecret(real)
+		status, b := e.signInSSO(browser(t))
+		if status != http.StatusUnauthorized || !strings.Contains(b, "did not accept") {
+			t.Errorf("wrong client secret = %d:\n%s", status, b)
+		}
+	})
 	t.Run("no mapped group", func(t *testing.T) {
 		e.idp.SetPerson(oidctest.Person{Subject: "okta|2002", Email: "mallory@example.com", EmailVerified: true, Groups: []string{"sre"}})
 		status, b := e.signInSSO(browser(t))
@@ -397,6 +429,14 @@ func TestSSORefusals(t *testing.T) {
 			t.Error("a refused person got an account")
 		}
 	})
+	// Every refusal was logged (for the operator), none with the secret.
+	logs := e.logs.String()
+	if !strings.Contains(logs, "single sign-on refused") {
+		t.Errorf("refusals were not logged:\n%s", logs)
+	}
+	if strings.Contains(logs, e.idp.ClientSecret) {
+		t.Errorf("the log holds the client secret:\n%s", logs)
+	}
 }
 
 // TestSSOWithoutCreating: with creating off, only people who have an

@@ -24,8 +24,8 @@ func TestBrowserSSO(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	idp := oidctest.New(t)
-	idp.URL = strings.Replace(idp.URL, "127.0.0.1", "localhost", 1)
-	idp.Consent = true
+	idp.UseHost("localhost")
+	idp.SetConsent(true)
 	idp.SetPerson(oidctest.Person{Subject: "kc-42", Email: "sso@example.com", EmailVerified: true, Name: "Sam Single",
 		Groups: []string{"vigil-admins"}})
 	a, _ := startBrowserAppWith(ctx, t, vigil.SystemClock{}, func(c *app.Config) {

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,22 +51,18 @@ type Provider struct {
 	URL          string
 	ClientID     string
 	ClientSecret string
-	// Now is the provider's clock (default time.Now).
-	Now func() time.Time
-	// Consent makes the authorize endpoint show a page whose button
-	// (#approve) approves, as a real provider's login page does: the
-	// navigation back to the client then starts on the provider's site.
-	Consent bool
 
 	srv   *httptest.Server
 	key   *rsa.PrivateKey
 	other *rsa.PrivateKey
 
-	mu     sync.Mutex
-	person Person
-	fault  Fault
-	codes  map[string]grant
-	tokens int
+	mu      sync.Mutex
+	now     func() time.Time
+	consent bool
+	person  Person
+	fault   Fault
+	codes   map[string]grant
+	tokens  int
 }
 
 type grant struct {
@@ -80,7 +77,7 @@ const kid = "test-key-1"
 // it stops when the test ends.
 func New(t testing.TB) *Provider {
 	t.Helper()
-	p := &Provider{ClientID: "vigil", ClientSecret: "test-client-secret-" + rand.Text(), Now: time.Now, codes: map[string]grant{}}
+	p := &Provider{ClientID: "vigil", ClientSecret: "test-client-secret-" + rand.Text(), now: time.Now, codes: map[string]grant{}}
 	var err error
 	if p.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		t.Fatal(err)
@@ -98,6 +95,45 @@ func New(t testing.TB) *Provider {
 	p.URL = p.srv.URL
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+// UseHost makes the issuer URL name host instead of 127.0.0.1 (say
+// "localhost", so that a browser sees the provider as another site).
+// Call it before anything uses the provider.
+func (p *Provider) UseHost(host string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.URL = strings.Replace(p.URL, "127.0.0.1", host, 1)
+}
+
+// SetClientSecret changes the secret the token endpoint wants (a secret
+// rotated at the provider).
+func (p *Provider) SetClientSecret(secret string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ClientSecret = secret
+}
+
+func (p *Provider) issuer() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.URL
+}
+
+// SetClock sets the provider's clock (default time.Now).
+func (p *Provider) SetClock(now func() time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.now = now
+}
+
+// SetConsent makes the authorize endpoint show a page whose button
+// (#approve) approves, as a real provider's login page does: the
+// navigation back to the client then starts on the provider's site.
+func (p *Provider) SetConsent(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.consent = on
 }
 
 // SetPerson sets who the next sign-ins approve.
@@ -122,11 +158,12 @@ func (p *Provider) Tokens() int {
 }
 
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	iss := p.issuer()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                p.URL,
-		"authorization_endpoint":                p.URL + "/authorize",
-		"token_endpoint":                        p.URL + "/token",
-		"jwks_uri":                              p.URL + "/jwks",
+		"issuer":                                iss,
+		"authorization_endpoint":                iss + "/authorize",
+		"token_endpoint":                        iss + "/token",
+		"jwks_uri":                              iss + "/jwks",
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
@@ -149,7 +186,10 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.Form
-	if p.Consent && r.Method == http.MethodGet {
+	p.mu.Lock()
+	consent := p.consent
+	p.mu.Unlock()
+	if consent && r.Method == http.MethodGet {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = consentPage.Execute(w, q)
 		return
@@ -188,7 +228,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != p.ClientID || secret != p.ClientSecret {
+	p.mu.Lock()
+	want := p.ClientSecret
+	p.mu.Unlock()
+	if id != p.ClientID || secret != want {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
 		return
 	}
@@ -224,9 +267,11 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 
 // idToken signs the ID token of a grant, spoiled as fault says.
 func (p *Provider) idToken(g grant, fault Fault) (string, error) {
-	now := p.Now()
+	p.mu.Lock()
+	now := p.now()
+	p.mu.Unlock()
 	c := map[string]any{
-		"iss": p.URL, "sub": g.person.Subject, "aud": g.clientID,
+		"iss": p.issuer(), "sub": g.person.Subject, "aud": g.clientID,
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
 		"nonce": g.nonce, "email": g.person.Email, "email_verified": g.person.EmailVerified,
 		"name": g.person.Name, "groups": g.person.Groups,
@@ -244,7 +289,9 @@ func (p *Provider) idToken(g grant, fault Fault) (string, error) {
 	case WrongIssuer:
 		c["iss"] = "https://evil.example.com"
 	case Unsigned:
+		p.mu.Lock()
 		key = jose.SigningKey{Algorithm: jose.HS256, Key: []byte(p.ClientSecret)}
+		p.mu.Unlock()
 	}
 	signer, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
