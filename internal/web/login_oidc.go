@@ -84,7 +84,7 @@ func (u *UI) loginSSOCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := u.auth.StartSession(r.Context(), user.ID, client)
 	if err != nil {
-		u.fail(w, r, err)
+		u.ssoFailed(w, r, err)
 		return
 	}
 	u.setSessionCookie(w, r, s)
