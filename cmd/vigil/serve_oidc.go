@@ -56,9 +56,10 @@ func (f *oidcFlags) config(e *env) (oidc.Config, error) {
 			scopes = append(scopes, s)
 		}
 	}
-	return oidc.Config{
+	c := oidc.Config{
 		Issuer: f.issuer, ClientID: f.clientID, ClientSecret: secret, RedirectURL: f.redirectURL,
 		Scopes: scopes, GroupsClaim: f.groupsClaim, Roles: roles, DefaultRole: f.defaultRole, Teams: teams,
 		CreateUsers: f.createUsers, TrustEmail: f.trustEmail, ButtonLabel: f.label,
-	}, nil
+	}
+	return c, c.Check()
 }

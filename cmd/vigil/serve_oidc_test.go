@@ -58,4 +58,23 @@ func TestServeRefusesBadOIDCFlags(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q: want a refusal naming the flag", args, code, errOut.String())
 		}
 	}
+	// Settings that cannot work stop serve before it opens the database.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--oidc-issuer", "https://sso.example.com"}, "oidc client id"},
+		{[]string{"--oidc-issuer", "sso.example.com", "--oidc-client-id", "v"}, "oidc issuer"},
+		{[]string{"--oidc-issuer", "https://sso.example.com", "--oidc-client-id", "v", "--oidc-default-role", "none"}, "oidc default role"},
+	} {
+		var out, errOut bytes.Buffer
+		dir := filepath.Join(t.TempDir(), "data")
+		code := run(context.Background(), append([]string{"serve", "--data-dir", dir}, c.args...), getenvFrom(nil), nil, &out, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q: want %q", c.args, code, errOut.String(), c.want)
+		}
+		if _, err := os.Stat(dir); err == nil {
+			t.Errorf("%v: the database was created before the refusal", c.args)
+		}
+	}
 }

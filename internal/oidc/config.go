@@ -65,6 +65,13 @@ type TeamRule struct{ Group, Team, Role string }
 // Enabled reports whether single sign-on is configured.
 func (c *Config) Enabled() bool { return c != nil && c.Issuer != "" }
 
+// Check reports a setting that cannot work, naming it, without contacting
+// the provider (serve calls it before opening the database).
+func (c Config) Check() error {
+	_, err := c.withDefaults("http://localhost")
+	return err
+}
+
 // withDefaults fills the defaults and checks the settings; the error
 // names the setting (as a flag name without --oidc-).
 func (c Config) withDefaults(publicURL string) (Config, error) {
