@@ -98,20 +98,18 @@ func (u *UI) loginSSOCallback(w http.ResponseWriter, r *http.Request) {
 // provider sends makes a 5xx: a provider that cannot be reached is a
 // refused sign-in too (401), with the cause in the log.
 func (u *UI) ssoFailed(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusUnauthorized
-	msg := vigil.ErrorMessage(err)
+	status, msg := http.StatusUnauthorized, vigil.ErrorMessage(err)
 	switch vigil.ErrorCode(err) {
-	case vigil.CodeForbidden:
-		status = http.StatusForbidden
-	case vigil.CodeNotFound, vigil.CodeInvalid, vigil.CodeConflict:
-		status = http.StatusForbidden
 	case vigil.CodeUnauthorized:
+		u.log.Warn("web: single sign-on refused", "reason", msg, "err", err)
+	case vigil.CodeForbidden, vigil.CodeNotFound, vigil.CodeInvalid, vigil.CodeConflict:
+		// The provider vouched for the person, but Vigil will not let
+		// them in: no mapped group, no account, no usable e-mail.
+		status = http.StatusForbidden
+		u.log.Warn("web: single sign-on refused", "reason", msg)
 	default:
 		u.log.Error("web: single sign-on failed", "err", err)
 		msg = "Single sign-on failed. Try again, or ask an administrator."
-	}
-	if vigil.ErrorCode(err) == vigil.CodeUnauthorized {
-		u.log.Warn("web: single sign-on refused", "reason", msg, "err", err)
 	}
 	m := errorPage{layout: u.layout(w, r, "Sign-in failed", ""), Status: status, Heading: "Sign-in failed", Message: sentence(msg)}
 	u.render(w, r, status, "error.html", m)
