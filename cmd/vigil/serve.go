@@ -113,6 +113,7 @@ func newServeCmd(e *env) *cobra.Command {
 		tlsCert   string
 		tlsKey    string
 		proxies   string
+		sso       oidcFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -163,7 +164,12 @@ share one PostgreSQL database.`,
 				return err
 			}
 			logger.Info("secrets at rest are encrypted", "key_id", keys.Current(), "keys", len(keys.IDs()))
+			ssoConfig, err := sso.config(e)
+			if err != nil {
+				return err
+			}
 			a, err := app.New(cmd.Context(), app.Config{
+				OIDC:                   ssoConfig,
 				TLSCert:                tlsCert,
 				TLSKey:                 tlsKey,
 				TrustedProxies:         trusted,
@@ -189,6 +195,7 @@ share one PostgreSQL database.`,
 		},
 	}
 	db.register(cmd, e)
+	sso.register(cmd, e)
 	cmd.Flags().StringVar(&addr, "addr", envOr(e, "VIGIL_ADDR", "127.0.0.1:8080"), "listen address (env VIGIL_ADDR)")
 	cmd.Flags().StringVar(&publicURL, "public-url", e.getenv("VIGIL_PUBLIC_URL"), "URL users reach this server at, for links (env VIGIL_PUBLIC_URL)")
 	cmd.Flags().StringVar(&rateLimit, "ingest-rate-limit", envOr(e, "VIGIL_INGEST_RATE_LIMIT", "1000"),

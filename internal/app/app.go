@@ -20,6 +20,7 @@ import (
 
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/engine"
+	"github.com/vigil-oss/vigil/internal/oidc"
 	"github.com/vigil-oss/vigil/internal/seal"
 	"github.com/vigil-oss/vigil/internal/server"
 	"github.com/vigil-oss/vigil/internal/signed"
@@ -90,6 +91,9 @@ type Config struct {
 	// Passwords are the argon2id costs of new password hashes; zero means
 	// auth.DefaultPasswordParams.
 	Passwords auth.PasswordParams
+	// OIDC is single sign-on through an OpenID Connect provider; off when
+	// its Issuer is empty.
+	OIDC oidc.Config
 }
 
 // App is a running Vigil server.
@@ -247,7 +251,17 @@ func (a *App) Start() error {
 		ttl = signed.DefaultTTL
 	}
 	a.links = links{base: strings.TrimRight(a.cfg.PublicURL, "/"), signer: signed.New(key), clock: a.cfg.Clock, ttl: ttl}
+	var sso web.SSO
+	if a.cfg.OIDC.Enabled() {
+		c, err := oidc.New(a.cfg.OIDC, a.cfg.PublicURL, a.cfg.Clock, nil)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		sso = c
+	}
 	ui, err := web.New(web.Deps{
+		SSO:   sso,
 		Store: a.store,
 		Auth: &auth.Authenticator{Tokens: a.store, Accounts: a.store, Clock: a.cfg.Clock,
 			Passwords: a.cfg.Passwords, Proxies: a.cfg.TrustedProxies},

@@ -35,8 +35,9 @@ var allowed = map[string][]string{
 	"server":    {"vigil", "api", "auth"},
 	"web":       {"vigil", "auth", "mapping", "oncall", "signed", "matcher"},
 	"client":    {"vigil", "auth"},
-	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed", "netguard", "seal"},
+	"app":       {"vigil", "store", "server", "web", "auth", "api", "sweep", "engine", "notify", "signed", "netguard", "seal", "oidc"},
 	"storetest": {"vigil", "triage"},
+	"oidc":      {"vigil"}, // OpenID Connect sign-in: protocol and group mapping; oidctest is its test provider
 }
 
 // pure packages use only the standard library (and the domain).

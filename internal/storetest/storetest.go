@@ -85,6 +85,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
 		{"Audit", RunAudit},
 		{"Accounts", RunAccounts},
+		{"Identities", RunIdentities},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,6 +30,7 @@ type Store interface {
 	NoiseService
 	AuditService
 	AccountService
+	IdentityService
 	// Ping reports whether the database answers; CodeUnavailable if not.
 	Ping(ctx context.Context) error
 	// CountOpenIncidents counts incidents that are not resolved (metrics).

@@ -17,11 +17,27 @@ type loginPage struct {
 	Code  bool
 	Login string // what was typed, shown again after a failure
 	Error string
+	// SSO is the single sign-on button's label; "" hides the button.
+	SSO string
+}
+
+// loginModel is the sign-in page's model with the single sign-on button.
+func (u *UI) loginModel(w http.ResponseWriter, r *http.Request) loginPage {
+	m := loginPage{layout: u.layout(w, r, "Sign in", "")}
+	if u.sso != nil {
+		m.SSO = u.sso.Label()
+	}
+	return m
 }
 
 // loginForm answers GET /login. Before the first admin exists it sends
-// people to first-run setup instead.
+// people to first-run setup instead, unless single sign-on is on (the
+// first admin may come from the provider).
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
+	if u.sso != nil {
+		u.render(w, r, http.StatusOK, "login.html", u.loginModel(w, r))
+		return
+	}
 	if open, err := u.auth.Accounts.SetupOpen(r.Context()); err != nil {
 		u.fail(w, r, err)
 		return
@@ -29,7 +45,7 @@ func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/setup", http.StatusSeeOther)
 		return
 	}
-	u.render(w, r, http.StatusOK, "login.html", loginPage{layout: u.layout(w, r, "Sign in", "")})
+	u.render(w, r, http.StatusOK, "login.html", u.loginModel(w, r))
 }
 
 // login answers POST /login: e-mail (or name) and password. With TOTP on,
@@ -37,7 +53,8 @@ func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 // session. The password is never echoed back.
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	login := strings.TrimSpace(r.PostFormValue("login"))
-	m := loginPage{layout: u.layout(w, r, "Sign in", ""), Login: login}
+	m := u.loginModel(w, r)
+	m.Login = login
 	s, err := u.auth.SignIn(r.Context(), login, r.PostFormValue("password"), u.auth.ClientOf(r))
 	if err != nil {
 		u.loginFailed(w, r, m, err)

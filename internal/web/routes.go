@@ -129,6 +129,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// reset links (the secret in the path is the credential), the
 	// signed-in person's account, and admins' actions on others.
 	mux.Handle("GET /login/code", public(http.HandlerFunc(u.loginCodeForm)))
+	// Single sign-on: off to the provider, and back (login_oidc.go).
+	mux.Handle("GET /login/oidc", public(http.HandlerFunc(u.loginSSO)))
+	mux.Handle("GET /login/oidc/callback", public(http.HandlerFunc(u.loginSSOCallback)))
 	mux.Handle("POST /login/code", public(u.guardWrite(http.HandlerFunc(u.loginCode))))
 	mux.Handle("GET /setup", public(http.HandlerFunc(u.setupForm)))
 	mux.Handle("POST /setup", public(u.guardWrite(http.HandlerFunc(u.setup))))

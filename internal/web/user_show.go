@@ -26,6 +26,8 @@ type userShowPage struct {
 	Rule          ruleForm
 	// Admin shows the sign-in actions only admins may take.
 	Admin bool
+	// Identities are the single sign-on accounts linked to the person.
+	Identities []*vigil.Identity
 }
 
 // contactMethodView is a contact method with its address masked.
@@ -88,7 +90,12 @@ func (u *UI) renderUserShow(w http.ResponseWriter, r *http.Request, id int64, st
 		u.fail(w, r, err)
 		return
 	}
-	m := userShowPage{User: us, Notifications: newNotificationViews(log), Admin: auth.RequireAdmin(ctx) == nil}
+	identities, err := u.store.ListIdentities(ctx, id)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	m := userShowPage{User: us, Notifications: newNotificationViews(log), Admin: auth.RequireAdmin(ctx) == nil, Identities: identities}
 	byID := map[int64]*vigil.ContactMethod{}
 	for _, cm := range methods {
 		byID[cm.ID] = cm

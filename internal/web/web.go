@@ -38,6 +38,9 @@ type Deps struct {
 	// ActionLinks checks the acknowledge/resolve links in messages; nil
 	// turns them off (every link answers 404).
 	ActionLinks *signed.Signer
+	// SSO signs people in through an OpenID Connect provider; nil turns
+	// single sign-on off (its pages answer 404, no button).
+	SSO SSO
 }
 
 // UI serves the web pages. Build it with New and mount it with Register.
@@ -49,6 +52,7 @@ type UI struct {
 	secure    bool
 	publicURL string
 	actions   *signed.Signer
+	sso       SSO
 
 	assets *assets
 	pages  map[string]*page
@@ -78,6 +82,7 @@ func New(d Deps) (*UI, error) {
 		secure:    d.SecureCookies,
 		publicURL: strings.TrimRight(d.PublicURL, "/"),
 		actions:   d.ActionLinks,
+		sso:       d.SSO,
 	}
 	var err error
 	if u.assets, err = loadAssets(); err != nil {

@@ -254,15 +254,26 @@ func startBrowserApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base
 // startBrowserAppWithoutUsers is startBrowserApp before first-run setup.
 func startBrowserAppWithoutUsers(ctx context.Context, t *testing.T, clock vigil.Clock) (*app.App, string) {
 	t.Helper()
+	return startBrowserAppWith(ctx, t, clock, nil)
+}
+
+// startBrowserAppWith is startBrowserAppWithoutUsers with mod changing the
+// configuration first (nil: none).
+func startBrowserAppWith(ctx context.Context, t *testing.T, clock vigil.Clock, mod func(*app.Config)) (*app.App, string) {
+	t.Helper()
 	token := vigil.NewSecret(vigil.TokenPrefix)
-	a, err := app.New(ctx, app.Config{
+	cfg := app.Config{
 		Addr:       "127.0.0.1:0",
 		DataDir:    t.TempDir(),
 		AdminToken: token,
 		Clock:      clock,
 		Logger:     slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Channels:   app.Channels{OutboundAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-	})
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
