@@ -159,15 +159,16 @@ share one PostgreSQL database.`,
 			if err != nil {
 				return err
 			}
+			// Settings are checked before the key file or the database is made.
+			ssoConfig, err := sso.config(e)
+			if err != nil {
+				return err
+			}
 			keys, err := db.keys(e, logger)
 			if err != nil {
 				return err
 			}
 			logger.Info("secrets at rest are encrypted", "key_id", keys.Current(), "keys", len(keys.IDs()))
-			ssoConfig, err := sso.config(e)
-			if err != nil {
-				return err
-			}
 			a, err := app.New(cmd.Context(), app.Config{
 				OIDC:                   ssoConfig,
 				TLSCert:                tlsCert,

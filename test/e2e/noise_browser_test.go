@@ -38,8 +38,9 @@ func TestBrowserNoiseFeedbackAndReport(t *testing.T) {
 	bctx, step := startBrowser(ctx, t)
 	step("sign in",
 		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
 	)
