@@ -281,7 +281,8 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 		// Held alerts read as Alertmanager's suppressed ones: a silence
 		// as silencedBy, an inhibition as inhibitedBy (the fingerprint of
 		// the source), a maintenance window as mutedBy (its name), as
-		// Alertmanager shows time intervals.
+		// Alertmanager shows time intervals; a classification rule's
+		// suppression and an auto-pause are mutedBy too.
 		kind, held := al.Held()
 		switch {
 		case !held && !f.active,
@@ -305,6 +306,10 @@ func (a *API) amAlerts(r *http.Request) ([]AMAlert, []int64, error) {
 			v.Status.State, v.Status.MutedBy = "suppressed", []string{w}
 		case "inhibited":
 			v.Status.State, v.Status.InhibitedBy = "suppressed", []string{sources[*al.InhibitedByAlert]}
+		case "suppressed":
+			v.Status.State, v.Status.MutedBy = "suppressed", []string{"classification rule " + al.SuppressedBy}
+		case "paused":
+			v.Status.State, v.Status.MutedBy = "suppressed", []string{"auto-pause until " + al.PausedUntil.UTC().Format(time.RFC3339)}
 		}
 		if !f.matchers.Matches(v.Labels) {
 			continue

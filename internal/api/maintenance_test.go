@@ -151,6 +151,29 @@ func TestMaintenanceAPI(t *testing.T) {
 // A rule through the API: the muted alert names rule and source on both
 // APIs (inhibitedBy is the source's fingerprint) and pages once the
 // source resolves and the sweep runs.
+// An alert held by its service's auto-pause reads as suppressed on the
+// Alertmanager API, muted by the pause, not as active.
+func TestAlertmanagerViewOfPausedAlert(t *testing.T) {
+	e := newSilEnv(t)
+	e.mustDo("PATCH", "/api/v1/services/"+itoa(e.svc.ID), e.token, `{"auto_pause":"5m"}`, 200, nil)
+	var res vigil.EventResult
+	e.mustDo("POST", "/api/v1/events", e.key, `{"summary":"blip","dedup_key":"blip","labels":{"alertname":"Blip"}}`, 202, &res)
+	if res.IncidentID != 0 {
+		t.Fatalf("a paused alert opened incident %d", res.IncidentID)
+	}
+	var am []struct {
+		Status struct {
+			State   string   `json:"state"`
+			MutedBy []string `json:"mutedBy"`
+		} `json:"status"`
+	}
+	e.mustDo("GET", "/api/v2/alerts", e.key, "", 200, &am)
+	want := "auto-pause until " + silNow.Add(5*time.Minute).UTC().Format(time.RFC3339)
+	if len(am) != 1 || am[0].Status.State != "suppressed" || len(am[0].Status.MutedBy) != 1 || am[0].Status.MutedBy[0] != want {
+		t.Errorf("Alertmanager view = %+v, want suppressed, muted by %q", am, want)
+	}
+}
+
 func TestInhibitAPI(t *testing.T) {
 	e := newSilEnv(t)
 	var rule vigil.InhibitRule
