@@ -53,6 +53,7 @@ func TestErrorsNamePathAndLine(t *testing.T) {
 		{"duplicate key", "teams:\n  - name: a\n    name: b\n", `mapping key "name" already defined`},
 		{"syntax", "teams: [\n", `(line 1)`},
 		{"alias", "x: &a 1\n", `anchors and aliases are not supported`},
+		{"bare tag (a YAML library panic)", "teams:\n  ! #0\n", `the document could not be read`},
 		{"required", "users:\n  - email: a@example.com\n", `users[0].name: is required (line 2)`},
 		{"bad time zone", "schedules:\n  - name: s\n    time_zone: Mars/Base\n", `schedules[0].time_zone: unknown time zone "Mars/Base" (line 3)`},
 		{"bad start", "schedules:\n  - name: s\n    layers:\n      - {start: soon, turn_unit: day, turn_count: 1, members: [ana@example.com]}\n",
