@@ -36,6 +36,7 @@ The document (JSON works too):
   teams:
     - name: payments
       members: [ana@example.com]
+      managers: [ana@example.com]          # manage the team's services, schedules, policies
   schedules:
     - name: payments-primary
       time_zone: Europe/Berlin
@@ -64,6 +65,9 @@ The document (JSON works too):
       escalation_policy: payments
       auto_resolve: true                   # default true
       grouping: {mode: time, window: 5m}   # default; or {mode: labels, labels: [alertname]}, {mode: none}
+      storm: {incidents: 50, window: 5m}   # default 20 in 10m; {incidents: 0} is off
+      flap: {changes: 6, window: 10m, quiet: 30m}  # default more than 4 in 10m, 15m quiet; {changes: 0} is off
+      auto_pause: 5m                       # page only if still firing after 5m (1m to 24h); default off
   maintenance_windows:                     # alerts they cover while open are recorded but page no one
     - name: payments patch night
       services: [payments-api]             # and/or matchers: ['env="staging"']
@@ -342,7 +346,7 @@ func (a *applier) change(ch manifest.Change) error {
 		return a.user(d)
 	case *manifest.Team:
 		t := d.Domain(a)
-		in := client.TeamInput{Name: t.Name, Description: t.Description, Members: t.Members}
+		in := client.TeamInput{Name: t.Name, Description: t.Description, Members: t.Members, Managers: t.Managers}
 		var (
 			out *vigil.Team
 			err error
@@ -423,7 +427,7 @@ func (a *applier) service(d *manifest.Service, create bool) error {
 	id := int64(0)
 	if create {
 		out, err := a.c.CreateService(a.ctx, client.ServiceCreate{Name: s.Name, Description: s.Description, Grouping: s.Grouping,
-			AutoResolve: &s.AutoResolve})
+			AutoResolve: &s.AutoResolve, Flap: s.Flap, AutoPause: s.AutoPause})
 		if err != nil {
 			return err
 		}
@@ -438,6 +442,13 @@ func (a *applier) service(d *manifest.Service, create bool) error {
 	upd := vigil.ServiceUpdate{TeamID: &s.TeamID, EscalationPolicyID: &s.EscalationPolicyID}
 	if !create {
 		upd.Description, upd.Grouping, upd.AutoResolve = &s.Description, &s.Grouping, &s.AutoResolve
+		upd.AutoPause, upd.Flap = &s.AutoPause, s.Flap
+		if upd.Flap == nil {
+			// An update cannot unset flap control; the server's default
+			// written out reads back as no setting (see manifest.Check).
+			def := vigil.DefaultFlap
+			upd.Flap = &def
+		}
 	}
 	_, err := a.c.UpdateService(a.ctx, id, upd)
 	return err

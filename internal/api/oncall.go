@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,11 +69,15 @@ type NotificationRuleCreate struct {
 }
 
 // TeamInput is the body of POST /api/v1/teams and PUT /api/v1/teams/{id}
-// (which replaces name, description and members).
+// (which replaces name, description, members and, when given, managers).
 type TeamInput struct {
 	Name        string  `json:"name"`
 	Description string  `json:"description,omitempty"`
 	Members     []int64 `json:"members"`
+	// Managers are the members who manage the team's services, schedules
+	// and policies (a manager is made a member too). Left out of a PUT,
+	// the managers who stay members keep the role.
+	Managers []int64 `json:"managers,omitempty"`
 }
 
 // ScheduleInput is the body of POST /api/v1/schedules and PUT
@@ -254,8 +259,8 @@ func (a *API) oncallRoutes() []Route {
 		tok("POST", "/api/v1/teams", "Create a team", TeamInput{}, &vigil.Team{}, http.StatusCreated,
 			createFrom(a, teamFrom, (vigil.Store).CreateTeam)),
 		tok("GET", "/api/v1/teams/{id}", "Get a team", nil, &vigil.Team{}, http.StatusOK, getByID(a, (vigil.Store).FindTeam)),
-		tok("PUT", "/api/v1/teams/{id}", "Replace a team's name, description and members", TeamInput{}, &vigil.Team{},
-			http.StatusOK, replaceByID(a, teamFrom, (vigil.Store).UpdateTeam)),
+		tok("PUT", "/api/v1/teams/{id}", "Replace a team's name, description, members and managers", TeamInput{}, &vigil.Team{},
+			http.StatusOK, replaceByID(a, teamFrom, updateTeam)),
 		tok("DELETE", "/api/v1/teams/{id}", "Delete a team (what it owned keeps working without an owner)", nil, nil,
 			http.StatusNoContent, deleteByID(a, (vigil.Store).DeleteTeam)),
 
@@ -526,7 +531,25 @@ func teamFrom(in TeamInput, id int64) (*vigil.Team, error) {
 	if members == nil {
 		members = []int64{}
 	}
-	return &vigil.Team{ID: id, Name: in.Name, Description: in.Description, Members: members}, nil
+	return &vigil.Team{ID: id, Name: in.Name, Description: in.Description, Members: members, Managers: in.Managers}, nil
+}
+
+// updateTeam keeps the managers who stay members when a PUT leaves
+// managers out, so tools that know nothing of managers do not drop them.
+func updateTeam(st vigil.Store, ctx context.Context, t *vigil.Team) error {
+	if t.Managers == nil {
+		old, err := st.FindTeam(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		t.Managers = []int64{}
+		for _, m := range old.Managers {
+			if slices.Contains(t.Members, m) {
+				t.Managers = append(t.Managers, m)
+			}
+		}
+	}
+	return st.UpdateTeam(ctx, t)
 }
 
 // Schedules.

@@ -52,6 +52,9 @@ type TeamInput struct {
 	Name        string  `json:"name"`
 	Description string  `json:"description,omitempty"`
 	Members     []int64 `json:"members"`
+	// Managers: nil leaves them as they are on an update, empty clears
+	// them (so no omitempty: [] must reach the server).
+	Managers []int64 `json:"managers"`
 }
 
 // ScheduleInput is a schedule as created or replaced.

@@ -169,6 +169,31 @@ func canonTeam(t Team, p string, c *errs, validate bool) Team {
 		seen[r] = j
 		out.Members = append(out.Members, r)
 	}
+	// A manager is always a member: one not listed there is added.
+	var managers []string
+	for j, m := range t.Managers {
+		r := ref(m)
+		mp := fmt.Sprintf("%s.managers[%d]", p, j)
+		if r == "" {
+			if validate {
+				c.add(mp, "is empty (want a user's e-mail address)")
+			}
+			continue
+		}
+		if slices.Contains(managers, r) {
+			if validate {
+				c.add(mp, "%s is listed twice", r)
+			}
+			continue
+		}
+		managers = append(managers, r)
+		if _, ok := seen[r]; !ok {
+			seen[r] = -1
+			out.Members = append(out.Members, r)
+		}
+	}
+	slices.Sort(managers)
+	out.Managers = managers
 	slices.Sort(out.Members)
 	if validate {
 		fieldErr(c, p, out.Domain(placeholder{}).Validate())
@@ -331,9 +356,76 @@ func canonService(s Service, p string, c *errs, validate bool) Service {
 	if out.Grouping.Mode == vigil.GroupByTime && out.Grouping.Window == "" {
 		out.Grouping.Window = durText(vigil.DefaultGroupWindow)
 	}
-	if validate {
+	before := len(c.list)
+	out.Storm = canonStorm(s.Storm, p+".storm", c)
+	out.Flap = canonFlap(s.Flap, p+".flap", c)
+	if d, ok := parseDuration(c, p+".auto_pause", s.AutoPause); ok && d != 0 {
+		out.AutoPause = durText(d)
+	}
+	if validate && len(c.list) == before {
 		d := out.Domain(placeholder{})
-		fieldErr(c, p, d.Validate())
+		err := d.Validate()
+		var ve *vigil.Error
+		if errors.As(err, &ve) && ve.Field != "" {
+			c.add(p+"."+serviceFields.Replace(ve.Field), "%s", ve.Message)
+		} else {
+			fieldErr(c, p, err)
+		}
+	}
+	return out
+}
+
+// serviceFields are the domain's field names of a service in the file's.
+var serviceFields = strings.NewReplacer("grouping.storm.", "storm.")
+
+// canonStorm fills the default window and writes the server's default
+// limit as nothing, so both read the same; off is {incidents: 0}.
+func canonStorm(st *Storm, p string, c *errs) *Storm {
+	if st == nil {
+		return nil
+	}
+	out := &Storm{Incidents: st.Incidents}
+	if st.Incidents == 0 {
+		return out
+	}
+	d, ok := parseDuration(c, p+".window", st.Window)
+	if !ok {
+		return out
+	}
+	if d == 0 {
+		d = time.Duration(vigil.DefaultStorm.Window)
+	}
+	out.Window = durText(d)
+	if out.Incidents == vigil.DefaultStorm.Incidents && d == time.Duration(vigil.DefaultStorm.Window) {
+		return nil
+	}
+	return out
+}
+
+// canonFlap fills the default window and quiet time and writes the
+// server's default as nothing; off is {changes: 0}.
+func canonFlap(f *Flap, p string, c *errs) *Flap {
+	if f == nil {
+		return nil
+	}
+	out := &Flap{Changes: f.Changes}
+	if f.Changes == 0 {
+		return out
+	}
+	w, okW := parseDuration(c, p+".window", f.Window)
+	q, okQ := parseDuration(c, p+".quiet", f.Quiet)
+	if !okW || !okQ {
+		return out
+	}
+	if w == 0 {
+		w = time.Duration(vigil.DefaultFlap.Window)
+	}
+	if q == 0 {
+		q = time.Duration(vigil.DefaultFlap.Quiet)
+	}
+	out.Window, out.Quiet = durText(w), durText(q)
+	if (vigil.FlapSettings{Changes: out.Changes, Window: vigil.Duration(w), Quiet: vigil.Duration(q)}) == vigil.DefaultFlap {
+		return nil
 	}
 	return out
 }

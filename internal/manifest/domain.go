@@ -55,9 +55,12 @@ func (r *NotificationRule) DelayValue() vigil.Duration {
 
 // Domain is the team with its members' IDs.
 func (t *Team) Domain(r Resolver) *vigil.Team {
-	out := &vigil.Team{Name: t.Name, Description: t.Description, Members: []int64{}}
+	out := &vigil.Team{Name: t.Name, Description: t.Description, Members: []int64{}, Managers: []int64{}}
 	for _, m := range t.Members {
 		out.Members = append(out.Members, r.UserID(m))
+	}
+	for _, m := range t.Managers {
+		out.Managers = append(out.Managers, r.UserID(m))
 	}
 	return out
 }
@@ -122,6 +125,19 @@ func (s *Service) Domain(r Resolver) *vigil.Service {
 	if g := s.Grouping; g != nil {
 		w, _ := time.ParseDuration(g.Window)
 		out.Grouping = vigil.GroupingRule{Mode: g.Mode, Window: vigil.Duration(w), Labels: g.Labels}
+	}
+	if st := s.Storm; st != nil {
+		w, _ := time.ParseDuration(st.Window)
+		out.Grouping.Storm = &vigil.StormLimit{Incidents: st.Incidents, Window: vigil.Duration(w)}
+	}
+	if f := s.Flap; f != nil {
+		w, _ := time.ParseDuration(f.Window)
+		q, _ := time.ParseDuration(f.Quiet)
+		out.Flap = &vigil.FlapSettings{Changes: f.Changes, Window: vigil.Duration(w), Quiet: vigil.Duration(q)}
+	}
+	if s.AutoPause != "" {
+		p, _ := time.ParseDuration(s.AutoPause)
+		out.AutoPause = vigil.Duration(p)
 	}
 	out.Normalize()
 	return out

@@ -62,6 +62,10 @@ type Team struct {
 	Name        string   `yaml:"name"`
 	Description string   `yaml:"description,omitempty"`
 	Members     []string `yaml:"members,omitempty"`
+	// Managers (e-mail addresses) manage the team's services, schedules
+	// and policies; a manager is always a member too, listed in members
+	// or not.
+	Managers []string `yaml:"managers,omitempty"`
 }
 
 // Schedule is the API's schedule with names instead of IDs.
@@ -134,6 +138,31 @@ type Service struct {
 	AutoResolve *bool `yaml:"auto_resolve,omitempty"`
 	// Grouping defaults to time grouping with a 5-minute window.
 	Grouping *Grouping `yaml:"grouping,omitempty"`
+	// Storm is the storm limit; left out, the server's default
+	// (vigil.DefaultStorm). Incidents 0 turns it off.
+	Storm *Storm `yaml:"storm,omitempty"`
+	// Flap is flap control; left out, the server's default
+	// (vigil.DefaultFlap). Changes 0 turns it off.
+	Flap *Flap `yaml:"flap,omitempty"`
+	// AutoPause holds a new alert this long ("5m", 1m to 24h) before it
+	// may page; left out or 0, off.
+	AutoPause string `yaml:"auto_pause,omitempty"`
+}
+
+// Storm is a service's storm limit: once it has opened Incidents
+// incidents within Window (default 10m), new alerts join the newest.
+type Storm struct {
+	Incidents int    `yaml:"incidents"`
+	Window    string `yaml:"window,omitempty"`
+}
+
+// Flap is a service's flap control: more than Changes state changes
+// within Window make an alert flapping until it has been quiet for Quiet
+// (Window and Quiet default to the server's 10m and 15m).
+type Flap struct {
+	Changes int    `yaml:"changes"`
+	Window  string `yaml:"window,omitempty"`
+	Quiet   string `yaml:"quiet,omitempty"`
 }
 
 // Grouping decides which open incident a new alert joins.

@@ -53,6 +53,7 @@ func TestErrorsNamePathAndLine(t *testing.T) {
 		{"duplicate key", "teams:\n  - name: a\n    name: b\n", `mapping key "name" already defined`},
 		{"syntax", "teams: [\n", `(line 1)`},
 		{"alias", "x: &a 1\n", `anchors and aliases are not supported`},
+		{"bare tag (a YAML library panic)", "teams:\n  ! #0\n", `the document could not be read`},
 		{"required", "users:\n  - email: a@example.com\n", `users[0].name: is required (line 2)`},
 		{"bad time zone", "schedules:\n  - name: s\n    time_zone: Mars/Base\n", `schedules[0].time_zone: unknown time zone "Mars/Base" (line 3)`},
 		{"bad start", "schedules:\n  - name: s\n    layers:\n      - {start: soon, turn_unit: day, turn_count: 1, members: [ana@example.com]}\n",
@@ -80,6 +81,21 @@ func TestErrorsNamePathAndLine(t *testing.T) {
 		{"unknown schedule and team", "escalation_policies:\n  - name: p\n    team: ops\n    steps:\n      - targets: [{schedule: primary}]\n",
 			"escalation_policies[0].team: no team named \"ops\" in the file or on the server (line 3)\n" +
 				"escalation_policies[0].steps[0].targets[0].schedule: no schedule named \"primary\" in the file or on the server (line 5)"},
+		{"negative storm limit", "services:\n  - name: s\n    storm: {incidents: -1}\n",
+			`services[0].storm.incidents: must be between 0 (off) and 10000 (line 3)`},
+		{"short storm window", "services:\n  - name: s\n    storm:\n      incidents: 5\n      window: 30s\n",
+			`services[0].storm.window: must be between 1m and 24h (line 5)`},
+		{"bad flap quiet", "services:\n  - name: s\n    flap:\n      changes: 3\n      quiet: soon\n",
+			`services[0].flap.quiet: invalid duration "soon" (want something like 90s, 5m or 1h30m) (line 5)`},
+		{"long flap window", "services:\n  - name: s\n    flap: {changes: 3, window: 25h}\n",
+			`services[0].flap.window: must be between 1m and 24h (line 3)`},
+		{"short auto-pause", "services:\n  - name: s\n    auto_pause: 20s\n",
+			`services[0].auto_pause: must be 0 (off) or between 1m and 24h (line 3)`},
+		{"storm as text", "services:\n  - name: s\n    storm: lots\n", `services[0].storm: want a mapping (key: value), got text (line 3)`},
+		{"duplicate manager", "teams:\n  - name: t\n    managers: [ana@example.com, ANA@example.com]\n", `teams[0].managers[1]: ana@example.com is listed twice (line 3)`},
+		{"empty manager", "teams:\n  - name: t\n    managers: [\"\"]\n", `teams[0].managers[0]: is empty (want a user's e-mail address) (line 3)`},
+		{"unknown manager", "teams:\n  - name: t\n    managers: [bob@example.com]\n",
+			`teams[0].managers[0]: no user with e-mail address "bob@example.com" in the file or on the server (line 3)`},
 		{"rule on a method the server lacks", "users:\n  - name: Ana\n    email: ana@example.com\n    notification_rules: [{contact_method: pager}]\n",
 			`users[0].notification_rules[0].contact_method: no contact method named "pager" on the server (the file does not list the user's contact_methods)`},
 	} {
@@ -150,6 +166,72 @@ services:
 	if !*s.AutoResolve || !cmp.Equal(s.Grouping, &Grouping{Mode: "time", Window: "5m"}) {
 		t.Errorf("service %+v %+v", s, s.Grouping)
 	}
+	if s.Storm != nil || s.Flap != nil || s.AutoPause != "" {
+		t.Errorf("noise settings left out should be the server's defaults: %+v %+v %q", s.Storm, s.Flap, s.AutoPause)
+	}
+}
+
+func TestCheckNoiseSettingsAndManagers(t *testing.T) {
+	m := check(t, `
+teams:
+  - {name: t, members: [b@example.com], managers: [A@Example.com]}
+services:
+  - {name: defaults written out, storm: {incidents: 20, window: 600s}, flap: {changes: 4}, auto_pause: "0"}
+  - {name: own, storm: {incidents: 50}, flap: {changes: 6, quiet: 1800s}, auto_pause: 300s}
+  - {name: off, storm: {incidents: 0, window: 5m}, flap: {changes: 0, window: 1m, quiet: 1m}}
+`)
+	if tm := m.Teams[0]; !cmp.Equal(tm.Members, []string{"a@example.com", "b@example.com"}) || !cmp.Equal(tm.Managers, []string{"a@example.com"}) {
+		t.Errorf("a manager should be a member too: %+v", tm)
+	}
+	def, own, off := m.Services[0], m.Services[1], m.Services[2]
+	if def.Storm != nil || def.Flap != nil || def.AutoPause != "" {
+		t.Errorf("the defaults written out should read as no setting: %+v %+v %q", def.Storm, def.Flap, def.AutoPause)
+	}
+	if !cmp.Equal(own.Storm, &Storm{Incidents: 50, Window: "10m"}) || !cmp.Equal(own.Flap, &Flap{Changes: 6, Window: "10m", Quiet: "30m"}) ||
+		own.AutoPause != "5m" {
+		t.Errorf("own settings with default windows: %+v %+v %q", own.Storm, own.Flap, own.AutoPause)
+	}
+	if !cmp.Equal(off.Storm, &Storm{}) || !cmp.Equal(off.Flap, &Flap{}) {
+		t.Errorf("off keeps no window: %+v %+v", off.Storm, off.Flap)
+	}
+}
+
+// ids resolves the keys of the snapshot's objects to their IDs.
+type ids struct{ s *Snapshot }
+
+func (r ids) UserID(email string) int64 {
+	if u := r.s.User(email); u != nil {
+		return u.ID
+	}
+	return 0
+}
+func (r ids) TeamID(name string) int64     { return r.s.Team(name).ID }
+func (r ids) ScheduleID(name string) int64 { return r.s.Schedule(name).ID }
+func (r ids) PolicyID(name string) int64   { return r.s.Policy(name).ID }
+func (r ids) ServiceID(name string) int64  { return r.s.Service(name).ID }
+
+// TestDomainRoundTrip exports the snapshot, checks the document and turns
+// its teams and services back into domain objects: the settings survive.
+func TestDomainRoundTrip(t *testing.T) {
+	snap := snapshot()
+	out, err := Format(snap.Export())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := check(t, string(out))
+	for i := range m.Teams {
+		got, want := m.Teams[i].Domain(ids{snap}), snap.Teams[i]
+		if !cmp.Equal(got.Members, want.Members) || !cmp.Equal(got.Managers, want.Managers) {
+			t.Errorf("team %s: members %v managers %v, want %v %v", want.Name, got.Members, got.Managers, want.Members, want.Managers)
+		}
+	}
+	for i := range m.Services {
+		got, want := m.Services[i].Domain(ids{snap}), snap.Services[i]
+		want.Normalize()
+		if d := cmp.Diff(want, got, cmpopts.IgnoreFields(vigil.Service{}, "ID")); d != "" {
+			t.Errorf("service %s (-server +file):\n%s", want.Name, d)
+		}
+	}
 }
 
 // snapshot is a server with one of everything.
@@ -168,7 +250,7 @@ func snapshot() *Snapshot {
 			{ID: 20, UserID: 1, ContactMethodID: 10, Delay: 0},
 			{ID: 21, UserID: 1, ContactMethodID: 11, Delay: vigil.Duration(5 * time.Minute)},
 		}},
-		Teams: []*vigil.Team{{ID: 1, Name: "payments", Description: "Money: in & out\n\"quoted\"\n", Members: []int64{1, 2}}},
+		Teams: []*vigil.Team{{ID: 1, Name: "payments", Description: "Money: in & out\n\"quoted\"\n", Members: []int64{1, 2}, Managers: []int64{1}}},
 		Schedules: []*vigil.Schedule{{ID: 1, Name: "primary", TimeZone: "Europe/Berlin", TeamID: 1, Layers: []vigil.Layer{{
 			Name: "weekly", Start: start, TurnUnit: "week", TurnCount: 1, Members: []int64{1, 2, 1},
 			Restrictions: []vigil.Restriction{{Kind: "daily", Start: 9 * 60, Duration: vigil.Duration(8 * time.Hour)},
@@ -180,9 +262,12 @@ func snapshot() *Snapshot {
 			{Delay: vigil.Duration(15 * time.Minute), Targets: []vigil.Target{{Type: "user", ID: 2}, {Type: "team", ID: 1}}},
 		}}},
 		Services: []*vigil.Service{
-			{ID: 1, Name: "api: yes", Grouping: vigil.GroupingRule{Mode: "time", Window: vigil.Duration(5 * time.Minute)}, AutoResolve: true,
-				TeamID: 1, EscalationPolicyID: 1},
-			{ID: 2, Name: "123", Description: "  spaced  ", Grouping: vigil.GroupingRule{Mode: "labels", Labels: []string{"job"}}},
+			{ID: 1, Name: "api: yes", Grouping: vigil.GroupingRule{Mode: "time", Window: vigil.Duration(5 * time.Minute),
+				Storm: &vigil.StormLimit{Incidents: 50, Window: vigil.Duration(5 * time.Minute)}}, AutoResolve: true,
+				TeamID: 1, EscalationPolicyID: 1, Flap: &vigil.FlapSettings{Changes: 6, Window: vigil.Duration(10 * time.Minute), Quiet: vigil.Duration(30 * time.Minute)},
+				AutoPause: vigil.Duration(5 * time.Minute)},
+			{ID: 2, Name: "123", Description: "  spaced  ", Grouping: vigil.GroupingRule{Mode: "labels", Labels: []string{"job"}, Storm: &vigil.StormLimit{}},
+				Flap: &vigil.FlapSettings{}},
 		},
 	}
 }
@@ -193,7 +278,9 @@ func TestExportAppliesAsNoChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`start: "2026-03-02T09:00:00+01:00"`, `address: "+4915112345678"`, "- name: \"123\"", "weekday: sunday"} {
+	for _, want := range []string{`start: "2026-03-02T09:00:00+01:00"`, `address: "+4915112345678"`, "- name: \"123\"", "weekday: sunday",
+		"managers:\n      - Ana@example.com", "storm:\n      incidents: 50\n      window: 5m", "flap:\n      changes: 6\n      window: 10m\n      quiet: 30m",
+		"auto_pause: 5m", "storm:\n      incidents: 0\n", "flap:\n      changes: 0\n"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("export lacks %q:\n%s", want, out)
 		}
@@ -279,6 +366,26 @@ func TestPlanLists(t *testing.T) {
 				{Action: Update, Kind: KindService, Key: "api: yes", Fields: []FieldChange{
 					{"team", "payments", "(none)"},
 					{"escalation_policy", "payments", "(none)"},
+					{"storm", "50 in 5m", "default (20 in 10m)"},
+					{"flap", "more than 6 in 10m, quiet 30m", "default (more than 4 in 10m, quiet 15m)"},
+					{"auto_pause", "5m", "off"},
+				}},
+			}},
+		{"noise settings and managers changed",
+			edit("incidents: 50", "incidents: 40", "auto_pause: 5m", "auto_pause: 1h", "flap:\n      changes: 0", "flap:\n      changes: 3\n      quiet: 1h",
+				"managers:\n      - Ana@example.com", "managers:\n      - bob@example.com"),
+			[]Change{
+				{Action: Unchanged, Kind: KindUser, Key: "Ana@example.com"},
+				{Action: Unchanged, Kind: KindUser, Key: "bob@example.com"},
+				{Action: Update, Kind: KindTeam, Key: "payments", Fields: []FieldChange{{"managers", "[ana@example.com]", "[bob@example.com]"}}},
+				{Action: Unchanged, Kind: KindSchedule, Key: "primary"},
+				{Action: Unchanged, Kind: KindPolicy, Key: "payments"},
+				{Action: Update, Kind: KindService, Key: "api: yes", Fields: []FieldChange{
+					{"storm", "50 in 5m", "40 in 5m"},
+					{"auto_pause", "5m", "1h"},
+				}},
+				{Action: Update, Kind: KindService, Key: "123", Fields: []FieldChange{
+					{"flap", "off", "more than 3 in 10m, quiet 1h"},
 				}},
 			}},
 		{"rules compared as a set",

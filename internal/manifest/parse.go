@@ -151,13 +151,24 @@ func Parse(doc []byte) (*Manifest, error) {
 	// reads every text field as written: plain YAML turns +4915112345678
 	// into a number and would give the string back without its plus.
 	var probe Manifest
-	if err := yaml.NodeToValue(body, &probe, yaml.Strict()); err != nil {
+	if err := decode(body, &probe, yaml.Strict()); err != nil {
 		return nil, Errors{yamlError(err, body)}
 	}
-	if err := yaml.NodeToValue(body, m, yaml.Strict(), yaml.CustomUnmarshaler[string](literalString)); err != nil {
+	if err := decode(body, m, yaml.Strict(), yaml.CustomUnmarshaler[string](literalString)); err != nil {
 		return nil, Errors{yamlError(err, body)}
 	}
 	return m, nil
+}
+
+// decode is yaml.NodeToValue, with a panic of the YAML library (a bare tag
+// on an empty value, found by fuzzing) turned into an error.
+func decode(body ast.Node, v any, opts ...yaml.DecodeOption) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.New("the document could not be read (an unsupported YAML construct, such as a tag without a value)")
+		}
+	}()
+	return yaml.NodeToValue(body, v, opts...)
 }
 
 // literalString reads a scalar into a string as it is written.

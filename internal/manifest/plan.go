@@ -206,6 +206,9 @@ func checkRefs(c *errs, d, cur *Manifest) {
 		for j, m := range t.Members {
 			user(fmt.Sprintf("teams[%d].members[%d]", i, j), m)
 		}
+		for j, m := range t.Managers {
+			user(fmt.Sprintf("teams[%d].managers[%d]", i, j), m)
+		}
 	}
 	for i, s := range d.Schedules {
 		p := fmt.Sprintf("schedules[%d]", i)
@@ -331,7 +334,7 @@ func flatUser(u, desired *User) []field {
 }
 
 func flatTeam(t *Team) []field {
-	return []field{text("description", t.Description), list("members", t.Members)}
+	return []field{text("description", t.Description), list("members", t.Members), list("managers", t.Managers)}
 }
 
 func flatSchedule(s *Schedule) []field {
@@ -388,8 +391,27 @@ func flatService(s *Service) []field {
 	if len(s.Grouping.Labels) > 0 {
 		g += " [" + strings.Join(s.Grouping.Labels, ", ") + "]"
 	}
+	storm := fmt.Sprintf("default (%d in %s)", vigil.DefaultStorm.Incidents, vigil.DefaultStorm.Window)
+	if st := s.Storm; st != nil {
+		storm = "off"
+		if st.Incidents != 0 {
+			storm = fmt.Sprintf("%d in %s", st.Incidents, st.Window)
+		}
+	}
+	flap := fmt.Sprintf("default (more than %d in %s, quiet %s)", vigil.DefaultFlap.Changes, vigil.DefaultFlap.Window, vigil.DefaultFlap.Quiet)
+	if f := s.Flap; f != nil {
+		flap = "off"
+		if f.Changes != 0 {
+			flap = fmt.Sprintf("more than %d in %s, quiet %s", f.Changes, f.Window, f.Quiet)
+		}
+	}
+	pause := s.AutoPause
+	if pause == "" {
+		pause = "off"
+	}
 	return []field{text("description", s.Description), plain("team", s.Team), plain("escalation_policy", s.EscalationPolicy),
-		plain("auto_resolve", strconv.FormatBool(*s.AutoResolve)), plain("grouping", g)}
+		plain("auto_resolve", strconv.FormatBool(*s.AutoResolve)), plain("grouping", g),
+		plain("storm", storm), plain("flap", flap), plain("auto_pause", pause)}
 }
 
 func flatWindow(w *MaintenanceWindow) []field {

@@ -144,6 +144,9 @@ func (s *Snapshot) manifest(all bool) *Manifest {
 		for _, id := range t.Members {
 			mt.Members = append(mt.Members, name(emails, id))
 		}
+		for _, id := range t.Managers {
+			mt.Managers = append(mt.Managers, name(emails, id))
+		}
 		m.Teams = append(m.Teams, mt)
 	}
 
@@ -217,6 +220,21 @@ func (s *Snapshot) manifest(all bool) *Manifest {
 				mg.Window = g.Window.String()
 			}
 			ms.Grouping = mg
+		}
+		if st := g.Storm; st != nil {
+			ms.Storm = &Storm{Incidents: st.Incidents}
+			if st.Incidents != 0 {
+				ms.Storm.Window = st.Window.String()
+			}
+		}
+		if f := x.Flap; f != nil {
+			ms.Flap = &Flap{Changes: f.Changes}
+			if f.Changes != 0 {
+				ms.Flap.Window, ms.Flap.Quiet = f.Window.String(), f.Quiet.String()
+			}
+		}
+		if x.AutoPause != 0 {
+			ms.AutoPause = x.AutoPause.String()
 		}
 		m.Services = append(m.Services, ms)
 	}
