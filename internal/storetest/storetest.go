@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Classification", RunClassification},
 		{"TriageSettings", RunTriageSettings},
 		{"Noise", RunNoise},
+		{"IncidentRoles", RunIncidentRoles},
 		{"SigningKeys", testSigningKeys},
 		{"ContactMethodsByAddress", testContactMethodsByAddress},
 		{"Audit", RunAudit},

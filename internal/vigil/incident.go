@@ -191,10 +191,11 @@ const (
 	EntryNote            = "note"
 	EntrySeverityChanged = "severity_changed"
 	EntryTitleChanged    = "title_changed"
-	EntryEscalation      = "escalation"   // a step fired, was skipped or reached no one
-	EntryNotification    = "notification" // a message was delivered or failed
-	EntryFlapping        = "flapping"     // an alert started or stopped flapping
-	EntryVisibility      = "visibility"   // made private or public
+	EntryEscalation      = "escalation"    // a step fired, was skipped or reached no one
+	EntryNotification    = "notification"  // a message was delivered or failed
+	EntryFlapping        = "flapping"      // an alert started or stopped flapping
+	EntryVisibility      = "visibility"    // made private or public
+	EntryRoleAssigned    = "role_assigned" // an incident role was given or cleared
 )
 
 // TimelineEntry is one line of an incident's append-only history.

@@ -28,6 +28,7 @@ type Store interface {
 	ClassificationService
 	RuleTestService
 	NoiseService
+	IncidentRoleService
 	AuditService
 	AccountService
 	IdentityService
