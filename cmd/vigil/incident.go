@@ -41,6 +41,7 @@ Connection: --url / VIGIL_URL and --token / VIGIL_TOKEN.`,
 		newIncidentStatusUpdateCmd(e, o), newIncidentStatusUpdatesCmd(e, o),
 	)
 	cmd.AddCommand(newIncidentFeedbackCmds(e, o)...)
+	cmd.AddCommand(newIncidentRoleCmds(e, o)...)
 	return cmd
 }
 

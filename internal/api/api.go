@@ -250,6 +250,7 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.stakeholderRoutes()...)
 	routes = append(routes, a.classificationRoutes()...)
 	routes = append(routes, a.noiseRoutes()...)
+	routes = append(routes, a.incidentRoleRoutes()...)
 	routes = append(routes, a.auditRoutes()...)
 	routes = append(routes, a.accountRoutes()...)
 	return routes
