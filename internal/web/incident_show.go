@@ -31,6 +31,8 @@ type incidentShowPage struct {
 	StatusUpdate statusUpdateForm
 	// Feedback is the noise/actionable verdict (Verdict "" when none).
 	Feedback *vigil.IncidentFeedback
+	// Roles are the incident roles, held or not.
+	Roles []roleView
 }
 
 // alertView is an alert with its labels in a stable order and only the
@@ -109,6 +111,10 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
+	roles, err := u.incidentRoleViews(ctx, id)
+	if err != nil {
+		return incidentShowPage{}, err
+	}
 	m := incidentShowPage{
 		Incident:       inc,
 		Notifications:  notifications,
@@ -124,6 +130,7 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 		},
 		StatusUpdate: newStatusUpdateForm(groups, inc.Severity, nil),
 		Feedback:     feedback,
+		Roles:        roles,
 	}
 	for i := range m.Timeline {
 		m.Timeline[i].Status = newStatusUpdateEntry(m.Timeline[i].Entry)

@@ -115,6 +115,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /inhibit-rules/{id}/delete", change(u.inhibitDelete))
 	// Noise: the verdict buttons of an incident and the report.
 	mux.Handle("POST /incidents/{id}/feedback", change(u.incidentFeedback))
+	mux.Handle("POST /incidents/{id}/roles", change(u.incidentRole))
 	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
 	// Classification rules (a back-test saves nothing) and the route test.
 	mux.Handle("GET /rules", signedIn(u.ruleSetList))
