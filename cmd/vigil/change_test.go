@@ -22,7 +22,7 @@ func TestChangeList(t *testing.T) {
 	if len(lines) != 2 || !regexp.MustCompile(`^AT\s+AGE\s+SERVICE\s+SOURCE\s+SUMMARY\s+LINK$`).MatchString(lines[0]) {
 		t.Fatalf("table:\n%s", r.stdout)
 	}
-	if !regexp.MustCompile(`^\S+Z\s+3m ago\s+3\s+ci\.example\s+Deploy v1\.2\.3 \[2J\s+https://ci\.example/builds/9$`).MatchString(lines[1]) {
+	if !regexp.MustCompile(`^\S+Z\s+\d+m ago\s+3\s+ci\.example\s+Deploy v1\.2\.3 \[2J\s+https://ci\.example/builds/9$`).MatchString(lines[1]) {
 		t.Errorf("row %q", lines[1])
 	}
 	if !strings.Contains(r.stderr, "Showing 1-1 of 4 change events") {
