@@ -207,7 +207,7 @@ func (a *App) bootstrap(ctx context.Context) error {
 		// Two replicas starting together on one PostgreSQL may both see no
 		// token; the second insert of the same secret then loses the race,
 		// which is fine as long as the token is there.
-		if _, aerr := a.store.AuthenticateAPIToken(ctx, secret); aerr != nil {
+		if _, aerr := a.store.AuthenticateAPIToken(ctx, secret, ""); aerr != nil {
 			return fmt.Errorf("create admin token: %w", err)
 		}
 		return nil

@@ -61,15 +61,20 @@ func BearerToken(r *http.Request) string {
 // it names a known client ("cli"), else "api". CodeUnauthorized without a
 // valid token; CodeUnavailable when the database cannot be asked.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (vigil.Actor, error) {
+	actor, _, err := a.authenticate(ctx, r)
+	return actor, err
+}
+
+func (a *Authenticator) authenticate(ctx context.Context, r *http.Request) (vigil.Actor, Principal, error) {
 	secret := BearerToken(r)
 	if secret == "" {
-		return vigil.Actor{}, vigil.Errorf(vigil.CodeUnauthorized, "an API token is required (Authorization: Bearer <token>)")
+		return vigil.Actor{}, Principal{}, vigil.Errorf(vigil.CodeUnauthorized, "an API token is required (Authorization: Bearer <token>)")
 	}
 	source := vigil.SourceAPI
 	if r.Header.Get(SourceHeader) == vigil.SourceCLI {
 		source = vigil.SourceCLI
 	}
-	return a.actor(ctx, secret, source)
+	return a.actor(ctx, secret, source, a.Proxies.ClientAddr(r))
 }
 
 // AuthenticateSession returns the actor behind a web UI request: the
@@ -99,22 +104,88 @@ func (a *Authenticator) session(ctx context.Context, r *http.Request) (*vigil.Se
 	return s, u, err
 }
 
-func (a *Authenticator) actor(ctx context.Context, secret, source string) (vigil.Actor, error) {
-	tok, err := a.Tokens.AuthenticateAPIToken(ctx, secret)
+func (a *Authenticator) actor(ctx context.Context, secret, source, address string) (vigil.Actor, Principal, error) {
+	tok, err := a.Tokens.AuthenticateAPIToken(ctx, secret, address)
 	if err != nil {
-		return vigil.Actor{}, err
+		return vigil.Actor{}, Principal{}, err
 	}
-	return vigil.Actor{Kind: vigil.ActorToken, ID: tok.ID, Name: tok.Name, Source: source}, nil
+	p := Principal{Token: tok.ID, Scopes: tok.Scopes}
+	if tok.UserID != 0 {
+		// A personal token acts as its owner, with the owner's role of now.
+		p.UserID, p.Role = tok.UserID, tok.UserRole
+		return vigil.Actor{Kind: vigil.ActorUser, ID: tok.UserID, Name: tok.UserName, Source: source}, p, nil
+	}
+	return vigil.Actor{Kind: vigil.ActorToken, ID: tok.ID, Name: tok.Name, Source: source}, p, nil
 }
 
-type roleKey struct{}
+// Principal is who a request acts for, as far as permissions go: a person
+// (a web session, or a personal token limited by its scopes) or a service
+// token (its scopes alone).
+type Principal struct {
+	// UserID is the person; 0 for a service token.
+	UserID int64
+	// Role is the person's global role at the time of the request.
+	Role string
+	// Token is the API token's ID; 0 for a web session.
+	Token int64
+	// Scopes limit a token; nil for a web session.
+	Scopes []string
+}
+
+// Allows says whether the principal may use perm on anything: the
+// person's global role (vigil.RoleAllows) and the token's scopes
+// (vigil.ScopeAllows) must both allow it. Team managers may manage their
+// own team's objects beyond this: see MayManageTeams.
+func (p Principal) Allows(perm string) bool {
+	if p.UserID != 0 && !vigil.RoleAllows(p.Role, perm) {
+		return false
+	}
+	if p.UserID == 0 && p.Token == 0 {
+		return false // nobody
+	}
+	return p.scopesAllow(perm)
+}
+
+func (p Principal) scopesAllow(perm string) bool {
+	if p.Token == 0 {
+		return true
+	}
+	for _, s := range p.Scopes {
+		if vigil.ScopeAllows(s, perm) {
+			return true
+		}
+	}
+	return false
+}
+
+// MayManageTeams says whether the principal may manage the objects of the
+// teams its person manages (vigil.Team.Managers) although its global role
+// does not allow managing: a signed-in person who can read, or their
+// token with a manage scope. The caller checks the team.
+func (p Principal) MayManageTeams() bool {
+	return p.UserID != 0 && vigil.RoleAllows(p.Role, vigil.PermRead) && p.scopesAllow(vigil.PermManage)
+}
+
+type principalKey struct{}
+
+// PrincipalFromContext is whoever the middleware let in; the zero
+// Principal (allowed nothing) when nobody was checked.
+func PrincipalFromContext(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
+	return p
+}
+
+// WithPrincipal returns ctx carrying p (the middlewares call it; tests may).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
 type sessionKey struct{}
 
-// RoleFromContext is the global role of whoever the middleware let in:
-// the user's role, or the API token's. "" when nobody was checked.
+// RoleFromContext is the global role of the person behind the request,
+// or "" for a service token or nobody.
 func RoleFromContext(ctx context.Context) string {
-	r, _ := ctx.Value(roleKey{}).(string)
-	return r
+	return PrincipalFromContext(ctx).Role
 }
 
 // SessionFromContext is the web session of the request, or nil.
@@ -123,25 +194,36 @@ func SessionFromContext(ctx context.Context) *vigil.Session {
 	return s
 }
 
-// RequireAdmin answers CodeForbidden unless the caller is an admin.
+// Require answers CodeForbidden unless the caller's role and scopes allow
+// perm.
+func Require(ctx context.Context, perm string) error {
+	if !PrincipalFromContext(ctx).Allows(perm) {
+		return vigil.Errorf(vigil.CodeForbidden, "this needs the %s permission", perm)
+	}
+	return nil
+}
+
+// RequireAdmin answers CodeForbidden unless the caller is an admin (an
+// admin person, or a token with the admin scope).
 func RequireAdmin(ctx context.Context) error {
-	if RoleFromContext(ctx) != vigil.RoleAdmin {
+	if !PrincipalFromContext(ctx).Allows(vigil.PermAdmin) {
 		return vigil.Errorf(vigil.CodeForbidden, "only an administrator may do this")
 	}
 	return nil
 }
 
 // Middleware authenticates API requests (Authenticate), puts the actor and
-// its role in the context and calls next; on failure it calls fail with
-// the error. Every API token is an admin token today.
+// the Principal in the context and calls next; on failure it calls fail
+// with the error. What the principal may do is checked by the API's route
+// table (internal/api), not here.
 func (a *Authenticator) Middleware(next http.Handler, fail func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.Authenticate(r.Context(), r)
+		actor, p, err := a.authenticate(r.Context(), r)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
-		ctx := context.WithValue(vigil.WithActor(r.Context(), actor), roleKey{}, vigil.RoleAdmin)
+		ctx := WithPrincipal(vigil.WithActor(r.Context(), actor), p)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -157,7 +239,7 @@ func (a *Authenticator) SessionMiddleware(next http.Handler, fail func(http.Resp
 		}
 		actor := vigil.Actor{Kind: vigil.ActorUser, ID: u.ID, Name: u.Name, Source: vigil.SourceWeb}
 		ctx := vigil.WithActor(r.Context(), actor)
-		ctx = context.WithValue(ctx, roleKey{}, u.Role)
+		ctx = WithPrincipal(ctx, Principal{UserID: u.ID, Role: u.Role})
 		ctx = context.WithValue(ctx, sessionKey{}, s)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -241,8 +241,8 @@ var errBadCredential = vigil.Errorf(vigil.CodeUnauthorized, "invalid or revoked 
 // read connection (see readStatements) instead of parsing them each time.
 const (
 	sqlAuthKey   = "SELECT " + keyCols + " FROM integration_keys WHERE secret_hash = $1 AND revoked_at IS NULL"
-	sqlAuthToken = `SELECT id, name, prefix, role, created_at, last_used_at, revoked_at
-			FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL`
+	sqlAuthToken = "SELECT " + tokenCols + `, u.role, u.name FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
+			WHERE t.secret_hash = $1 AND t.revoked_at IS NULL`
 )
 
 // readStatements are prepared on SQLite's read pool at open.
@@ -289,31 +289,63 @@ func (db *DB) lookupIntegrationKey(ctx context.Context, hash string) (*vigil.Int
 	return k, nil
 }
 
-// CreateAPIToken stores a token for secret. An empty role means admin.
-// CodeInvalid (name, role, secret), CodeConflict when the secret is taken.
+// CreateAPIToken stores an admin-scoped service token for secret. An
+// empty role means admin. CodeInvalid (name, role, secret), CodeConflict
+// when the secret is taken.
 func (db *DB) CreateAPIToken(ctx context.Context, name, role, secret string) (*vigil.APIToken, error) {
-	name, err := checkName("name", name)
+	if role != "" && role != vigil.RoleAdmin {
+		return nil, vigil.FieldError("role", "must be %q", vigil.RoleAdmin)
+	}
+	if len(secret) < 16 {
+		return nil, vigil.FieldError("secret", "must be at least 16 characters")
+	}
+	return db.createToken(ctx, vigil.TokenSpec{Name: name, Scopes: []string{vigil.PermAdmin}}, secret)
+}
+
+// CreateToken mints a token; its secret is in the answer only.
+// CodeInvalid (name, scopes, expires_at), CodeNotFound (the owner).
+func (db *DB) CreateToken(ctx context.Context, spec vigil.TokenSpec) (*vigil.APIToken, error) {
+	return db.createToken(ctx, spec, vigil.NewSecret(vigil.TokenPrefix))
+}
+
+func (db *DB) createToken(ctx context.Context, spec vigil.TokenSpec, secret string) (*vigil.APIToken, error) {
+	name, err := checkName("name", spec.Name)
 	if err != nil {
 		return nil, err
 	}
 	if name == "" {
 		return nil, vigil.FieldError("name", "is required")
 	}
-	if role == "" {
-		role = vigil.RoleAdmin
+	scopes, err := vigil.NormalizeScopes(spec.Scopes)
+	if err != nil {
+		return nil, err
 	}
-	if role != vigil.RoleAdmin {
-		return nil, vigil.FieldError("role", "must be %q", vigil.RoleAdmin)
+	t := &vigil.APIToken{Name: name, Scopes: scopes, UserID: spec.UserID, Prefix: vigil.SecretDisplayPrefix(secret)}
+	var owner sql.NullInt64
+	if spec.UserID != 0 {
+		owner = sql.NullInt64{Int64: spec.UserID, Valid: true}
 	}
-	if len(secret) < 16 {
-		return nil, vigil.FieldError("secret", "must be at least 16 characters")
-	}
-	t := &vigil.APIToken{Name: name, Role: role, Prefix: vigil.SecretDisplayPrefix(secret)}
+	var expires sql.NullInt64
 	err = db.write(ctx, func(q querier, now time.Time) error {
+		if spec.ExpiresAt != nil {
+			if !spec.ExpiresAt.After(now) {
+				return vigil.FieldError("expires_at", "must be in the future")
+			}
+			e := spec.ExpiresAt.UTC().Truncate(time.Microsecond)
+			t.ExpiresAt, expires = &e, sql.NullInt64{Int64: micros(e), Valid: true}
+		}
+		if owner.Valid {
+			var id int64
+			if err := q.queryRow(ctx, "SELECT id FROM users WHERE id = $1", owner.Int64).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+				return notFound("user", owner.Int64)
+			} else if err != nil {
+				return err
+			}
+		}
 		t.CreatedAt = now
-		err := q.queryRow(ctx, `INSERT INTO api_tokens (name, prefix, role, secret_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			name, t.Prefix, role, vigil.HashSecret(secret), micros(now)).Scan(&t.ID)
+		err := q.queryRow(ctx, `INSERT INTO api_tokens (name, prefix, role, secret_hash, created_at, scopes, user_id, expires_at)
+			VALUES ($1, $2, '', $3, $4, $5, $6, $7) RETURNING id`,
+			name, t.Prefix, vigil.HashSecret(secret), micros(now), strings.Join(scopes, " "), owner, expires).Scan(&t.ID)
 		if uniqueViolation(err) {
 			return vigil.Errorf(vigil.CodeConflict, "this token secret is already in use")
 		}
@@ -325,27 +357,105 @@ func (db *DB) CreateAPIToken(ctx context.Context, name, role, secret string) (*v
 	if err != nil {
 		return nil, err
 	}
+	t.Secret = secret
 	return t, nil
 }
 
+const tokenCols = `t.id, t.name, t.prefix, t.scopes, t.user_id, t.created_at, t.expires_at,
+	t.last_used_at, t.last_used_address, t.revoked_at`
+
+func scanToken(r row, extra ...any) (*vigil.APIToken, error) {
+	var (
+		t                          vigil.APIToken
+		scopes                     string
+		owner                      sql.NullInt64
+		created                    int64
+		expires, lastUsed, revoked sql.NullInt64
+	)
+	dest := append([]any{&t.ID, &t.Name, &t.Prefix, &scopes, &owner, &created, &expires, &lastUsed, &t.LastUsedAddress, &revoked}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	t.Scopes = strings.Fields(scopes)
+	t.UserID = owner.Int64
+	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromMicros(created), nullMicros(expires), nullMicros(lastUsed), nullMicros(revoked)
+	return &t, nil
+}
+
+// ListTokens lists tokens newest first, all of them or one user's.
+func (db *DB) ListTokens(ctx context.Context, userID int64) ([]*vigil.APIToken, error) {
+	var out []*vigil.APIToken
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		scan := func(r row) (*vigil.APIToken, error) { return scanToken(r) }
+		if userID != 0 {
+			out, err = queryAll(ctx, q, scan, "SELECT "+tokenCols+" FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.id DESC", userID)
+		} else {
+			out, err = queryAll(ctx, q, scan, "SELECT "+tokenCols+" FROM api_tokens t ORDER BY t.id DESC")
+		}
+		return err
+	})
+	if out == nil {
+		out = []*vigil.APIToken{}
+	}
+	return out, err
+}
+
+// FindToken returns one token. CodeNotFound.
+func (db *DB) FindToken(ctx context.Context, id int64) (*vigil.APIToken, error) {
+	var t *vigil.APIToken
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		t, err = scanToken(q.queryRow(ctx, "SELECT "+tokenCols+" FROM api_tokens t WHERE t.id = $1", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("API token", id)
+		}
+		return err
+	})
+	return t, err
+}
+
+// RevokeToken revokes a token; the next request with it fails on every
+// replica, since AuthenticateAPIToken reads the database each time.
+// Revoking twice keeps the first time. CodeNotFound.
+func (db *DB) RevokeToken(ctx context.Context, id int64) error {
+	return db.write(ctx, func(q querier, now time.Time) error {
+		before, err := scanToken(q.queryRow(ctx, "SELECT "+tokenCols+" FROM api_tokens t WHERE t.id = $1", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("API token", id)
+		}
+		if err != nil || before.RevokedAt != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", micros(now), id); err != nil {
+			return err
+		}
+		after := *before
+		after.RevokedAt = &now
+		return db.audit(ctx, q, now, "api_token.revoke", auditAPIToken, id, before, &after)
+	})
+}
+
 // lastUsedResolution: AuthenticateAPIToken records use at most this often per
-// token, so authenticating does not cost a write on every request.
+// token (or sooner when the address changes), so authenticating does not
+// cost a write on every request.
 const lastUsedResolution = time.Minute
 
-// AuthenticateAPIToken returns the live token whose secret this is.
-// CodeUnauthorized when unknown or revoked.
-func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*vigil.APIToken, error) {
+// AuthenticateAPIToken returns the live token whose secret this is, with
+// its owner's current role. CodeUnauthorized when unknown, revoked,
+// expired, or when its owner was deleted. There is no cache: revocation
+// and demotion count at once on every replica.
+func (db *DB) AuthenticateAPIToken(ctx context.Context, secret, address string) (*vigil.APIToken, error) {
 	if secret == "" {
 		return nil, errBadCredential
 	}
 	var (
-		t                 vigil.APIToken
-		created           int64
-		lastUsed, revoked sql.NullInt64
+		t          *vigil.APIToken
+		role, user sql.NullString
 	)
 	err := db.read(ctx, func(q querier) error {
-		err := q.queryRow(ctx, sqlAuthToken, vigil.HashSecret(secret)).
-			Scan(&t.ID, &t.Name, &t.Prefix, &t.Role, &created, &lastUsed, &revoked)
+		var err error
+		t, err = scanToken(q.queryRow(ctx, sqlAuthToken, vigil.HashSecret(secret)), &role, &user)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadCredential
 		}
@@ -354,23 +464,34 @@ func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*vigil.A
 	if err != nil {
 		return nil, err
 	}
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMicros(created), nullMicros(lastUsed), nullMicros(revoked)
 	now := db.now()
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedResolution {
+	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+		return nil, errBadCredential
+	}
+	if t.UserID != 0 {
+		if !role.Valid {
+			return nil, errBadCredential // the owner was deleted
+		}
+		t.UserRole, t.UserName = role.String, user.String
+	}
+	if len(address) > 100 {
+		address = address[:100]
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedResolution || t.LastUsedAddress != address {
 		err := db.write(ctx, func(q querier, _ time.Time) error {
-			_, err := q.exec(ctx, `UPDATE api_tokens SET last_used_at = $1
-				WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
-				micros(now), t.ID, micros(now.Add(-lastUsedResolution)))
+			_, err := q.exec(ctx, `UPDATE api_tokens SET last_used_at = $1, last_used_address = $2
+				WHERE id = $3 AND (last_used_at IS NULL OR last_used_at <= $4 OR last_used_address <> $2)`,
+				micros(now), address, t.ID, micros(now.Add(-lastUsedResolution)))
 			return err
 		})
 		if err != nil {
 			// Recording use is bookkeeping; the credential is still good.
 			db.log.WarnContext(ctx, "record API token use", "token_id", t.ID, "err", err)
 		} else {
-			t.LastUsedAt = &now
+			t.LastUsedAt, t.LastUsedAddress = &now, address
 		}
 	}
-	return &t, nil
+	return t, nil
 }
 
 // CountAPITokens counts tokens, revoked ones included.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,7 +199,7 @@ func testAPITokens(t *testing.T, open OpenFunc) {
 	secret := vigil.NewSecret(vigil.TokenPrefix)
 	tok, err := e.st.CreateAPIToken(e.ctx, "ops-token", vigil.RoleAdmin, secret)
 	must(t, err)
-	if tok.ID == 0 || tok.Name != "ops-token" || tok.Role != vigil.RoleAdmin || tok.Prefix != vigil.SecretDisplayPrefix(secret) ||
+	if tok.ID == 0 || tok.Name != "ops-token" || !slices.Equal(tok.Scopes, []string{vigil.PermAdmin}) || tok.Prefix != vigil.SecretDisplayPrefix(secret) ||
 		!tok.CreatedAt.Equal(t0) || tok.LastUsedAt != nil {
 		t.Fatalf("CreateAPIToken = %+v", tok)
 	}
@@ -211,30 +212,30 @@ func testAPITokens(t *testing.T, open OpenFunc) {
 	_, err = e.st.CreateAPIToken(e.ctx, "x", vigil.RoleAdmin, "")
 	wantCode(t, err, vigil.CodeInvalid, "secret")
 
-	got, err := e.st.AuthenticateAPIToken(e.ctx, secret)
+	got, err := e.st.AuthenticateAPIToken(e.ctx, secret, "192.0.2.1")
 	must(t, err)
 	if got.ID != tok.ID || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0) {
 		t.Fatalf("AuthenticateAPIToken = %+v, want last use now", got)
 	}
 	// Use is recorded at most once a minute.
 	e.clock.Advance(30 * time.Second)
-	got, err = e.st.AuthenticateAPIToken(e.ctx, secret)
+	got, err = e.st.AuthenticateAPIToken(e.ctx, secret, "192.0.2.1")
 	must(t, err)
 	if !got.LastUsedAt.Equal(t0) {
 		t.Errorf("last use after 30s = %v, want unchanged %v", got.LastUsedAt, t0)
 	}
 	e.clock.Advance(time.Minute)
-	if _, err := e.st.AuthenticateAPIToken(e.ctx, secret); err != nil {
+	if _, err := e.st.AuthenticateAPIToken(e.ctx, secret, "192.0.2.1"); err != nil {
 		t.Fatal(err)
 	}
-	got, err = e.st.AuthenticateAPIToken(e.ctx, secret)
+	got, err = e.st.AuthenticateAPIToken(e.ctx, secret, "192.0.2.1")
 	must(t, err)
 	if want := t0.Add(90 * time.Second); !got.LastUsedAt.Equal(want) {
 		t.Errorf("last use after 90s = %v, want %v", got.LastUsedAt, want)
 	}
 
 	for _, bad := range []string{"", "vgt_nope", secret + "x"} {
-		_, err := e.st.AuthenticateAPIToken(e.ctx, bad)
+		_, err := e.st.AuthenticateAPIToken(e.ctx, bad, "192.0.2.1")
 		wantCode(t, err, vigil.CodeUnauthorized)
 	}
 	n, err = e.st.CountAPITokens(e.ctx)

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"IntegrationKeys", testIntegrationKeys},
 		{"MappingRules", testMappingRules},
 		{"APITokens", testAPITokens},
+		{"ScopedTokens", testScopedTokens},
 		{"TriggerNewAlert", testTriggerNewAlert},
 		{"RepeatTrigger", testRepeatTrigger},
 		{"AckResolveUnknownKey", testAckResolveUnknownKey},
