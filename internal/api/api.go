@@ -114,11 +114,14 @@ type Route struct {
 	Query []Param
 	// Format labels ingest metrics ("native"); empty for other routes.
 	Format string
-	// Role is the role a caller needs beyond authentication; "" means any
-	// authenticated caller. Every API token is an admin today; the roles
-	// work enforces this field (the audit log is vigil.RoleAdmin).
-	Role    string
-	Handler http.Handler
+	// Perm is the permission (vigil.PermRead, ...) a caller needs on a
+	// route that takes an API token, set from the access table of
+	// authz.go, which also enforces it. TeamScoped says a manager of the
+	// owning team may use the route; Self that the user of the path may.
+	Perm       string
+	TeamScoped bool
+	Self       bool
+	Handler    http.Handler
 }
 
 // Routes returns every route of the API.
@@ -253,5 +256,6 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.incidentRoleRoutes()...)
 	routes = append(routes, a.auditRoutes()...)
 	routes = append(routes, a.accountRoutes()...)
-	return routes
+	routes = append(routes, a.tokenRoutes()...)
+	return a.withAccess(routes)
 }

@@ -107,8 +107,12 @@ func BuildOpenAPI(routes []Route) map[string]any {
 		default:
 			op["security"] = []any{}
 		}
-		if rt.Role != "" {
-			op["x-vigil-role"] = rt.Role // who may call it once tokens have roles
+		if rt.Perm != "" {
+			// The permission (and token scope) the route needs.
+			op["x-vigil-permission"] = rt.Perm
+			if rt.TeamScoped {
+				op["x-vigil-team-managers"] = true
+			}
 		}
 		if paths[rt.Pattern] == nil {
 			paths[rt.Pattern] = map[string]any{}

@@ -72,7 +72,7 @@ func TestAuditAPI(t *testing.T) {
 	}
 
 	e.do("GET", "/api/v1/audit", nil, map[string]string{"Authorization": ""}).want(t, 401)
-	if doc := e.call("GET", "/api/v1/openapi.json", "").want(t, 200).body; !strings.Contains(doc, `"x-vigil-role": "admin"`) {
+	if doc := e.call("GET", "/api/v1/openapi.json", "").want(t, 200).body; !strings.Contains(doc, `"x-vigil-permission": "admin"`) {
 		t.Error("the OpenAPI document does not mark the audit log admin-only")
 	}
 	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
@@ -94,8 +94,8 @@ func TestAuditRoutesReadOnly(t *testing.T) {
 		if rt.Method != "GET" {
 			t.Errorf("%s %s: the audit log must have no writing route", rt.Method, rt.Pattern)
 		}
-		if rt.Role != vigil.RoleAdmin || rt.Auth != api.AuthToken {
-			t.Errorf("%s %s: auth %q role %q, want a token of an admin", rt.Method, rt.Pattern, rt.Auth, rt.Role)
+		if rt.Perm != vigil.PermAdmin || rt.Auth != api.AuthToken {
+			t.Errorf("%s %s: auth %q permission %q, want a token of an admin", rt.Method, rt.Pattern, rt.Auth, rt.Perm)
 		}
 	}
 	if !found {

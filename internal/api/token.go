@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// TokenCreate is the body of POST /api/v1/tokens.
+type TokenCreate struct {
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes" enum:"read,respond,manage,admin,ingest"`
+	// ExpiresAt is optional; without it the token lasts until revoked.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// UserID owns a personal token: by default the caller. Only admins
+	// name someone else.
+	UserID int64 `json:"user_id,omitempty"`
+	// Service makes a token with no owner, limited by its scopes alone
+	// (admins only).
+	Service bool `json:"service,omitempty"`
+}
+
+// tokenRoutes: personal and service API tokens. A person manages their
+// own personal tokens; admins manage every token.
+func (a *API) tokenRoutes() []Route {
+	tok := func(method, pattern, summary string, req, resp any, status int, h handlerFunc, q ...Param) Route {
+		return Route{Method: method, Pattern: pattern, Auth: AuthToken, Summary: summary,
+			Request: req, Response: resp, Status: status, Query: q, Handler: a.handle(h)}
+	}
+	return []Route{
+		tok("GET", "/api/v1/tokens", "List API tokens without secrets: your own, or every token for an admin",
+			nil, Items[*vigil.APIToken]{}, http.StatusOK, a.listTokens,
+			Param{Name: "user_id", Type: "integer", Description: "only this user's personal tokens (admins)"}),
+		tok("POST", "/api/v1/tokens", "Create an API token; its secret is shown only in this answer",
+			TokenCreate{}, &vigil.APIToken{}, http.StatusCreated, a.createToken),
+		tok("DELETE", "/api/v1/tokens/{id}", "Revoke an API token (your own, or any for an admin); every replica refuses it from the next request",
+			nil, nil, http.StatusNoContent, a.revokeToken),
+	}
+}
+
+func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
+	q := newQuery(r)
+	user := q.id("user_id")
+	if q.err != nil {
+		return q.err
+	}
+	p := auth.PrincipalFromContext(r.Context())
+	owner := p.UserID
+	if p.Allows(vigil.PermAdmin) {
+		owner = 0
+		if user != nil {
+			owner = *user
+		}
+	} else if user != nil && *user != p.UserID {
+		return vigil.Errorf(vigil.CodeForbidden, "only an administrator may list other people's tokens")
+	}
+	list := []*vigil.APIToken{}
+	if owner != 0 || p.Allows(vigil.PermAdmin) {
+		var err error
+		if list, err = a.store.ListTokens(r.Context(), owner); err != nil {
+			return err
+		}
+	}
+	WriteJSON(w, http.StatusOK, Items[*vigil.APIToken]{Items: list})
+	return nil
+}
+
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in TokenCreate
+	if err := decodeStrict(w, r, &in); err != nil {
+		return err
+	}
+	p := auth.PrincipalFromContext(r.Context())
+	spec, err := TokenSpecFor(p, in.Name, in.Scopes, in.ExpiresAt, in.UserID, in.Service)
+	if err != nil {
+		return err
+	}
+	t, err := a.store.CreateToken(r.Context(), spec)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	WriteJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+// TokenSpecFor checks what p may create and returns the spec: people make
+// personal tokens for themselves; only admins make service tokens or
+// tokens for others; nobody grants a scope they do not hold. The web UI
+// uses it too.
+func TokenSpecFor(p auth.Principal, name string, scopes []string, expires *time.Time, userID int64, service bool) (vigil.TokenSpec, error) {
+	spec := vigil.TokenSpec{Name: name, Scopes: scopes, ExpiresAt: expires}
+	isAdmin := p.Allows(vigil.PermAdmin)
+	switch {
+	case service:
+		if userID != 0 {
+			return spec, vigil.FieldError("user_id", "a service token has no owner")
+		}
+		if !isAdmin {
+			return spec, vigil.Errorf(vigil.CodeForbidden, "only an administrator may create service tokens")
+		}
+	case userID == 0 || userID == p.UserID:
+		if p.UserID == 0 {
+			return spec, vigil.FieldError("user_id", "is required for a personal token made with a service token (or set service)")
+		}
+		spec.UserID = p.UserID
+	default:
+		if !isAdmin {
+			return spec, vigil.Errorf(vigil.CodeForbidden, "only an administrator may create tokens for someone else")
+		}
+		spec.UserID = userID
+	}
+	norm, err := vigil.NormalizeScopes(scopes)
+	if err != nil {
+		return spec, err
+	}
+	for _, s := range norm {
+		if !p.Allows(s) && !(s == vigil.PermManage && p.MayManageTeams()) {
+			return spec, vigil.Errorf(vigil.CodeForbidden, "you cannot grant the %s scope: you do not hold it", s)
+		}
+	}
+	spec.Scopes = norm
+	return spec, nil
+}
+
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := MayRevoke(r.Context(), a.store, id); err != nil {
+		return err
+	}
+	if err := a.store.RevokeToken(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// MayRevoke answers CodeForbidden unless the caller is an admin or owns
+// token id; CodeNotFound when there is no such token.
+func MayRevoke(ctx context.Context, tokens vigil.TokenService, id int64) error {
+	t, err := tokens.FindToken(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := auth.PrincipalFromContext(ctx)
+	if p.Allows(vigil.PermAdmin) || (p.UserID != 0 && t.UserID == p.UserID) {
+		return nil
+	}
+	return vigil.Errorf(vigil.CodeForbidden, "you may revoke only your own tokens")
+}
