@@ -78,6 +78,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newDevCmd(e),
 		newReportCmd(e),
 		newAuditCmd(e),
+		newTokenCmd(e),
 	)
 	return root
 }

@@ -528,7 +528,7 @@ func newTeamCmd(e *env) *cobra.Command {
 		Short:   "Manage teams",
 	}
 	o := addClientFlags(cmd, e)
-	cmd.AddCommand(newTeamListCmd(e, o), newTeamCreateCmd(e, o),
+	cmd.AddCommand(newTeamListCmd(e, o), newTeamCreateCmd(e, o), newTeamUpdateCmd(e, o),
 		deleteByIDCmd(e, o, "team", " (what it owns keeps working without an owner)",
 			func(ctx context.Context, c *client.Client, id int64) error { return c.DeleteTeam(ctx, id) }))
 	return cmd
@@ -539,27 +539,30 @@ func newTeamListCmd(e *env, o *clientOpts) *cobra.Command {
 		short:     "List teams with their members",
 		empty:     "No teams yet. Create one with `vigil team create --name NAME --member USER`.",
 		fetch:     (*client.Client).ListTeams,
-		headers:   []string{"ID", "NAME", "MEMBERS"},
+		headers:   []string{"ID", "NAME", "MEMBERS", "MANAGERS"},
 		needNames: true,
 		row: func(tm *vigil.Team, names vigil.UserNames) []string {
-			members := make([]string, len(tm.Members))
-			for i, uid := range tm.Members {
-				members[i] = names.Of(uid)
+			of := func(ids []int64) string {
+				out := make([]string, len(ids))
+				for i, uid := range ids {
+					out[i] = names.Of(uid)
+				}
+				return truncate(strings.Join(out, ", "), 100)
 			}
-			return []string{strconv.FormatInt(tm.ID, 10), truncate(tm.Name, 60), truncate(strings.Join(members, ", "), 100)}
+			return []string{strconv.FormatInt(tm.ID, 10), truncate(tm.Name, 60), of(tm.Members), of(tm.Managers)}
 		},
 	})
 }
 
 func newTeamCreateCmd(e *env, o *clientOpts) *cobra.Command {
 	var (
-		in      client.TeamInput
-		members []string
+		in                client.TeamInput
+		members, managers []string
 	)
 	cmd := &cobra.Command{
 		Use:     "create",
 		Short:   "Create a team",
-		Example: `  vigil team create --name payments --member 1 --member bob@example.com`,
+		Example: `  vigil team create --name payments --member 1 --member bob@example.com --manager ana@example.com`,
 		Args:    cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(in.Name) == "" {
@@ -569,30 +572,112 @@ func newTeamCreateCmd(e *env, o *clientOpts) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in.Members = []int64{}
-			for _, m := range members {
-				uid, err := findUserID(cmd.Context(), c, m)
-				if err != nil {
-					return err
-				}
-				in.Members = append(in.Members, uid)
+			if in.Members, err = findUserIDs(cmd.Context(), c, members); err != nil {
+				return err
+			}
+			if in.Managers, err = findUserIDs(cmd.Context(), c, managers); err != nil {
+				return err
 			}
 			t, err := c.CreateTeam(cmd.Context(), in)
 			if err != nil {
 				return err
 			}
-			if o.output == outputJSON {
-				return writeJSON(e.stdout, t)
-			}
-			fmt.Fprintf(e.stdout, "Created team %d: %s with %s.\n", t.ID, clean(t.Name), plural(len(t.Members), "member"))
-			return nil
+			return printTeam(e, o, "Created", t)
 		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Name, "name", "", "the team's name; required, unique")
 	f.StringVar(&in.Description, "description", "", "what the team does")
 	f.StringSliceVar(&members, "member", nil, "a member (user ID, e-mail or name); repeatable or comma-separated")
+	f.StringSliceVar(&managers, "manager", nil, "a manager, who edits the team's services, schedules and policies (made a member too); repeatable")
 	return cmd
+}
+
+// newTeamUpdateCmd changes the flags given and keeps the rest.
+func newTeamUpdateCmd(e *env, o *clientOpts) *cobra.Command {
+	var (
+		name, description string
+		members, managers []string
+	)
+	cmd := &cobra.Command{
+		Use:     "update ID",
+		Short:   "Change a team's name, description, members or managers (what you leave out stays)",
+		Example: `  vigil team update 3 --manager ana@example.com --manager bob@example.com`,
+		Args:    argsN(1, "one team ID"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("team", args[0])
+			if err != nil {
+				return err
+			}
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			cur, err := c.GetTeam(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			in := client.TeamInput{Name: cur.Name, Description: cur.Description, Members: cur.Members, Managers: cur.Managers}
+			fl := cmd.Flags()
+			if fl.Changed("name") {
+				in.Name = name
+			}
+			if fl.Changed("description") {
+				in.Description = description
+			}
+			if fl.Changed("member") {
+				if in.Members, err = findUserIDs(cmd.Context(), c, members); err != nil {
+					return err
+				}
+			}
+			if fl.Changed("manager") {
+				if in.Managers, err = findUserIDs(cmd.Context(), c, managers); err != nil {
+					return err
+				}
+			}
+			if in.Managers == nil {
+				in.Managers = []int64{}
+			}
+			t, err := c.UpdateTeam(cmd.Context(), id, in)
+			if err != nil {
+				return err
+			}
+			return printTeam(e, o, "Updated", t)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "a new name")
+	f.StringVar(&description, "description", "", "a new description")
+	f.StringSliceVar(&members, "member", nil, "the members, replacing the old list (user ID, e-mail or name); repeatable")
+	f.StringSliceVar(&managers, "manager", nil, "the managers, replacing the old list; --manager '' removes all")
+	return cmd
+}
+
+func findUserIDs(ctx context.Context, c *client.Client, refs []string) ([]int64, error) {
+	ids := []int64{}
+	for _, m := range refs {
+		if strings.TrimSpace(m) == "" {
+			continue
+		}
+		uid, err := findUserID(ctx, c, m)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, uid)
+	}
+	return ids, nil
+}
+
+func printTeam(e *env, o *clientOpts, verb string, t *vigil.Team) error {
+	if o.output == outputJSON {
+		return writeJSON(e.stdout, t)
+	}
+	fmt.Fprintf(e.stdout, "%s team %d: %s with %s.", verb, t.ID, clean(t.Name), plural(len(t.Members), "member"))
+	if len(t.Managers) > 0 {
+		fmt.Fprintf(e.stdout, " %s.", plural(len(t.Managers), "manager"))
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
 }
 
 // Schedules.
