@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -217,9 +216,6 @@ func (a *API) allowed(r *http.Request, rt Route, acc access) error {
 		}
 		return vigil.Errorf(vigil.CodeUnauthorized, "an API token is required (Authorization: Bearer <token>)")
 	}
-	if p.Allows(acc.perm) {
-		return nil
-	}
 	if acc.self && p.UserID != 0 {
 		if id, err := pathID(r, "id"); err == nil && id == p.UserID {
 			need := vigil.PermRespond
@@ -231,41 +227,11 @@ func (a *API) allowed(r *http.Request, rt Route, acc access) error {
 			}
 		}
 	}
-	if acc.team != nil && p.MayManageTeams() {
-		teams, err := acc.team(a, r)
-		if err != nil {
-			return err
-		}
-		ok, err := a.managesAll(r, p.UserID, teams)
-		if err != nil || ok {
-			return err
-		}
-		return vigil.Errorf(vigil.CodeForbidden, "only a manager of the owning team may change this")
+	var teams func() ([]int64, error)
+	if acc.team != nil {
+		teams = func() ([]int64, error) { return acc.team(a, r) }
 	}
-	return vigil.Errorf(vigil.CodeForbidden, "this needs the %s permission", acc.perm)
-}
-
-// managesAll says whether userID manages every one of teams.
-func (a *API) managesAll(r *http.Request, userID int64, teams []int64) (bool, error) {
-	if len(teams) == 0 {
-		return false, nil
-	}
-	for _, id := range teams {
-		if id == 0 {
-			return false, nil
-		}
-		t, err := a.store.FindTeam(r.Context(), id)
-		if vigil.ErrorCode(err) == vigil.CodeNotFound {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if !slices.Contains(t.Managers, userID) {
-			return false, nil
-		}
-	}
-	return true, nil
+	return auth.Authorize(r.Context(), a.store, acc.perm, teams)
 }
 
 // both joins team finders: the request touches all their teams.

@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -243,4 +244,57 @@ func (a *Authenticator) SessionMiddleware(next http.Handler, fail func(http.Resp
 		ctx = context.WithValue(ctx, sessionKey{}, s)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// TeamFinder reads teams, for the team managers' check.
+type TeamFinder interface {
+	FindTeam(ctx context.Context, id int64) (*vigil.Team, error)
+}
+
+// Authorize is the permission check the API and the web UI share: nil
+// when the caller's role and scopes allow perm, or, for a manage action
+// on team-owned objects (teamsOf not nil), when the caller manages every
+// team teamsOf names (0 stands for "no team": only global managers).
+// CodeForbidden otherwise; teamsOf's own errors (CodeNotFound) pass
+// through.
+func Authorize(ctx context.Context, teams TeamFinder, perm string, teamsOf func() ([]int64, error)) error {
+	p := PrincipalFromContext(ctx)
+	if p.Allows(perm) {
+		return nil
+	}
+	if perm == vigil.PermManage && teamsOf != nil && p.MayManageTeams() {
+		ids, err := teamsOf()
+		if err != nil {
+			return err
+		}
+		ok, err := ManagesAll(ctx, teams, p.UserID, ids)
+		if err != nil || ok {
+			return err
+		}
+		return vigil.Errorf(vigil.CodeForbidden, "only a manager of the owning team may change this")
+	}
+	return vigil.Errorf(vigil.CodeForbidden, "this needs the %s permission", perm)
+}
+
+// ManagesAll says whether userID manages every one of teams (none: false).
+func ManagesAll(ctx context.Context, teams TeamFinder, userID int64, ids []int64) (bool, error) {
+	if len(ids) == 0 || userID == 0 {
+		return false, nil
+	}
+	for _, id := range ids {
+		if id == 0 {
+			return false, nil
+		}
+		t, err := teams.FindTeam(ctx, id)
+		if vigil.ErrorCode(err) == vigil.CodeNotFound {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !slices.Contains(t.Managers, userID) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
