@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
 // Register mounts every UI route on mux. The server owns /api/, /healthz,
@@ -16,6 +18,20 @@ func (u *UI) Register(mux *http.ServeMux) {
 	public := u.public
 	signedIn := func(h http.HandlerFunc) http.Handler { return u.public(u.requireSession(h)) }
 	change := func(h http.HandlerFunc) http.Handler { return u.public(u.guardWrite(u.requireSession(h))) }
+	// The roles (authz.go): what each change needs beyond a session.
+	needs := func(perm string, team teamsOf, h http.HandlerFunc) http.Handler {
+		return u.public(u.guardWrite(u.requireSession(u.need(perm, team, h))))
+	}
+	respond := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermRespond, nil, h) }
+	manage := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermManage, nil, h) }
+	admin := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermAdmin, nil, h) }
+	team := func(of teamsOf, h http.HandlerFunc) http.Handler { return needs(vigil.PermManage, of, h) }
+	self := func(h http.HandlerFunc) http.Handler {
+		return u.public(u.guardWrite(u.requireSession(u.selfOrAdmin(h))))
+	}
+	adminPage := func(h http.HandlerFunc) http.Handler {
+		return u.public(u.requireSession(u.need(vigil.PermAdmin, nil, h)))
+	}
 
 	mux.Handle("GET /static/{file}", public(http.HandlerFunc(u.serveStatic)))
 	mux.Handle("GET /{$}", public(http.HandlerFunc(u.root)))
@@ -31,91 +47,91 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerActionLinks(mux)
 
 	mux.Handle("GET /incidents", signedIn(u.incidentList))
-	mux.Handle("POST /incidents", change(u.incidentCreate))
+	mux.Handle("POST /incidents", respond(u.incidentCreate))
 	mux.Handle("GET /incidents/{id}", signedIn(u.incidentShow))
-	mux.Handle("POST /incidents/{id}", change(u.incidentUpdate))
-	mux.Handle("POST /incidents/{id}/acknowledge", change(u.incidentAcknowledge))
-	mux.Handle("POST /incidents/{id}/resolve", change(u.incidentResolve))
-	mux.Handle("POST /incidents/{id}/reopen", change(u.incidentReopen))
-	mux.Handle("POST /incidents/{id}/notes", change(u.incidentNoteCreate))
-	mux.Handle("POST /incidents/{id}/private", change(u.incidentPrivate))
-	mux.Handle("POST /incidents/{id}/status-updates", change(u.statusUpdateCreate))
+	mux.Handle("POST /incidents/{id}", respond(u.incidentUpdate))
+	mux.Handle("POST /incidents/{id}/acknowledge", respond(u.incidentAcknowledge))
+	mux.Handle("POST /incidents/{id}/resolve", respond(u.incidentResolve))
+	mux.Handle("POST /incidents/{id}/reopen", respond(u.incidentReopen))
+	mux.Handle("POST /incidents/{id}/notes", respond(u.incidentNoteCreate))
+	mux.Handle("POST /incidents/{id}/status-updates", respond(u.statusUpdateCreate))
+	mux.Handle("POST /incidents/{id}/private", respond(u.incidentPrivate))
 	mux.Handle("GET /incidents/{id}/notifications", signedIn(u.incidentNotifications))
 
 	mux.Handle("GET /services", signedIn(u.serviceList))
-	mux.Handle("POST /services", change(u.serviceCreate))
+	mux.Handle("POST /services", manage(u.serviceCreate))
 	mux.Handle("GET /services/{id}", signedIn(u.serviceShow))
-	mux.Handle("POST /services/{id}/settings", change(u.serviceSettings))
-	mux.Handle("POST /services/{id}/integration-keys", change(u.integrationKeyCreate))
-	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", change(u.integrationKeyRevoke))
-	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", change(u.integrationKeyRules))
+	mux.Handle("POST /services/{id}/integration-keys", team(serviceTeamOf, u.integrationKeyCreate))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", team(serviceTeamOf, u.integrationKeyRevoke))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", team(serviceTeamOf, u.integrationKeyRules))
+	mux.Handle("POST /services/{id}/settings", team(serviceTeamOf, u.serviceSettings))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
 
 	mux.Handle("GET /silences", signedIn(u.silenceList))
-	mux.Handle("POST /silences", change(u.silenceCreate))
+	mux.Handle("POST /silences", respond(u.silenceCreate))
 	mux.Handle("GET /silences/new", signedIn(u.silenceNew))
 	mux.Handle("GET /silences/{id}", signedIn(u.silenceShow))
-	mux.Handle("POST /silences/{id}/expire", change(u.silenceExpire))
+	mux.Handle("POST /silences/{id}/expire", respond(u.silenceExpire))
 
 	mux.Handle("GET /schedules", signedIn(u.scheduleList))
-	mux.Handle("POST /schedules", change(u.scheduleCreate))
+	mux.Handle("POST /schedules", team(scheduleTeamOf, u.scheduleCreate))
 	mux.Handle("GET /schedules/{id}", signedIn(u.scheduleShow))
-	mux.Handle("POST /schedules/{id}", change(u.scheduleUpdate))
+	mux.Handle("POST /schedules/{id}", team(scheduleTeamOf, u.scheduleUpdate))
 	mux.Handle("GET /schedules/{id}/edit", signedIn(u.scheduleEdit))
-	mux.Handle("POST /schedules/{id}/delete", change(u.scheduleDelete))
-	mux.Handle("POST /schedules/{id}/overrides", change(u.overrideCreate))
-	mux.Handle("POST /schedules/{id}/overrides/{override}/delete", change(u.overrideDelete))
+	mux.Handle("POST /schedules/{id}/delete", team(scheduleTeamOf, u.scheduleDelete))
+	mux.Handle("POST /schedules/{id}/overrides", team(scheduleTeamOf, u.overrideCreate))
+	mux.Handle("POST /schedules/{id}/overrides/{override}/delete", team(scheduleTeamOf, u.overrideDelete))
 
 	mux.Handle("GET /escalation-policies", signedIn(u.policyList))
-	mux.Handle("POST /escalation-policies", change(u.policyCreate))
+	mux.Handle("POST /escalation-policies", manage(u.policyCreate))
 	mux.Handle("GET /escalation-policies/{id}", signedIn(u.policyShow))
-	mux.Handle("POST /escalation-policies/{id}", change(u.policyUpdate))
+	mux.Handle("POST /escalation-policies/{id}", team(policyTeamOf, u.policyUpdate))
 
 	mux.Handle("GET /users", signedIn(u.userList))
-	mux.Handle("POST /users", change(u.userCreate))
+	mux.Handle("POST /users", admin(u.userCreate))
 	mux.Handle("GET /users/{id}", signedIn(u.userShow))
-	mux.Handle("POST /users/{id}", change(u.userUpdate))
+	mux.Handle("POST /users/{id}", self(u.userUpdate))
 	// Deleting asks first: the button posts without confirm=yes and gets
 	// the confirmation page, whose button posts with it.
-	mux.Handle("POST /users/{id}/delete", change(u.userDelete))
-	mux.Handle("POST /users/{id}/contact-methods", change(u.contactMethodCreate))
-	mux.Handle("POST /users/{id}/contact-methods/{method}/test", change(u.testNotificationSend))
-	mux.Handle("POST /users/{id}/contact-methods/{method}/enable", change(u.contactMethodEnable))
-	mux.Handle("POST /users/{id}/contact-methods/{method}/disable", change(u.contactMethodDisable))
-	mux.Handle("POST /users/{id}/contact-methods/{method}/delete", change(u.contactMethodDelete))
-	mux.Handle("POST /users/{id}/notification-rules", change(u.notificationRuleCreate))
-	mux.Handle("POST /users/{id}/notification-rules/{rule}/delete", change(u.notificationRuleDelete))
+	mux.Handle("POST /users/{id}/delete", admin(u.userDelete))
+	mux.Handle("POST /users/{id}/contact-methods", self(u.contactMethodCreate))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/test", self(u.testNotificationSend))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/enable", self(u.contactMethodEnable))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/disable", self(u.contactMethodDisable))
+	mux.Handle("POST /users/{id}/contact-methods/{method}/delete", self(u.contactMethodDelete))
+	mux.Handle("POST /users/{id}/notification-rules", self(u.notificationRuleCreate))
+	mux.Handle("POST /users/{id}/notification-rules/{rule}/delete", self(u.notificationRuleDelete))
 
 	mux.Handle("GET /teams", signedIn(u.teamList))
-	mux.Handle("POST /teams", change(u.teamCreate))
+	mux.Handle("POST /teams", admin(u.teamCreate))
 	mux.Handle("GET /teams/{id}", signedIn(u.teamShow))
-	mux.Handle("POST /teams/{id}", change(u.teamUpdate))
-	mux.Handle("POST /teams/{id}/delete", change(u.teamDelete))
+	mux.Handle("POST /teams/{id}", admin(u.teamUpdate))
+	mux.Handle("POST /teams/{id}/delete", admin(u.teamDelete))
 
 	// Stakeholder groups: who hears status updates (posted from an
 	// incident's page). Deleting asks first, as for people.
 	mux.Handle("GET /groups", signedIn(u.groupList))
-	mux.Handle("POST /groups", change(u.groupCreate))
+	mux.Handle("POST /groups", admin(u.groupCreate))
 	mux.Handle("GET /groups/{id}", signedIn(u.groupShow))
-	mux.Handle("POST /groups/{id}", change(u.groupUpdate))
-	mux.Handle("POST /groups/{id}/delete", change(u.groupDelete))
-	mux.Handle("POST /groups/{id}/members", change(u.groupMembers))
+	mux.Handle("POST /groups/{id}", admin(u.groupUpdate))
+	mux.Handle("POST /groups/{id}/delete", admin(u.groupDelete))
+	mux.Handle("POST /groups/{id}/members", admin(u.groupMembers))
 	// Maintenance windows and inhibition rules: each page lists the alerts
 	// it holds now. Deleting asks first, as for people.
 	mux.Handle("GET /maintenance", signedIn(u.maintenanceList))
-	mux.Handle("POST /maintenance", change(u.maintenanceCreate))
+	mux.Handle("POST /maintenance", manage(u.maintenanceCreate))
 	mux.Handle("GET /maintenance/{id}", signedIn(u.maintenanceShow))
-	mux.Handle("POST /maintenance/{id}", change(u.maintenanceUpdate))
-	mux.Handle("POST /maintenance/{id}/end", change(u.maintenanceEnd))
-	mux.Handle("POST /maintenance/{id}/delete", change(u.maintenanceDelete))
+	mux.Handle("POST /maintenance/{id}", manage(u.maintenanceUpdate))
+	mux.Handle("POST /maintenance/{id}/end", manage(u.maintenanceEnd))
+	mux.Handle("POST /maintenance/{id}/delete", manage(u.maintenanceDelete))
 	mux.Handle("GET /inhibit-rules", signedIn(u.inhibitList))
-	mux.Handle("POST /inhibit-rules", change(u.inhibitCreate))
+	mux.Handle("POST /inhibit-rules", manage(u.inhibitCreate))
 	mux.Handle("GET /inhibit-rules/{id}", signedIn(u.inhibitShow))
-	mux.Handle("POST /inhibit-rules/{id}", change(u.inhibitUpdate))
-	mux.Handle("POST /inhibit-rules/{id}/delete", change(u.inhibitDelete))
+	mux.Handle("POST /inhibit-rules/{id}", manage(u.inhibitUpdate))
+	mux.Handle("POST /inhibit-rules/{id}/delete", manage(u.inhibitDelete))
 	// Noise: the verdict buttons of an incident and the report.
-	mux.Handle("POST /incidents/{id}/feedback", change(u.incidentFeedback))
-	mux.Handle("POST /incidents/{id}/roles", change(u.incidentRole))
+	mux.Handle("POST /incidents/{id}/feedback", respond(u.incidentFeedback))
+	mux.Handle("POST /incidents/{id}/roles", respond(u.incidentRole))
 	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
 	// Classification rules (a back-test saves nothing) and the route test.
 	mux.Handle("GET /rules", signedIn(u.ruleSetList))
@@ -124,7 +140,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /route-test", signedIn(u.routeTestForm))
 	mux.Handle("POST /route-test", change(u.routeTestRun))
 	// The audit log: read-only, there is no route that changes it.
-	mux.Handle("GET /audit", signedIn(u.auditList))
+	mux.Handle("GET /audit", adminPage(u.auditList))
 
 	// Sign-in: the TOTP step, first-run setup (404 once an admin exists),
 	// reset links (the secret in the path is the credential), the
@@ -143,6 +159,6 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /account/password", change(u.accountPassword))
 	mux.Handle("POST /account/totp", change(u.accountTOTP))
 	mux.Handle("POST /account/totp/disable", change(u.accountTOTPOff))
-	mux.Handle("POST /users/{id}/password-reset", change(u.userPasswordReset))
-	mux.Handle("POST /users/{id}/sessions/delete", change(u.userSessionsDelete))
+	mux.Handle("POST /users/{id}/password-reset", admin(u.userPasswordReset))
+	mux.Handle("POST /users/{id}/sessions/delete", admin(u.userSessionsDelete))
 }

@@ -91,6 +91,8 @@ type layout struct {
 	SignedIn bool
 	Actor    vigil.Actor
 	Flash    *flash
+	// Can says which buttons to show (authz.go); the routes check again.
+	Can can
 }
 
 // layout builds the frame of a page and takes the pending flash message.
@@ -99,7 +101,7 @@ func (u *UI) layout(w http.ResponseWriter, r *http.Request, title, nav string) l
 	// The middleware puts an actor in the context only after a successful
 	// sign-in check; without it ActorFromContext returns the system actor.
 	if a := vigil.ActorFromContext(r.Context()); a.Kind != vigil.ActorSystem {
-		l.SignedIn, l.Actor = true, a
+		l.SignedIn, l.Actor, l.Can = true, a, canOf(r)
 	}
 	return l
 }

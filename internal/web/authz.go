@@ -1,0 +1,121 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vigil-oss/vigil/internal/auth"
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// The UI applies the roles of the API (auth.Authorize): every route names
+// what it needs in routes.go, and these wrappers check it after the
+// session, before the handler. Refusals are the 403 page; pages hide the
+// buttons a person may not use (layout.Can).
+
+// teamsOf finds the teams a request's object belongs to.
+type teamsOf func(u *UI, r *http.Request) ([]int64, error)
+
+// need wraps h in the check of perm (and, for team-owned objects, of the
+// owning team).
+func (u *UI) need(perm string, team teamsOf, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var f func() ([]int64, error)
+		if team != nil {
+			f = func() ([]int64, error) { return team(u, r) }
+		}
+		if err := auth.Authorize(r.Context(), u.store, perm, f); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// selfOrAdmin lets admins and the person of the path through: people keep
+// their own contact methods and notification rules (viewers, who only
+// read, excepted).
+func (u *UI) selfOrAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := auth.PrincipalFromContext(r.Context())
+		if id, err := strconv.ParseInt(r.PathValue("id"), 10, 64); err == nil && id == p.UserID && p.Allows(vigil.PermRespond) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if err := auth.Authorize(r.Context(), u.store, vigil.PermAdmin, nil); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func pathInt(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, vigil.Errorf(vigil.CodeNotFound, "no such %s", name)
+	}
+	return id, nil
+}
+
+func serviceTeamOf(u *UI, r *http.Request) ([]int64, error) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	s, err := u.store.FindServiceByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return []int64{s.TeamID}, nil
+}
+
+// scheduleTeamOf: the schedule's team, and the team the form moves it to.
+func scheduleTeamOf(u *UI, r *http.Request) ([]int64, error) {
+	var ids []int64
+	if r.PathValue("id") != "" {
+		id, err := pathInt(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		s, err := u.store.FindSchedule(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, s.TeamID)
+	}
+	if _, sent := r.PostForm["team_id"]; sent || r.PathValue("id") == "" {
+		t, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("team_id")), 10, 64)
+		ids = append(ids, t)
+	}
+	return ids, nil
+}
+
+func policyTeamOf(u *UI, r *http.Request) ([]int64, error) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	p, err := u.store.FindEscalationPolicy(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return []int64{p.TeamID}, nil
+}
+
+// can is what the signed-in person may do, for showing buttons.
+type can struct {
+	Respond, Manage, Admin bool
+}
+
+func canOf(r *http.Request) can {
+	p := auth.PrincipalFromContext(r.Context())
+	return can{Respond: p.Allows(vigil.PermRespond), Manage: p.Allows(vigil.PermManage), Admin: p.Allows(vigil.PermAdmin)}
+}
+
+// canManageTeam says whether the person may manage an object of team:
+// a global manager, or a manager of that team.
+func (u *UI) canManageTeam(r *http.Request, team int64) bool {
+	return auth.Authorize(r.Context(), u.store, vigil.PermManage, func() ([]int64, error) { return []int64{team}, nil }) == nil
+}
