@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -74,7 +73,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := auth.PrincipalFromContext(r.Context())
-	spec, err := TokenSpecFor(p, in.Name, in.Scopes, in.ExpiresAt, in.UserID, in.Service)
+	spec, err := auth.TokenSpecFor(p, in.Name, in.Scopes, in.ExpiresAt, in.UserID, in.Service)
 	if err != nil {
 		return err
 	}
@@ -87,51 +86,12 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// TokenSpecFor checks what p may create and returns the spec: people make
-// personal tokens for themselves; only admins make service tokens or
-// tokens for others; nobody grants a scope they do not hold. The web UI
-// uses it too.
-func TokenSpecFor(p auth.Principal, name string, scopes []string, expires *time.Time, userID int64, service bool) (vigil.TokenSpec, error) {
-	spec := vigil.TokenSpec{Name: name, Scopes: scopes, ExpiresAt: expires}
-	isAdmin := p.Allows(vigil.PermAdmin)
-	switch {
-	case service:
-		if userID != 0 {
-			return spec, vigil.FieldError("user_id", "a service token has no owner")
-		}
-		if !isAdmin {
-			return spec, vigil.Errorf(vigil.CodeForbidden, "only an administrator may create service tokens")
-		}
-	case userID == 0 || userID == p.UserID:
-		if p.UserID == 0 {
-			return spec, vigil.FieldError("user_id", "is required for a personal token made with a service token (or set service)")
-		}
-		spec.UserID = p.UserID
-	default:
-		if !isAdmin {
-			return spec, vigil.Errorf(vigil.CodeForbidden, "only an administrator may create tokens for someone else")
-		}
-		spec.UserID = userID
-	}
-	norm, err := vigil.NormalizeScopes(scopes)
-	if err != nil {
-		return spec, err
-	}
-	for _, s := range norm {
-		if !p.Allows(s) && !(s == vigil.PermManage && p.MayManageTeams()) {
-			return spec, vigil.Errorf(vigil.CodeForbidden, "you cannot grant the %s scope: you do not hold it", s)
-		}
-	}
-	spec.Scopes = norm
-	return spec, nil
-}
-
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := MayRevoke(r.Context(), a.store, id); err != nil {
+	if err := auth.MayRevoke(r.Context(), a.store, id); err != nil {
 		return err
 	}
 	if err := a.store.RevokeToken(r.Context(), id); err != nil {
@@ -139,18 +99,4 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// MayRevoke answers CodeForbidden unless the caller is an admin or owns
-// token id; CodeNotFound when there is no such token.
-func MayRevoke(ctx context.Context, tokens vigil.TokenService, id int64) error {
-	t, err := tokens.FindToken(ctx, id)
-	if err != nil {
-		return err
-	}
-	p := auth.PrincipalFromContext(ctx)
-	if p.Allows(vigil.PermAdmin) || (p.UserID != 0 && t.UserID == p.UserID) {
-		return nil
-	}
-	return vigil.Errorf(vigil.CodeForbidden, "you may revoke only your own tokens")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -297,4 +298,58 @@ func ManagesAll(ctx context.Context, teams TeamFinder, userID int64, ids []int64
 		}
 	}
 	return true, nil
+}
+
+// TokenSpecFor checks what p may create and returns the spec: people make
+// personal tokens for themselves; only admins make service tokens or
+// tokens for others; nobody grants a scope beyond their role (manage is
+// open to anyone who may read: it counts only on teams they manage). The API and the
+// web UI share it.
+func TokenSpecFor(p Principal, name string, scopes []string, expires *time.Time, userID int64, service bool) (vigil.TokenSpec, error) {
+	spec := vigil.TokenSpec{Name: name, Scopes: scopes, ExpiresAt: expires}
+	isAdmin := p.Allows(vigil.PermAdmin)
+	switch {
+	case service:
+		if userID != 0 {
+			return spec, vigil.FieldError("user_id", "a service token has no owner")
+		}
+		if !isAdmin {
+			return spec, vigil.Errorf(vigil.CodeForbidden, "only an administrator may create service tokens")
+		}
+	case userID == 0 || userID == p.UserID:
+		if p.UserID == 0 {
+			return spec, vigil.FieldError("user_id", "is required for a personal token made with a service token (or set service)")
+		}
+		spec.UserID = p.UserID
+	default:
+		if !isAdmin {
+			return spec, vigil.Errorf(vigil.CodeForbidden, "only an administrator may create tokens for someone else")
+		}
+		spec.UserID = userID
+	}
+	norm, err := vigil.NormalizeScopes(scopes)
+	if err != nil {
+		return spec, err
+	}
+	for _, s := range norm {
+		if !p.Allows(s) && !(s == vigil.PermManage && p.MayManageTeams()) {
+			return spec, vigil.Errorf(vigil.CodeForbidden, "you cannot grant the %s scope: you do not hold it", s)
+		}
+	}
+	spec.Scopes = norm
+	return spec, nil
+}
+
+// MayRevoke answers CodeForbidden unless the caller is an admin or owns
+// token id; CodeNotFound when there is no such token.
+func MayRevoke(ctx context.Context, tokens vigil.TokenService, id int64) error {
+	t, err := tokens.FindToken(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := PrincipalFromContext(ctx)
+	if p.Allows(vigil.PermAdmin) || (p.UserID != 0 && t.UserID == p.UserID) {
+		return nil
+	}
+	return vigil.Errorf(vigil.CodeForbidden, "you may revoke only your own tokens")
 }

@@ -19,6 +19,11 @@ type accountPage struct {
 	TOTPURI    string
 	Password   formErrors
 	TOTP       formErrors
+	// Tokens are the person's own API tokens (token.go); NewToken is one
+	// just made, with its secret, and TokenForm a refused form.
+	Tokens    tokenSection
+	NewToken  *vigil.APIToken
+	TokenForm tokenForm
 }
 
 // accountShow answers GET /account.
@@ -41,7 +46,15 @@ func (u *UI) renderAccount(w http.ResponseWriter, r *http.Request, status int, m
 		u.fail(w, r, err)
 		return
 	}
+	if m.Tokens, err = u.tokenSection(r, me.UserID, "/account/tokens", false); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	m.Tokens.New, m.Tokens.Form = m.NewToken, m.TokenForm
 	m.layout, m.User, m.Sessions, m.Current = u.layout(w, r, "Your account", ""), user, sessions, me.ID
+	if m.NewToken != nil {
+		m.Flash = &flash{Kind: "ok", Message: "Token " + m.NewToken.Name + " created. Copy its secret now: it will not be shown again."}
+	}
 	if !user.TOTPEnabled {
 		if m.TOTPSecret == "" {
 			m.TOTPSecret = auth.NewTOTPSecret()

@@ -39,7 +39,7 @@ func (u *UI) need(perm string, team teamsOf, h http.Handler) http.Handler {
 func (u *UI) selfOrAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := auth.PrincipalFromContext(r.Context())
-		if id, err := strconv.ParseInt(r.PathValue("id"), 10, 64); err == nil && id == p.UserID && p.Allows(vigil.PermRespond) {
+		if id, ok := pathID(r, "id"); ok && id == p.UserID && p.Allows(vigil.PermRespond) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -51,10 +51,11 @@ func (u *UI) selfOrAdmin(h http.Handler) http.Handler {
 	})
 }
 
+// pathInt is pathID with CodeNotFound for a bad ID.
 func pathInt(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, vigil.Errorf(vigil.CodeNotFound, "no such %s", name)
+	id, ok := pathID(r, name)
+	if !ok {
+		return 0, vigil.Errorf(vigil.CodeNotFound, "there is nothing here")
 	}
 	return id, nil
 }

@@ -146,6 +146,9 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 		m.Alerts = append(m.Alerts, v)
 	}
 	m.layout = u.layout(w, r, "Incident "+inc.Number()+": "+inc.Title, "incidents")
+	if !m.Can.Respond { // viewers read; the buttons would only answer 403
+		m.CanAcknowledge, m.CanResolve, m.CanReopen = false, false, false
+	}
 	return m, nil
 }
 

@@ -159,6 +159,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /account/password", change(u.accountPassword))
 	mux.Handle("POST /account/totp", change(u.accountTOTP))
 	mux.Handle("POST /account/totp/disable", change(u.accountTOTPOff))
+	// API tokens: one's own on /account, every token for admins on /tokens.
+	mux.Handle("POST /account/tokens", change(u.accountTokenCreate))
+	mux.Handle("POST /account/tokens/{id}/revoke", change(u.tokenRevoke))
+	mux.Handle("GET /tokens", adminPage(u.tokensShow))
+	mux.Handle("POST /tokens", admin(u.tokenCreate))
+	mux.Handle("POST /tokens/{id}/revoke", admin(u.tokenRevoke))
 	mux.Handle("POST /users/{id}/password-reset", admin(u.userPasswordReset))
 	mux.Handle("POST /users/{id}/sessions/delete", admin(u.userSessionsDelete))
 }
