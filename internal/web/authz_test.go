@@ -171,3 +171,26 @@ func TestTokensInTheUI(t *testing.T) {
 		}
 	}
 }
+
+// The team form sets managers, who become members, and the page shows them.
+func TestTeamFormManagers(t *testing.T) {
+	h := newHarness(t)
+	_, mia := h.signedInAs("mia", vigil.RoleResponder)
+	rec := h.post("/teams", url.Values{"name": {"payments"}, "managers": {fmt.Sprint(mia.ID)}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	teams, err := h.db.ListTeams(context.Background())
+	if err != nil || len(teams) != 1 || len(teams[0].Managers) != 1 || teams[0].Managers[0] != mia.ID || len(teams[0].Members) != 1 {
+		t.Fatalf("teams: %+v %v", teams, err)
+	}
+	body := h.get(fmt.Sprintf("/teams/%d", teams[0].ID)).Body.String()
+	if !regexp.MustCompile(`id="team-manager-list"><a href="/users/\d+">mia</a>`).MatchString(body) ||
+		!strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>mia</option>`, mia.ID)) {
+		t.Errorf("the team page does not show mia as manager:\n%s", body)
+	}
+	if rec := h.post("/teams", url.Values{"name": {"x"}, "managers": {"bob"}}); rec.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(rec.Body.String(), "is not a person") {
+		t.Errorf("a bad manager: %d", rec.Code)
+	}
+}

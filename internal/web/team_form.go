@@ -15,26 +15,31 @@ type teamForm struct {
 	Submit      string
 	Name        string
 	Description string
-	// Members is the multi-select of every person, the members selected.
-	Members []option
-	Errors  formErrors
+	// Members is the multi-select of every person, the members selected;
+	// Managers the same for the team's managers (who are members too).
+	Members  []option
+	Managers []option
+	Errors   formErrors
 }
 
 // teamLabels name the form's inputs (vigil.Team's field names) in messages.
-var teamLabels = map[string]string{"name": "Name", "description": "Description", "members": "Members"}
+var teamLabels = map[string]string{"name": "Name", "description": "Description", "members": "Members", "managers": "Managers"}
 
 // newTeamForm is the form for t, or an empty one for a new team.
 func newTeamForm(users []*vigil.User, t *vigil.Team) teamForm {
 	f := teamForm{Action: "/teams", Submit: "Create team"}
-	selected := map[string]bool{}
+	selected, managers := map[string]bool{}, map[string]bool{}
 	if t != nil {
 		f.Action, f.Submit = teamURL(t.ID), "Save team"
 		f.Name, f.Description = t.Name, t.Description
 		for _, id := range t.Members {
 			selected[itoa(id)] = true
 		}
+		for _, id := range t.Managers {
+			managers[itoa(id)] = true
+		}
 	}
-	f.Members = userOptions(users, selected)
+	f.Members, f.Managers = userOptions(users, selected), userOptions(users, managers)
 	return f
 }
 
@@ -52,24 +57,30 @@ func userOptions(users []*vigil.User, selected map[string]bool) []option {
 func parseTeamForm(r *http.Request, users []*vigil.User, f *teamForm) (*vigil.Team, error) {
 	f.Name = strings.TrimSpace(r.PostFormValue("name"))
 	f.Description = strings.TrimSpace(r.PostFormValue("description"))
-	t := &vigil.Team{Name: f.Name, Description: f.Description, Members: []int64{}}
-	selected := map[string]bool{}
+	t := &vigil.Team{Name: f.Name, Description: f.Description}
 	var err error
-	for _, v := range r.PostForm["members"] {
-		if v = strings.TrimSpace(v); v == "" {
-			continue
-		}
-		selected[v] = true
-		id, perr := strconv.ParseInt(v, 10, 64)
-		if perr != nil || id <= 0 {
-			if err == nil {
-				err = vigil.FieldError("members", "%q is not a person", v)
+	people := func(field string) ([]int64, map[string]bool) {
+		ids, selected := []int64{}, map[string]bool{}
+		for _, v := range r.PostForm[field] {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
 			}
-			continue
+			selected[v] = true
+			id, perr := strconv.ParseInt(v, 10, 64)
+			if perr != nil || id <= 0 {
+				if err == nil {
+					err = vigil.FieldError(field, "%q is not a person", v)
+				}
+				continue
+			}
+			ids = append(ids, id)
 		}
-		t.Members = append(t.Members, id)
+		return ids, selected
 	}
-	f.Members = userOptions(users, selected)
+	var members, managers map[string]bool
+	t.Members, members = people("members")
+	t.Managers, managers = people("managers")
+	f.Members, f.Managers = userOptions(users, members), userOptions(users, managers)
 	if err == nil {
 		err = t.Validate()
 	}

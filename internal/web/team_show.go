@@ -11,6 +11,7 @@ type teamShowPage struct {
 	layout
 	Team      *vigil.Team
 	Members   []personLink
+	Managers  []personLink
 	Schedules []*vigil.Schedule
 	Policies  []*vigil.EscalationPolicy
 	Form      teamForm
@@ -50,7 +51,8 @@ func (u *UI) renderTeamShow(w http.ResponseWriter, r *http.Request, id int64, st
 		u.fail(w, r, err)
 		return
 	}
-	m := teamShowPage{Team: t, Members: personLinks(t.Members, vigil.NewUserNames(users))}
+	names := vigil.NewUserNames(users)
+	m := teamShowPage{Team: t, Members: personLinks(t.Members, names), Managers: personLinks(t.Managers, names)}
 	for _, s := range schedules {
 		if s.TeamID == id {
 			m.Schedules = append(m.Schedules, s)
