@@ -138,8 +138,8 @@ func TestTokensInTheUI(t *testing.T) {
 		want   string
 	}{
 		{url.Values{"name": {"x"}, "scopes": {"admin"}}, http.StatusForbidden, "admin scope"},
-		{url.Values{"name": {"x"}}, http.StatusBadRequest, "at least one scope"},
-		{url.Values{"name": {"x"}, "scopes": {"read"}, "expires_days": {"soon"}}, http.StatusBadRequest, "number of days"},
+		{url.Values{"name": {"x"}}, http.StatusUnprocessableEntity, "at least one scope"},
+		{url.Values{"name": {"x"}, "scopes": {"read"}, "expires_days": {"soon"}}, http.StatusUnprocessableEntity, "number of days"},
 	} {
 		rec := viewer.post("/account/tokens", c.form)
 		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.want) {

@@ -14,6 +14,10 @@ import (
 //   - signedIn: security headers + session check (pages people read);
 //   - change: security headers + cross-origin check + body limit + session
 //     check (every POST that changes something).
+//
+// On top of change, the roles (authz.go, the same rules as the API's):
+// respond, manage, team (a manager of the object's team, or a global
+// manager), admin, and self (the person of the path, or an admin).
 func (u *UI) Register(mux *http.ServeMux) {
 	public := u.public
 	signedIn := func(h http.HandlerFunc) http.Handler { return u.public(u.requireSession(h)) }

@@ -137,7 +137,7 @@ func (u *UI) tokenCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Errors = newFormErrors(err, "name", "scopes", "expires_days", "expires_at")
-		u.renderTokens(w, r, http.StatusBadRequest, nil, f)
+		u.renderTokens(w, r, statusOf(vigil.CodeInvalid), nil, f)
 		return
 	}
 	u.renderTokens(w, r, http.StatusOK, t, tokenForm{})
@@ -157,7 +157,7 @@ func (u *UI) accountTokenCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Errors = newFormErrors(err, "name", "scopes", "expires_days", "expires_at")
-		u.renderAccount(w, r, http.StatusBadRequest, accountPage{TokenForm: f})
+		u.renderAccount(w, r, statusOf(vigil.CodeInvalid), accountPage{TokenForm: f})
 		return
 	}
 	u.renderAccount(w, r, http.StatusOK, accountPage{NewToken: t})
