@@ -1,0 +1,46 @@
+package auth
+
+import (
+	"testing"
+
+	"github.com/vigil-oss/vigil/internal/vigil"
+)
+
+// A personal token may do what both its scopes and its owner's role allow;
+// a service token what its scopes allow; a session what the role allows.
+func TestPrincipalAllows(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		p      Principal
+		allow  []string
+		refuse []string
+		teams  bool
+	}{
+		{"nobody", Principal{}, nil, []string{vigil.PermRead}, false},
+		{"viewer session", Principal{UserID: 1, Role: vigil.RoleViewer}, []string{vigil.PermRead}, []string{vigil.PermRespond, vigil.PermIngest}, true},
+		{"admin with a read token", Principal{UserID: 1, Role: vigil.RoleAdmin, Token: 5, Scopes: []string{vigil.PermRead}},
+			[]string{vigil.PermRead}, []string{vigil.PermRespond, vigil.PermAdmin}, false},
+		{"viewer with an admin token", Principal{UserID: 1, Role: vigil.RoleViewer, Token: 5, Scopes: []string{vigil.PermAdmin}},
+			[]string{vigil.PermRead}, []string{vigil.PermRespond, vigil.PermAdmin}, true},
+		{"a deleted role", Principal{UserID: 1, Role: "", Token: 5, Scopes: []string{vigil.PermAdmin}},
+			nil, []string{vigil.PermRead}, false},
+		{"service manage token", Principal{Token: 5, Scopes: []string{vigil.PermManage}},
+			[]string{vigil.PermRead, vigil.PermRespond, vigil.PermManage}, []string{vigil.PermAdmin, vigil.PermIngest}, false},
+		{"service ingest token", Principal{Token: 5, Scopes: []string{vigil.PermIngest}},
+			[]string{vigil.PermIngest}, []string{vigil.PermRead}, false},
+	} {
+		for _, p := range c.allow {
+			if !c.p.Allows(p) {
+				t.Errorf("%s: %s refused", c.name, p)
+			}
+		}
+		for _, p := range c.refuse {
+			if c.p.Allows(p) {
+				t.Errorf("%s: %s allowed", c.name, p)
+			}
+		}
+		if got := c.p.MayManageTeams(); got != c.teams {
+			t.Errorf("%s: MayManageTeams = %v", c.name, got)
+		}
+	}
+}
