@@ -107,6 +107,30 @@ func TestRolesInTheUI(t *testing.T) {
 	if rec := manager.post("/schedules", url.Values{"name": {"new"}, "team_id": {fmt.Sprint(b.ID)}}); rec.Code != http.StatusForbidden {
 		t.Errorf("a team manager creates a schedule for another team: %d, want 403", rec.Code)
 	}
+
+	// The buttons follow: the override form only for who may use it.
+	for _, c := range []struct {
+		who   *harness
+		name  string
+		sched *vigil.Schedule
+		shown bool
+	}{
+		{manager, "the team's manager", mine, true},
+		{manager, "another team's manager", theirs, false},
+		{viewer, "a viewer", mine, false},
+		{h, "an admin", theirs, true},
+	} {
+		body := c.who.get(fmt.Sprintf("/schedules/%d", c.sched.ID)).Body.String()
+		if strings.Contains(body, `id="override-form"`) != c.shown {
+			t.Errorf("%s sees the override form: %v, want %v", c.name, !c.shown, c.shown)
+		}
+	}
+	if strings.Contains(responder.get("/services").Body.String(), `id="new-service"`) {
+		t.Error("a responder sees the new service form")
+	}
+	if !strings.Contains(h.get("/services").Body.String(), `id="new-service"`) {
+		t.Error("an admin does not see the new service form")
+	}
 }
 
 // Tokens in the UI: a person makes a personal token on /account and sees

@@ -108,5 +108,6 @@ func (u *UI) policyShowModel(w http.ResponseWriter, r *http.Request, id int64, f
 	}
 	m.Form = *form
 	m.layout = u.layout(w, r, "Escalation policy "+p.Name, "policies")
+	m.Can.Manage = u.canManageTeam(r, p.TeamID) // its team's managers too
 	return m, nil
 }

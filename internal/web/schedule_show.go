@@ -204,6 +204,7 @@ func (u *UI) scheduleShowModel(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	m.Form = *form
 	m.layout = u.layout(w, r, "Schedule "+s.Name, "schedules")
+	m.Can.Manage = u.canManageTeam(r, s.TeamID) // its team's managers too
 	return m, nil
 }
 

@@ -82,8 +82,10 @@ func (u *UI) serviceShowModel(w http.ResponseWriter, r *http.Request, id int64) 
 	if err != nil {
 		return serviceShowPage{}, err
 	}
+	l := u.layout(w, r, "Service "+s.Name, "services")
+	l.Can.Manage = u.canManageTeam(r, s.TeamID) // its team's managers too
 	return serviceShowPage{
-		layout:     u.layout(w, r, "Service "+s.Name, "services"),
+		layout:     l,
 		Service:    s,
 		Keys:       keys,
 		OpenCount:  open,
