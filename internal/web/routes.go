@@ -139,8 +139,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
 	// Classification rules (a back-test saves nothing) and the route test.
 	mux.Handle("GET /rules", signedIn(u.ruleSetList))
-	mux.Handle("POST /rules", change(u.ruleSetUpdate))
-	mux.Handle("POST /rules/backtest", change(u.ruleBackTest))
+	mux.Handle("POST /rules", admin(u.ruleSetUpdate))
+	mux.Handle("POST /rules/backtest", admin(u.ruleBackTest))
 	mux.Handle("GET /route-test", signedIn(u.routeTestForm))
 	mux.Handle("POST /route-test", change(u.routeTestRun))
 	// The audit log: read-only, there is no route that changes it.
