@@ -65,10 +65,14 @@ func accessTable() map[string]access {
 		"POST /api/v1/incidents/{id}/reopen":      respond,
 		"POST /api/v1/incidents/{id}/notes":       respond,
 		"GET /api/v1/incidents/{id}/timeline":     read,
-		"GET /api/v1/alerts":                      read,
-		"GET /api/v1/alerts/{id}":                 read,
-		"POST /api/v1/integrations/preview":       read, // stores nothing
-		"GET /api/v1/openapi.json":                read,
+		// Taking, giving and clearing incident roles is responding.
+		"GET /api/v1/incidents/{id}/roles":           read,
+		"PUT /api/v1/incidents/{id}/roles/{role}":    respond,
+		"DELETE /api/v1/incidents/{id}/roles/{role}": respond,
+		"GET /api/v1/alerts":                         read,
+		"GET /api/v1/alerts/{id}":                    read,
+		"POST /api/v1/integrations/preview":          read, // stores nothing
+		"GET /api/v1/openapi.json":                   read,
 
 		"GET /api/v1/changes":                read,
 		"GET /api/v1/services/{id}/changes":  read,
