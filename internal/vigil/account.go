@@ -5,9 +5,8 @@ import (
 	"time"
 )
 
-// Global user roles, weakest first. Only RoleAdmin is enforced today (for
-// the account actions: reset links, signing others out); the finer rules
-// come with roles per team.
+// Global user roles, weakest first; what each may do is RoleAllows
+// (permission.go). Team managers get more on their own team's objects.
 const (
 	RoleViewer    = "viewer"
 	RoleResponder = "responder"
@@ -15,7 +14,6 @@ const (
 	// RoleAdmin is shared with API tokens (see credential.go).
 )
 
-// UserRoles lists the global roles, weakest first.
 // A team member's role on the team (team_members.role): a plain member
 // acts with their global role; a manager manages the team's objects.
 const (
@@ -23,6 +21,7 @@ const (
 	TeamManager = "manager"
 )
 
+// UserRoles lists the global roles, weakest first.
 var UserRoles = []string{RoleViewer, RoleResponder, RoleManager, RoleAdmin}
 
 // SessionPrefix and ResetPrefix mark the secrets of web sessions and of
