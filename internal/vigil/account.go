@@ -9,9 +9,12 @@ import (
 // the account actions: reset links, signing others out); the finer rules
 // come with roles per team.
 const (
-	RoleViewer    = "viewer"
-	RoleResponder = "responder"
-	RoleManager   = "manager"
+	// RoleStakeholder reads only the incidents shared with a stakeholder
+	// group they belong to (PermReadIncidents), and nothing else.
+	RoleStakeholder = "stakeholder"
+	RoleViewer      = "viewer"
+	RoleResponder   = "responder"
+	RoleManager     = "manager"
 	// RoleAdmin is shared with API tokens (see credential.go).
 )
 
@@ -23,7 +26,7 @@ const (
 	TeamManager = "manager"
 )
 
-var UserRoles = []string{RoleViewer, RoleResponder, RoleManager, RoleAdmin}
+var UserRoles = []string{RoleStakeholder, RoleViewer, RoleResponder, RoleManager, RoleAdmin}
 
 // SessionPrefix and ResetPrefix mark the secrets of web sessions and of
 // password reset links.
