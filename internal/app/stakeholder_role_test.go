@@ -96,6 +96,12 @@ func testStakeholderOverHTTP(t *testing.T, pgURL string) {
 			t.Errorf("stakeholder GET %s: %d, want 403", path, code)
 		}
 	}
+	if code, _ := api.do("GET", "/metrics", nil, ""); code != http.StatusForbidden {
+		t.Errorf("stakeholder GET /metrics: %d, want 403", code)
+	}
+	if code, _ := admin.do("GET", "/metrics", nil, ""); code != http.StatusOK {
+		t.Errorf("admin GET /metrics: %d, want 200", code)
+	}
 	if code, _ := api.do("POST", "/api/v1/incidents/"+shared+"/acknowledge", nil, "{}"); code != http.StatusForbidden {
 		t.Errorf("stakeholder acknowledge: %d, want 403", code)
 	}

@@ -37,6 +37,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	needs := func(perm string, team teamsOf, h http.HandlerFunc) http.Handler {
 		return u.public(u.guardWrite(u.requireSession(u.need(perm, team, h))))
 	}
+	// try: a POST that saves nothing (a preview, the route test), for
+	// anyone who reads.
+	try := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermRead, nil, h) }
 	respond := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermRespond, nil, h) }
 	manage := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermManage, nil, h) }
 	admin := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermAdmin, nil, h) }
@@ -80,7 +83,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", team(serviceTeamOf, u.integrationKeyRevoke))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", team(serviceTeamOf, u.integrationKeyRules))
 	mux.Handle("POST /services/{id}/settings", team(serviceTeamOf, u.serviceSettings))
-	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", try(u.integrationKeyPreview))
 
 	mux.Handle("GET /silences", signedIn(u.silenceList))
 	mux.Handle("POST /silences", respond(u.silenceCreate))
@@ -153,7 +156,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /rules", admin(u.ruleSetUpdate))
 	mux.Handle("POST /rules/backtest", admin(u.ruleBackTest))
 	mux.Handle("GET /route-test", signedIn(u.routeTestForm))
-	mux.Handle("POST /route-test", change(u.routeTestRun))
+	mux.Handle("POST /route-test", try(u.routeTestRun))
 	// The audit log: read-only, there is no route that changes it.
 	mux.Handle("GET /audit", adminPage(u.auditList))
 

@@ -65,7 +65,7 @@ func TestStakeholderPages(t *testing.T) {
 			t.Errorf("stakeholder GET %s: %d, want 403", path, rec.Code)
 		}
 	}
-	for _, path := range []string{page + "/acknowledge", page + "/notes", page + "/status-updates", "/incidents"} {
+	for _, path := range []string{page + "/acknowledge", page + "/notes", page + "/status-updates", "/incidents", "/route-test"} {
 		if rec := stake.post(path, url.Values{"body": {"x"}, "message": {"x"}}); rec.Code != http.StatusForbidden {
 			t.Errorf("stakeholder POST %s: %d, want 403", path, rec.Code)
 		}
