@@ -70,6 +70,14 @@ func TestStakeholderPages(t *testing.T) {
 			t.Errorf("stakeholder POST %s: %d, want 403", path, rec.Code)
 		}
 	}
+	// They may make themselves a read token for the API, nothing stronger.
+	if rec := stake.post("/account/tokens", url.Values{"name": {"laptop"}, "scopes": {"read"}, "expires_days": {"30"}}); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), vigil.TokenPrefix) {
+		t.Errorf("stakeholder read token: %d", rec.Code)
+	}
+	if rec := stake.post("/account/tokens", url.Values{"name": {"x"}, "scopes": {"respond"}, "expires_days": {"30"}}); rec.Code != http.StatusForbidden {
+		t.Errorf("stakeholder respond token: %d, want 403", rec.Code)
+	}
 	// A viewer still reads everything.
 	viewer, _ := h.signedInAs("vera", vigil.RoleViewer)
 	body = viewer.get("/incidents").Body.String()
