@@ -38,6 +38,9 @@ type teamOf func(a *API, r *http.Request) ([]int64, error)
 // accessTable maps "METHOD pattern" to what the route needs.
 func accessTable() map[string]access {
 	read := access{perm: vigil.PermRead}
+	// Incident reads are open to stakeholders too; the store shows them
+	// only what their groups were told about.
+	readIncidents := access{perm: vigil.PermReadIncidents}
 	respond := access{perm: vigil.PermRespond}
 	manage := access{perm: vigil.PermManage}
 	admin := access{perm: vigil.PermAdmin}
@@ -56,15 +59,15 @@ func accessTable() map[string]access {
 		"GET /api/v1/integration-keys/{id}/rules":                read,
 		"PUT /api/v1/integration-keys/{id}/rules":                team(keyTeam),
 
-		"GET /api/v1/incidents":                   read,
+		"GET /api/v1/incidents":                   readIncidents,
 		"POST /api/v1/incidents":                  respond,
-		"GET /api/v1/incidents/{id}":              read,
+		"GET /api/v1/incidents/{id}":              readIncidents,
 		"PATCH /api/v1/incidents/{id}":            respond,
 		"POST /api/v1/incidents/{id}/acknowledge": respond,
 		"POST /api/v1/incidents/{id}/resolve":     respond,
 		"POST /api/v1/incidents/{id}/reopen":      respond,
 		"POST /api/v1/incidents/{id}/notes":       respond,
-		"GET /api/v1/incidents/{id}/timeline":     read,
+		"GET /api/v1/incidents/{id}/timeline":     readIncidents,
 		// Taking, giving and clearing incident roles is responding.
 		"GET /api/v1/incidents/{id}/roles":           read,
 		"PUT /api/v1/incidents/{id}/roles/{role}":    respond,
@@ -135,7 +138,7 @@ func accessTable() map[string]access {
 		"PUT /api/v1/stakeholder-groups/{id}":                   admin,
 		"DELETE /api/v1/stakeholder-groups/{id}":                admin,
 		"POST /api/v1/incidents/{id}/status-updates":            respond,
-		"GET /api/v1/incidents/{id}/status-updates":             read,
+		"GET /api/v1/incidents/{id}/status-updates":             readIncidents,
 		"GET /api/v1/classification-rules":                      read,
 		"PUT /api/v1/classification-rules":                      admin,
 		"POST /api/v1/classification-rules/backtest":            admin,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -92,9 +93,14 @@ func (a *API) getIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	alerts, _, err := a.store.FindAlerts(r.Context(), vigil.AlertFilter{IncidentID: &id, Limit: maxIncidentAlerts})
-	if err != nil {
-		return err
+	var alerts []*vigil.Alert
+	// The alerts (labels, raw payloads) are for those who may read
+	// everything; stakeholders get the incident without them.
+	if auth.PrincipalFromContext(r.Context()).Allows(vigil.PermRead) {
+		alerts, _, err = a.store.FindAlerts(r.Context(), vigil.AlertFilter{IncidentID: &id, Limit: maxIncidentAlerts})
+		if err != nil {
+			return err
+		}
 	}
 	if alerts == nil {
 		alerts = []*vigil.Alert{}

@@ -332,7 +332,10 @@ func TokenSpecFor(p Principal, name string, scopes []string, expires *time.Time,
 		return spec, err
 	}
 	for _, s := range norm {
-		if !p.Allows(s) && !(s == vigil.PermManage && p.MayManageTeams()) {
+		// A stakeholder may hold read: a person's token never goes beyond
+		// their role, so it reads only the incidents shared with them.
+		if !p.Allows(s) && !(s == vigil.PermManage && p.MayManageTeams()) &&
+			!(s == vigil.PermRead && p.UserID != 0 && p.Allows(vigil.PermReadIncidents)) {
 			return spec, vigil.Errorf(vigil.CodeForbidden, "you cannot grant the %s scope: you do not hold it", s)
 		}
 	}

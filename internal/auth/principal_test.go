@@ -17,6 +17,10 @@ func TestPrincipalAllows(t *testing.T) {
 		teams  bool
 	}{
 		{"nobody", Principal{}, nil, []string{vigil.PermRead}, false},
+		{"stakeholder session", Principal{UserID: 1, Role: vigil.RoleStakeholder}, []string{vigil.PermReadIncidents},
+			[]string{vigil.PermRead, vigil.PermRespond, vigil.PermManage, vigil.PermAdmin, vigil.PermIngest}, false},
+		{"stakeholder's read token", Principal{UserID: 1, Role: vigil.RoleStakeholder, Token: 2, Scopes: []string{vigil.PermRead}},
+			[]string{vigil.PermReadIncidents}, []string{vigil.PermRead, vigil.PermRespond}, false},
 		{"viewer session", Principal{UserID: 1, Role: vigil.RoleViewer}, []string{vigil.PermRead}, []string{vigil.PermRespond, vigil.PermIngest}, true},
 		{"admin with a read token", Principal{UserID: 1, Role: vigil.RoleAdmin, Token: 5, Scopes: []string{vigil.PermRead}},
 			[]string{vigil.PermRead}, []string{vigil.PermRespond, vigil.PermAdmin}, false},
@@ -41,6 +45,21 @@ func TestPrincipalAllows(t *testing.T) {
 		}
 		if got := c.p.MayManageTeams(); got != c.teams {
 			t.Errorf("%s: MayManageTeams = %v", c.name, got)
+		}
+	}
+}
+
+// A stakeholder may make themselves a read token (it reads no more than
+// they do) but nothing stronger.
+func TestStakeholderTokenSpec(t *testing.T) {
+	p := Principal{UserID: 7, Role: vigil.RoleStakeholder}
+	spec, err := TokenSpecFor(p, "laptop", []string{vigil.PermRead}, nil, 0, false)
+	if err != nil || spec.UserID != 7 {
+		t.Errorf("read token: %+v, %v", spec, err)
+	}
+	for _, scope := range []string{vigil.PermRespond, vigil.PermManage, vigil.PermAdmin, vigil.PermIngest} {
+		if _, err := TokenSpecFor(p, "laptop", []string{scope}, nil, 0, false); vigil.ErrorCode(err) != vigil.CodeForbidden {
+			t.Errorf("%s token: %v, want forbidden", scope, err)
 		}
 	}
 }

@@ -176,3 +176,19 @@ func TestClip(t *testing.T) {
 		t.Errorf("clip cut a character: %q", got)
 	}
 }
+
+// Stakeholders can come from the provider's groups too, and any other role
+// a person's groups give wins over it.
+func TestStakeholderRoleMap(t *testing.T) {
+	rules, err := ParseRoleMap("execs=stakeholder,sre=responder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Config{Roles: rules, DefaultRole: RoleNone}
+	if m, err := c.Map([]string{"execs"}); err != nil || m.Role != vigil.RoleStakeholder {
+		t.Errorf("execs: %+v, %v; want stakeholder", m, err)
+	}
+	if m, err := c.Map([]string{"execs", "sre"}); err != nil || m.Role != vigil.RoleResponder {
+		t.Errorf("execs and sre: %+v, %v; want responder", m, err)
+	}
+}

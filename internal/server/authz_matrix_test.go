@@ -20,6 +20,7 @@ import (
 // Who may call a route.
 const (
 	needRead      = "read"
+	needIncidents = "read-incidents" // needRead, and stakeholders (on what is shared with them)
 	needRespond   = "respond"
 	needManage    = "manage"      // global managers and admins
 	needTeam      = "team"        // needManage, or a manager of the owning team
@@ -43,15 +44,15 @@ var matrixExpect = map[string]string{
 	"DELETE /api/v1/services/{id}/integration-keys/{key_id}":   needTeam,
 	"GET /api/v1/integration-keys/{id}/rules":                  needRead,
 	"PUT /api/v1/integration-keys/{id}/rules":                  needTeam,
-	"GET /api/v1/incidents":                                    needRead,
+	"GET /api/v1/incidents":                                    needIncidents,
 	"POST /api/v1/incidents":                                   needRespond,
-	"GET /api/v1/incidents/{id}":                               needRead,
+	"GET /api/v1/incidents/{id}":                               needIncidents,
 	"PATCH /api/v1/incidents/{id}":                             needRespond,
 	"POST /api/v1/incidents/{id}/acknowledge":                  needRespond,
 	"POST /api/v1/incidents/{id}/resolve":                      needRespond,
 	"POST /api/v1/incidents/{id}/reopen":                       needRespond,
 	"POST /api/v1/incidents/{id}/notes":                        needRespond,
-	"GET /api/v1/incidents/{id}/timeline":                      needRead,
+	"GET /api/v1/incidents/{id}/timeline":                      needIncidents,
 	"GET /api/v1/incidents/{id}/roles":                         needRead,
 	"PUT /api/v1/incidents/{id}/roles/{role}":                  needRespond,
 	"DELETE /api/v1/incidents/{id}/roles/{role}":               needRespond,
@@ -138,7 +139,7 @@ var matrixExpect = map[string]string{
 	"PUT /api/v1/stakeholder-groups/{id}":                      needAdmin,
 	"DELETE /api/v1/stakeholder-groups/{id}":                   needAdmin,
 	"POST /api/v1/incidents/{id}/status-updates":               needRespond,
-	"GET /api/v1/incidents/{id}/status-updates":                needRead,
+	"GET /api/v1/incidents/{id}/status-updates":                needIncidents,
 	"GET /api/v1/classification-rules":                         needRead,
 	"PUT /api/v1/classification-rules":                         needAdmin,
 	"POST /api/v1/classification-rules/backtest":               needAdmin,
@@ -185,7 +186,7 @@ var matrixExpect = map[string]string{
 // The callers. People call the API with personal tokens holding every
 // scope, so their role alone decides.
 var matrixCallers = []string{
-	"anonymous", "viewer", "responder", "manager-of-other-team", "manager-of-team", "admin",
+	"anonymous", "stakeholder", "viewer", "responder", "manager-of-other-team", "manager-of-team", "admin",
 	"token:read", "token:respond", "token:manage", "token:admin", "token:ingest",
 }
 
@@ -198,8 +199,11 @@ func matrixAllows(need, caller string) bool {
 	case "admin", "token:admin":
 		return true
 	}
+	if caller == "stakeholder" {
+		return need == needIncidents
+	}
 	switch need {
-	case needRead:
+	case needRead, needIncidents:
 		return caller != "token:ingest"
 	case needRespond:
 		return caller != "token:ingest" && caller != "token:read" && caller != "viewer"
@@ -247,6 +251,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		f.tokens[name], f.userIDs[name] = tok.Secret, u.ID
 		return u.ID
 	}
+	person("stakeholder", vigil.RoleStakeholder)
 	person("viewer", vigil.RoleViewer)
 	responder := person("responder", vigil.RoleResponder)
 	other := person("manager-of-other-team", vigil.RoleResponder)

@@ -325,6 +325,11 @@ func (db *DB) statusUpdate(ctx context.Context, q querier, now time.Time, actor 
 	u := &vigil.StatusUpdate{IncidentID: incidentID, At: now, Actor: actor.Name, Message: in.Message, Groups: []string{}, Messages: []*vigil.StatusMessage{}}
 	data := statusUpdateData{Message: in.Message, Groups: []string{}, Messages: []statusMessageRef{}}
 	for _, g := range groups {
+		// The group's stakeholders may read the incident from now on.
+		if _, err := q.exec(ctx, `INSERT INTO status_update_groups (incident_id, group_id) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, incidentID, g.ID); err != nil {
+			return nil, err
+		}
 		u.Groups = append(u.Groups, g.Name)
 		for _, c := range g.Channels {
 			m := &vigil.StatusMessage{Group: g.Name, Channel: c.Name, Notification: vigil.Notification{

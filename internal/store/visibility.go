@@ -29,6 +29,14 @@ const sqlInvolved = `(EXISTS (SELECT 1 FROM incident_responders vr WHERE vr.inci
 // is public or they take part in it.
 const sqlVisible = "(NOT i.private OR " + sqlInvolved + ")"
 
+// sqlShared is the condition that incident i is shared with a
+// stakeholder group user ? (twice) belongs to: a classification rule
+// chose the group for it, or a status update told the group.
+const sqlShared = `(EXISTS (SELECT 1 FROM incident_groups sg JOIN stakeholder_members sm ON sm.group_id = sg.group_id
+		WHERE sg.incident_id = i.id AND sm.user_id = ?)
+	OR EXISTS (SELECT 1 FROM status_update_groups su JOIN stakeholder_members sm ON sm.group_id = su.group_id
+		WHERE su.incident_id = i.id AND sm.user_id = ?))`
+
 // visibleCond is the visibility condition of the context's viewer on the
 // incident aliased i, with ? placeholders; ok is false for a viewer who
 // sees everything.
@@ -37,6 +45,11 @@ func visibleCond(ctx context.Context) (cond string, args []any, ok bool) {
 	switch {
 	case v.All:
 		return "", nil, false
+	case v.Stakeholder && v.UserID == 0:
+		return "1 = 0", nil, true // a stakeholder nobody in particular: nothing
+	case v.Stakeholder:
+		// Shared with their group, and the private rules on top.
+		return "(" + sqlShared + " AND " + sqlVisible + ")", []any{v.UserID, v.UserID, v.UserID, v.UserID, v.UserID, v.UserID}, true
 	case v.UserID == 0:
 		return "NOT i.private", nil, true
 	default:
@@ -57,7 +70,10 @@ func (w *where) visible(ctx context.Context) {
 // alert or a notification of a private incident is as hidden as the
 // incident.
 func (w *where) refVisible(ctx context.Context, col string) {
-	if cond, args, ok := visibleCond(ctx); ok {
+	if cond, args, ok := visibleCond(ctx); ok && vigil.ViewerFromContext(ctx).Stakeholder {
+		// Nothing without an incident is shared with a stakeholder.
+		w.add("EXISTS (SELECT 1 FROM incidents i WHERE i.id = "+col+" AND "+cond+")", args...)
+	} else if ok {
 		w.add("("+col+" IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = "+col+" AND "+cond+"))", args...)
 	}
 }

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"PrivateStatusUpdates", testPrivateStatusUpdates},
 		{"PrivateNoiseReport", testPrivateNoiseReport},
 		{"StakeholderMembers", testStakeholderMembers},
+		{"StakeholderVisibility", testStakeholderVisibility},
 		{"FindAlerts", testFindAlerts},
 		{"CappedTotals", testCappedTotals},
 		{"ConcurrentFirstTrigger", testConcurrentFirstTrigger},

@@ -8,9 +8,12 @@ import (
 // Global user roles, weakest first; what each may do is RoleAllows
 // (permission.go). Team managers get more on their own team's objects.
 const (
-	RoleViewer    = "viewer"
-	RoleResponder = "responder"
-	RoleManager   = "manager"
+	// RoleStakeholder reads only the incidents shared with a stakeholder
+	// group they belong to (PermReadIncidents), and nothing else.
+	RoleStakeholder = "stakeholder"
+	RoleViewer      = "viewer"
+	RoleResponder   = "responder"
+	RoleManager     = "manager"
 	// RoleAdmin is shared with API tokens (see credential.go).
 )
 
@@ -22,7 +25,7 @@ const (
 )
 
 // UserRoles lists the global roles, weakest first.
-var UserRoles = []string{RoleViewer, RoleResponder, RoleManager, RoleAdmin}
+var UserRoles = []string{RoleStakeholder, RoleViewer, RoleResponder, RoleManager, RoleAdmin}
 
 // SessionPrefix and ResetPrefix mark the secrets of web sessions and of
 // password reset links.

@@ -13,6 +13,11 @@ const (
 	PermManage  = "manage"  // services, schedules, policies, integration keys, windows, rules
 	PermAdmin   = "admin"   // users, teams, tokens, classification, audit
 	PermIngest  = "ingest"  // post events to the ingest routes that accept API tokens
+	// PermReadIncidents reads incidents, their timelines and status
+	// updates: everyone who may read, and stakeholders (whose incident
+	// reads the store narrows to what their groups were told about). It is
+	// no token scope: the read scope includes it.
+	PermReadIncidents = "read-incidents"
 )
 
 // Scopes lists the API token scopes in the order they are shown.
@@ -23,11 +28,14 @@ var Scopes = []string{PermRead, PermRespond, PermManage, PermAdmin, PermIngest}
 // team's objects); admin may do everything. A team manager's rights on
 // their own team's objects are added by the caller (auth.Principal).
 // Ingest belongs to admins only among people; service tokens get it by
-// scope.
+// scope. A stakeholder may read incidents only (PermReadIncidents).
 func RoleAllows(role, perm string) bool {
+	if role == RoleStakeholder {
+		return perm == PermReadIncidents
+	}
 	rank := map[string]int{RoleViewer: 1, RoleResponder: 2, RoleManager: 3, RoleAdmin: 4}[role]
 	switch perm {
-	case PermRead:
+	case PermRead, PermReadIncidents:
 		return rank >= 1
 	case PermRespond:
 		return rank >= 2

@@ -4,14 +4,15 @@ import "testing"
 
 // The one table of what roles and scopes allow.
 func TestRoleAndScopeAllow(t *testing.T) {
-	perms := []string{PermRead, PermRespond, PermManage, PermAdmin, PermIngest}
-	roles := map[string]string{ // role -> the permissions it has, as letters r, s, m, a, i
-		RoleViewer: "r", RoleResponder: "rs", RoleManager: "rsm", RoleAdmin: "rsmai", "": "", "root": "",
+	perms := []string{PermRead, PermRespond, PermManage, PermAdmin, PermIngest, PermReadIncidents}
+	roles := map[string]string{ // role -> the permissions it has, as letters r, s, m, a, i, and n for incident reads
+		RoleStakeholder: "n", RoleViewer: "rn", RoleResponder: "rsn", RoleManager: "rsmn", RoleAdmin: "rsmain", "": "", "root": "",
 	}
 	scopes := map[string]string{
-		PermRead: "r", PermRespond: "rs", PermManage: "rsm", PermAdmin: "rsmai", PermIngest: "i", "": "", "root": "",
+		PermRead: "rn", PermRespond: "rsn", PermManage: "rsmn", PermAdmin: "rsmain", PermIngest: "i", "": "", "root": "",
+		PermReadIncidents: "", // not a scope
 	}
-	letter := map[string]byte{PermRead: 'r', PermRespond: 's', PermManage: 'm', PermAdmin: 'a', PermIngest: 'i'}
+	letter := map[string]byte{PermRead: 'r', PermRespond: 's', PermManage: 'm', PermAdmin: 'a', PermIngest: 'i', PermReadIncidents: 'n'}
 	has := func(set string, c byte) bool {
 		for i := 0; i < len(set); i++ {
 			if set[i] == c {

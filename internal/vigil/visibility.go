@@ -15,6 +15,10 @@ type Viewer struct {
 	// All sees every incident: admins, and Vigil itself (the engine,
 	// offline admin commands).
 	All bool
+	// Stakeholder sees only incidents shared with a stakeholder group
+	// UserID belongs to (chosen for the incident, or told in a status
+	// update), and of those the private ones only under the rules above.
+	Stakeholder bool
 }
 
 // SystemViewer is Vigil reading on its own behalf: it sees everything.
@@ -38,8 +42,11 @@ func ViewerFromContext(ctx context.Context) Viewer {
 // ViewerOf is the viewer of a caller with the given actor and global role:
 // admins see everything, a person sees what they take part in.
 func ViewerOf(a Actor, role string) Viewer {
-	if role == RoleAdmin {
+	switch role {
+	case RoleAdmin:
 		return Viewer{UserID: userIDOf(a), All: true}
+	case RoleStakeholder:
+		return Viewer{UserID: userIDOf(a), Stakeholder: true}
 	}
 	return Viewer{UserID: userIDOf(a)}
 }

@@ -107,12 +107,13 @@ func policyTeamOf(u *UI, r *http.Request) ([]int64, error) {
 
 // can is what the signed-in person may do, for showing buttons.
 type can struct {
-	Respond, Manage, Admin bool
+	// Read is everything a viewer reads; stakeholders only read incidents.
+	Read, Respond, Manage, Admin bool
 }
 
 func canOf(r *http.Request) can {
 	p := auth.PrincipalFromContext(r.Context())
-	return can{Respond: p.Allows(vigil.PermRespond), Manage: p.Allows(vigil.PermManage), Admin: p.Allows(vigil.PermAdmin)}
+	return can{Read: p.Allows(vigil.PermRead), Respond: p.Allows(vigil.PermRespond), Manage: p.Allows(vigil.PermManage), Admin: p.Allows(vigil.PermAdmin)}
 }
 
 // canManageTeam says whether the person may manage an object of team:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -154,9 +155,13 @@ func (u *UI) incidentListModel(w http.ResponseWriter, r *http.Request, f inciden
 	if err != nil {
 		return incidentListPage{}, err
 	}
-	services, _, err := u.store.FindServices(r.Context(), vigil.ServiceFilter{Limit: vigil.MaxPageSize})
-	if err != nil {
-		return incidentListPage{}, err
+	var services []*vigil.Service
+	// Stakeholders filter by the rest; the services are not theirs to list.
+	if auth.PrincipalFromContext(r.Context()).Allows(vigil.PermRead) {
+		services, _, err = u.store.FindServices(r.Context(), vigil.ServiceFilter{Limit: vigil.MaxPageSize})
+		if err != nil {
+			return incidentListPage{}, err
+		}
 	}
 	pages := max(1, (total+incidentPageSize-1)/incidentPageSize)
 	m := incidentListPage{

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -84,36 +85,50 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
-	alerts, total, err := u.store.FindAlerts(ctx, vigil.AlertFilter{IncidentID: &id, Limit: vigil.MaxPageSize})
-	if err != nil {
-		return incidentShowPage{}, err
-	}
 	timeline, err := u.store.FindTimeline(ctx, id)
 	if err != nil {
 		return incidentShowPage{}, err
 	}
-	// The same window as the API's incident changes: the hour before the
-	// incident, plus a minute for a sender's clock that runs ahead. At
-	// most vigil.DefaultPageSize are shown.
-	changes, err := u.store.FindChangeEvents(ctx, vigil.IncidentChangeFilter(inc))
-	if err != nil {
-		return incidentShowPage{}, err
-	}
-	notifications, err := u.incidentNotificationList(ctx, id)
-	if err != nil {
-		return incidentShowPage{}, err
-	}
-	groups, err := u.store.ListStakeholderGroups(ctx)
-	if err != nil {
-		return incidentShowPage{}, err
-	}
-	feedback, err := u.store.FindIncidentFeedback(ctx, id)
-	if err != nil {
-		return incidentShowPage{}, err
-	}
-	roles, err := u.incidentRoleViews(ctx, id)
-	if err != nil {
-		return incidentShowPage{}, err
+	// Stakeholders read the incident and its timeline (status updates
+	// included) only: not its alerts, notifications, changes, verdict or
+	// roles, which are for those who may read everything.
+	var (
+		alerts        []*vigil.Alert
+		total         int
+		changes       []*vigil.ChangeEvent
+		notifications []notificationView
+		groups        []*vigil.StakeholderGroup
+		feedback      *vigil.IncidentFeedback
+		roles         []roleView
+	)
+	if auth.PrincipalFromContext(ctx).Allows(vigil.PermRead) {
+		alerts, total, err = u.store.FindAlerts(ctx, vigil.AlertFilter{IncidentID: &id, Limit: vigil.MaxPageSize})
+		if err != nil {
+			return incidentShowPage{}, err
+		}
+		// The same window as the API's incident changes: the hour before the
+		// incident, plus a minute for a sender's clock that runs ahead. At
+		// most vigil.DefaultPageSize are shown.
+		changes, err = u.store.FindChangeEvents(ctx, vigil.IncidentChangeFilter(inc))
+		if err != nil {
+			return incidentShowPage{}, err
+		}
+		notifications, err = u.incidentNotificationList(ctx, id)
+		if err != nil {
+			return incidentShowPage{}, err
+		}
+		groups, err = u.store.ListStakeholderGroups(ctx)
+		if err != nil {
+			return incidentShowPage{}, err
+		}
+		feedback, err = u.store.FindIncidentFeedback(ctx, id)
+		if err != nil {
+			return incidentShowPage{}, err
+		}
+		roles, err = u.incidentRoleViews(ctx, id)
+		if err != nil {
+			return incidentShowPage{}, err
+		}
 	}
 	m := incidentShowPage{
 		Incident:       inc,

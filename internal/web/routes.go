@@ -11,7 +11,8 @@ import (
 //
 // Three wrappers:
 //   - public: security headers only (sign-in page, static files);
-//   - signedIn: security headers + session check (pages people read);
+//   - signedIn: security headers + session check + read (pages people
+//     read; own and incidents below are the two exceptions);
 //   - change: security headers + cross-origin check + body limit + session
 //     check (every POST that changes something).
 //
@@ -20,12 +21,25 @@ import (
 // manager), admin, and self (the person of the path, or an admin).
 func (u *UI) Register(mux *http.ServeMux) {
 	public := u.public
-	signedIn := func(h http.HandlerFunc) http.Handler { return u.public(u.requireSession(h)) }
+	// own: a session only (one's own account); signedIn: pages people
+	// read, which need the read permission; incidents: the incident
+	// pages, which stakeholders read too (the store shows them only what
+	// their groups were told about).
+	own := func(h http.HandlerFunc) http.Handler { return u.public(u.requireSession(h)) }
+	signedIn := func(h http.HandlerFunc) http.Handler {
+		return u.public(u.requireSession(u.need(vigil.PermRead, nil, h)))
+	}
+	incidents := func(h http.HandlerFunc) http.Handler {
+		return u.public(u.requireSession(u.need(vigil.PermReadIncidents, nil, h)))
+	}
 	change := func(h http.HandlerFunc) http.Handler { return u.public(u.guardWrite(u.requireSession(h))) }
 	// The roles (authz.go): what each change needs beyond a session.
 	needs := func(perm string, team teamsOf, h http.HandlerFunc) http.Handler {
 		return u.public(u.guardWrite(u.requireSession(u.need(perm, team, h))))
 	}
+	// try: a POST that saves nothing (a preview, the route test), for
+	// anyone who reads.
+	try := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermRead, nil, h) }
 	respond := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermRespond, nil, h) }
 	manage := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermManage, nil, h) }
 	admin := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermAdmin, nil, h) }
@@ -50,9 +64,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// credential (see action_link.go).
 	u.registerActionLinks(mux)
 
-	mux.Handle("GET /incidents", signedIn(u.incidentList))
+	mux.Handle("GET /incidents", incidents(u.incidentList))
 	mux.Handle("POST /incidents", respond(u.incidentCreate))
-	mux.Handle("GET /incidents/{id}", signedIn(u.incidentShow))
+	mux.Handle("GET /incidents/{id}", incidents(u.incidentShow))
 	mux.Handle("POST /incidents/{id}", respond(u.incidentUpdate))
 	mux.Handle("POST /incidents/{id}/acknowledge", respond(u.incidentAcknowledge))
 	mux.Handle("POST /incidents/{id}/resolve", respond(u.incidentResolve))
@@ -69,7 +83,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /services/{id}/integration-keys/{key}/revoke", team(serviceTeamOf, u.integrationKeyRevoke))
 	mux.Handle("POST /services/{id}/integration-keys/{key}/rules", team(serviceTeamOf, u.integrationKeyRules))
 	mux.Handle("POST /services/{id}/settings", team(serviceTeamOf, u.serviceSettings))
-	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", change(u.integrationKeyPreview))
+	mux.Handle("POST /services/{id}/integration-keys/{key}/preview", try(u.integrationKeyPreview))
 
 	mux.Handle("GET /silences", signedIn(u.silenceList))
 	mux.Handle("POST /silences", respond(u.silenceCreate))
@@ -142,7 +156,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /rules", admin(u.ruleSetUpdate))
 	mux.Handle("POST /rules/backtest", admin(u.ruleBackTest))
 	mux.Handle("GET /route-test", signedIn(u.routeTestForm))
-	mux.Handle("POST /route-test", change(u.routeTestRun))
+	mux.Handle("POST /route-test", try(u.routeTestRun))
 	// The audit log: read-only, there is no route that changes it.
 	mux.Handle("GET /audit", adminPage(u.auditList))
 
@@ -159,7 +173,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /reset/{secret}", public(http.HandlerFunc(u.resetForm)))
 	mux.Handle("POST /reset/{secret}", public(u.guardWrite(http.HandlerFunc(u.reset))))
 	mux.Handle("POST /logout/everywhere", change(u.logoutEverywhere))
-	mux.Handle("GET /account", signedIn(u.accountShow))
+	mux.Handle("GET /account", own(u.accountShow))
 	mux.Handle("POST /account/password", change(u.accountPassword))
 	mux.Handle("POST /account/totp", change(u.accountTOTP))
 	mux.Handle("POST /account/totp/disable", change(u.accountTOTPOff))
