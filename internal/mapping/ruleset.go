@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -97,27 +96,7 @@ func FormatRuleSet(zone string, rules []vigil.ClassificationRule) ([]byte, error
 	if rules == nil {
 		rules = []vigil.ClassificationRule{}
 	}
-	doc := RuleSetDoc{TimeZone: zone, Rules: rules}
-	want, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	out, err := yaml.MarshalWithOptions(doc, yaml.UseSingleQuote(true))
-	if err == nil {
-		// As FormatRules: when the YAML does not read back the same
-		// (the writer and reader disagree on a few characters), JSON.
-		if back, perr := ParseRuleSet(out); perr == nil {
-			if got, _ := json.Marshal(back); bytes.Equal(got, want) {
-				return out, nil
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, want, "", "  "); err != nil {
-		return nil, err
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	return formatReadable(RuleSetDoc{TimeZone: zone, Rules: rules}, ParseRuleSet)
 }
 
 // ruleFieldPath reads a field name such as "rules[2].set.labels.team".

@@ -114,16 +114,20 @@ func FormatRules(rules []vigil.MappingRule) ([]byte, error) {
 	if len(rules) == 0 {
 		return []byte{}, nil
 	}
-	want, err := json.Marshal(rules)
+	return formatReadable(rules, ParseRules)
+}
+
+// formatReadable writes v as YAML when the YAML reads back (through
+// parse) to the same value, else as indented JSON, which is YAML too: the
+// YAML writer and reader disagree on a few characters (a tab in a plain
+// scalar is lost).
+func formatReadable[T any](v T, parse func([]byte) (T, error)) ([]byte, error) {
+	want, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	out, err := yaml.MarshalWithOptions(rules, yaml.UseSingleQuote(true))
-	if err == nil {
-		// The YAML writer and reader disagree on a few characters (a tab
-		// in a plain scalar is lost); when the text does not read back
-		// the same, write JSON, which is YAML too.
-		if back, perr := ParseRules(out); perr == nil {
+	if out, err := yaml.MarshalWithOptions(v, yaml.UseSingleQuote(true)); err == nil {
+		if back, perr := parse(out); perr == nil {
 			if got, _ := json.Marshal(back); bytes.Equal(got, want) {
 				return out, nil
 			}
