@@ -240,6 +240,19 @@ func requireBrowser(t *testing.T) {
 // startBrowserApp starts the real app for a browser test on a fresh
 // database with clock and returns its URL and admin token. Contact methods
 // may reach loopback, where the tests' vendor fakes listen.
+// signIn is the password sign-in of the first admin (browserLogin,
+// browserPassword), ending on the incident list.
+func signIn(base string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
+	}
+}
+
 func startBrowserApp(ctx context.Context, t *testing.T, clock vigil.Clock) (base, token string) {
 	t.Helper()
 	a, token := startBrowserAppWithoutUsers(ctx, t, clock)

@@ -36,14 +36,7 @@ func TestBrowserNoiseFeedbackAndReport(t *testing.T) {
 	}
 
 	bctx, step := startBrowser(ctx, t)
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 	step("open the incident",
 		chromedp.Navigate(fmt.Sprintf("%s/incidents/%d", base, first.IncidentID)),
 		chromedp.WaitVisible(chromedp.CSS(`#feedback-noise`)),

@@ -58,14 +58,7 @@ func TestBrowserScheduleOverride(t *testing.T) {
 		return s
 	}
 
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 	step("open the schedules",
 		chromedp.Click(chromedp.CSS(`nav a[href="/schedules"]`)),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#schedule-%d a[href="/schedules/%d"]`, sched.ID, sched.ID))),
@@ -147,14 +140,7 @@ func TestBrowserOnCallPolicyAndUser(t *testing.T) {
 		map[string]any{"name": "pager", "type": "webhook", "address": "https://hooks.example/secret-path"}, &hook)
 
 	bctx, step := startBrowser(ctx, t)
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 
 	step("open the policies",
 		chromedp.Click(chromedp.CSS(`nav a[href="/escalation-policies"]`)),
@@ -218,14 +204,7 @@ func TestOnCallBrowserPersonToSchedule(t *testing.T) {
 		return loc
 	}
 
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 
 	step("create a person",
 		chromedp.Click(chromedp.CSS(`nav a[href="/users"]`)),

@@ -64,14 +64,7 @@ func TestBrowserRulesAndRouteTest(t *testing.T) {
 		}
 		return s
 	}
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 	step("open Rules",
 		chromedp.Click(chromedp.CSS(`nav a[href="/rules"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#rules-doc`)),

@@ -79,14 +79,7 @@ func TestBrowserSilenceFromIncident(t *testing.T) {
 		}
 		return s
 	}
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 	step("open the incident",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#incident-rows a[href="/incidents/%d"]`, first.IncidentID))),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#silence-alert-%d`, first.AlertID))),

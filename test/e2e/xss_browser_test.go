@@ -81,14 +81,7 @@ func TestBrowserAlertTextIsInert(t *testing.T) {
 		map[string]any{"message": "update " + xssScript + xssImg, "groups": []string{"support " + xssImg}}, &update)
 
 	bctx, step := startBrowser(ctx, t)
-	step("sign in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#login`)),
-		chromedp.SendKeys(chromedp.CSS(`#login`), browserLogin),
-		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-rows`)),
-	)
+	step("sign in", signIn(base)...)
 	for _, p := range []struct{ path, shows string }{
 		{"/incidents", "disk <script>"},
 		{fmt.Sprintf("/incidents/%d", res.IncidentID), "note <script>"},
