@@ -240,6 +240,17 @@ func requireBrowser(t *testing.T) {
 // startBrowserApp starts the real app for a browser test on a fresh
 // database with clock and returns its URL and admin token. Contact methods
 // may reach loopback, where the tests' vendor fakes listen.
+// readText is the text of the first element sel matches; the test stops,
+// showing the page, when there is none.
+func readText(t *testing.T, bctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("reading %s: %v\npage:\n%s", sel, err, pageText(bctx))
+	}
+	return s
+}
+
 // signIn is the password sign-in of the first admin (browserLogin,
 // browserPassword), ending on the incident list.
 func signIn(base string) []chromedp.Action[chromedp.Void] {

@@ -45,14 +45,7 @@ func TestBrowserMaintenanceAndInhibition(t *testing.T) {
 	}
 
 	bctx, step := startBrowser(ctx, t)
-	textOf := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("reading %s: %v\npage:\n%s", sel, err, pageText(bctx))
-		}
-		return s
-	}
+	textOf := func(sel string) string { t.Helper(); return readText(t, bctx, sel) }
 	step("sign in", signIn(base)...)
 	step("open Maintenance",
 		chromedp.Click(chromedp.CSS(`nav a[href="/maintenance"]`)),

@@ -49,14 +49,7 @@ func TestBrowserScheduleOverride(t *testing.T) {
 	schedulePage := fmt.Sprintf("%s/schedules/%d", base, sched.ID)
 
 	bctx, step := startBrowser(ctx, t)
-	textOf := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("reading %s: %v\npage:\n%s", sel, err, pageText(bctx))
-		}
-		return s
-	}
+	textOf := func(sel string) string { t.Helper(); return readText(t, bctx, sel) }
 
 	step("sign in", signIn(base)...)
 	step("open the schedules",
@@ -187,14 +180,7 @@ func TestOnCallBrowserPersonToSchedule(t *testing.T) {
 	base, _ := startBrowserApp(ctx, t, vigil.NewManualClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)))
 
 	bctx, step := startBrowser(ctx, t)
-	textOf := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("reading %s: %v\npage:\n%s", sel, err, pageText(bctx))
-		}
-		return s
-	}
+	textOf := func(sel string) string { t.Helper(); return readText(t, bctx, sel) }
 	location := func() string {
 		t.Helper()
 		loc, err := chromedp.Run(bctx, chromedp.Location())

@@ -71,14 +71,7 @@ func TestBrowserSilenceFromIncident(t *testing.T) {
 	}
 
 	bctx, step := startBrowser(ctx, t)
-	textOf := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("reading %s: %v\npage:\n%s", sel, err, pageText(bctx))
-		}
-		return s
-	}
+	textOf := func(sel string) string { t.Helper(); return readText(t, bctx, sel) }
 	step("sign in", signIn(base)...)
 	step("open the incident",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#incident-rows a[href="/incidents/%d"]`, first.IncidentID))),
