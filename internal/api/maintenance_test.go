@@ -151,9 +151,10 @@ func TestMaintenanceAPI(t *testing.T) {
 // A rule through the API: the muted alert names rule and source on both
 // APIs (inhibitedBy is the source's fingerprint) and pages once the
 // source resolves and the sweep runs.
-// An alert held by its service's auto-pause reads as suppressed on the
-// Alertmanager API, muted by the pause, not as active.
-func TestAlertmanagerViewOfPausedAlert(t *testing.T) {
+// An alert held by its service's auto-pause, or suppressed by a
+// classification rule, reads as suppressed on the Alertmanager API, muted
+// by the pause or the rule, not as active.
+func TestAlertmanagerViewOfPausedAndSuppressedAlerts(t *testing.T) {
 	e := newSilEnv(t)
 	e.mustDo("PATCH", "/api/v1/services/"+itoa(e.svc.ID), e.token, `{"auto_pause":"5m"}`, 200, nil)
 	var res vigil.EventResult
@@ -171,6 +172,16 @@ func TestAlertmanagerViewOfPausedAlert(t *testing.T) {
 	want := "auto-pause until " + silNow.Add(5*time.Minute).UTC().Format(time.RFC3339)
 	if len(am) != 1 || am[0].Status.State != "suppressed" || len(am[0].Status.MutedBy) != 1 || am[0].Status.MutedBy[0] != want {
 		t.Errorf("Alertmanager view = %+v, want suppressed, muted by %q", am, want)
+	}
+
+	// An alert a classification rule suppresses reads the same way, muted
+	// by the rule.
+	e.mustDo("PUT", "/api/v1/classification-rules", e.token,
+		`{"rules":[{"name":"dev","when":"labels.env == \"dev\"","set":{"suppress":true}}]}`, 200, nil)
+	e.mustDo("POST", "/api/v1/events", e.otherKy, `{"summary":"dev box","dedup_key":"dev","labels":{"alertname":"Dev","env":"dev"}}`, 202, nil)
+	e.mustDo("GET", "/api/v2/alerts?filter=alertname%3DDev", e.otherKy, "", 200, &am)
+	if len(am) != 1 || am[0].Status.State != "suppressed" || len(am[0].Status.MutedBy) != 1 || am[0].Status.MutedBy[0] != "classification rule dev" {
+		t.Errorf("Alertmanager view of a suppressed alert = %+v", am)
 	}
 }
 
