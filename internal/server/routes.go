@@ -25,7 +25,7 @@ func (s *Server) routes(ui UIRegistrar) {
 	s.mux.HandleFunc("GET /healthz", healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.auth.Middleware(
-		auth.Viewing(notStakeholder(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))), api.WriteError))
+		auth.Viewing(readersOnly(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))), api.WriteError))
 
 	if ui != nil {
 		ui.Register(s.mux)
@@ -117,14 +117,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// notStakeholder refuses people whose role reads no more than the
-// incidents shared with them: the metrics count every incident. Any API
-// token (an ingest token of a scraper too) may read them otherwise.
-func notStakeholder(next http.Handler) http.Handler {
+// readersOnly lets through whoever may read everything: the metrics count
+// every incident, so stakeholders (who read only what is shared with
+// them) are refused, and so are tokens without the read scope (an ingest
+// token that leaked from a sender must not read the figures).
+func readersOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := auth.PrincipalFromContext(r.Context())
-		if p.UserID != 0 && !vigil.RoleAllows(p.Role, vigil.PermRead) {
-			api.WriteError(w, r, vigil.Errorf(vigil.CodeForbidden, "this needs the %s permission", vigil.PermRead))
+		if err := auth.Require(r.Context(), vigil.PermRead); err != nil {
+			api.WriteError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r)
