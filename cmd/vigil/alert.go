@@ -25,8 +25,9 @@ func newAlertCmd(e *env) *cobra.Command {
 		Long: `Send events to Vigil as a monitoring tool would, and inspect alerts.
 
 "alert send" authenticates with a service's integration key (--key or
-VIGIL_INTEGRATION_KEY); the other commands with an API token (--token or
-VIGIL_TOKEN).`,
+VIGIL_INTEGRATION_KEY), or with an API token of the ingest scope when
+--service names the service; the other commands with an API token
+(--token or VIGIL_TOKEN).`,
 	}
 	o := addClientFlags(cmd, e)
 	cmd.AddCommand(newAlertSendCmd(e, o), newAlertListCmd(e, o), newAlertShowCmd(e, o))
@@ -36,6 +37,7 @@ VIGIL_TOKEN).`,
 func newAlertSendCmd(e *env, o *clientOpts) *cobra.Command {
 	var (
 		key                    string
+		serviceID              int64
 		ev                     vigil.Event
 		severity               string
 		labels, details, links []string
@@ -45,19 +47,24 @@ func newAlertSendCmd(e *env, o *clientOpts) *cobra.Command {
 		Short: "Send one event (trigger, acknowledge or resolve an alert)",
 		Long: `Send one event to the service of an integration key, as a monitoring tool
 would. Events with the same dedup key update the same alert; without one,
-Vigil derives it from the summary.`,
+Vigil derives it from the summary. With --service, the event goes to that
+service with your API token instead (it needs the ingest scope).`,
 		Example: `  export VIGIL_INTEGRATION_KEY=vgi_...
   vigil alert send --summary "Disk 97% full on db-1" --dedup-key disk-db-1 --severity warning \
     --label host=db-1 --label env=prod --detail used=97% \
     --link "https://runbooks.example.com/disk|Runbook"
-  vigil alert send --action resolve --dedup-key disk-db-1`,
+  vigil alert send --action resolve --dedup-key disk-db-1
+  VIGIL_TOKEN=vgt_... vigil alert send --service 3 --summary "Nightly backup failed"`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			if key == "" {
+			if key != "" && serviceID != 0 {
+				return errors.New("--key and --service are exclusive: a key names its service")
+			}
+			if key == "" && serviceID == 0 {
 				key = e.getenv(envIntegrationKey)
 			}
-			if key == "" {
-				return errors.New("no integration key: set " + envIntegrationKey + " or pass --key (create one with `vigil integration-key create --service ID`)")
+			if key == "" && serviceID == 0 {
+				return errors.New("no integration key: set " + envIntegrationKey + " or pass --key (create one with `vigil integration-key create --service ID`), or pass --service with an API token of the ingest scope")
 			}
 			ev.Action = strings.ToLower(strings.TrimSpace(ev.Action))
 			switch ev.Action {
@@ -99,11 +106,7 @@ Vigil derives it from the summary.`,
 				}
 				ev.Links = append(ev.Links, vigil.Link{Href: href, Text: text})
 			}
-			c, err := o.ingestClient()
-			if err != nil {
-				return err
-			}
-			res, err := c.SendEvent(cmd.Context(), key, ev)
+			res, err := sendEvent(cmd, o, key, serviceID, ev)
 			if err != nil {
 				return err
 			}
@@ -115,6 +118,7 @@ Vigil derives it from the summary.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&key, "key", "", "the integration key (env "+envIntegrationKey+")")
+	f.Int64Var(&serviceID, "service", 0, "send to this service with the API token (ingest scope) instead of a key")
 	f.StringVar(&ev.Summary, "summary", "", "what is wrong; required to trigger")
 	f.StringVar(&ev.DedupKey, "dedup-key", "", "identifies the alert across events (default: derived from the summary)")
 	f.StringVar(&ev.Action, "action", vigil.ActionTrigger, "trigger, acknowledge or resolve")
@@ -124,6 +128,23 @@ Vigil derives it from the summary.`,
 	f.StringArrayVar(&details, "detail", nil, "a detail as name=value (a string); repeat for more")
 	f.StringArrayVar(&links, "link", nil, "a link as URL or URL|text; repeat for more")
 	return cmd
+}
+
+// sendEvent sends ev with the integration key, or to serviceID with the
+// API token when serviceID is set.
+func sendEvent(cmd *cobra.Command, o *clientOpts, key string, serviceID int64, ev vigil.Event) (vigil.EventResult, error) {
+	if serviceID != 0 {
+		c, err := o.client()
+		if err != nil {
+			return vigil.EventResult{}, err
+		}
+		return c.SendServiceEvent(cmd.Context(), serviceID, ev)
+	}
+	c, err := o.ingestClient()
+	if err != nil {
+		return vigil.EventResult{}, err
+	}
+	return c.SendEvent(cmd.Context(), key, ev)
 }
 
 func printEventResult(w io.Writer, r vigil.EventResult) error {

@@ -368,6 +368,23 @@ func TestAlertSend(t *testing.T) {
 	}
 }
 
+// With --service, the event goes to that service with the API token (of
+// the ingest scope), not with an integration key from the environment.
+func TestAlertSendWithToken(t *testing.T) {
+	f := newAPIFake(t, map[string]answer{
+		"POST /api/v1/services/3/events": {202, `{"action":"trigger","dedup_key":"backup","alert_id":9,"alert_new":true,"incident_id":42,"incident_new":true,"changed":true}`},
+	})
+	environ := map[string]string{"VIGIL_URL": f.srv.URL, "VIGIL_TOKEN": "vgt_ingest", "VIGIL_INTEGRATION_KEY": "vgi_secret"}
+	r := vigilCLI(t, environ, "", "alert", "send", "--service", "3", "--summary", "Nightly backup failed", "--dedup-key", "backup")
+	wantOK(t, r)
+	req := f.only()
+	wantCLIHeaders(t, req, "vgt_ingest")
+	jsonSame(t, req.body, `{"action":"trigger","dedup_key":"backup","severity":"","source":"","summary":"Nightly backup failed"}`)
+	if !strings.Contains(r.stdout, "#42") {
+		t.Errorf("stdout %q", r.stdout)
+	}
+}
+
 func TestAlertSendInputErrors(t *testing.T) {
 	f := newAPIFake(t, nil)
 	environ := map[string]string{"VIGIL_URL": f.srv.URL, "VIGIL_INTEGRATION_KEY": "vgi_secret"}
@@ -378,6 +395,8 @@ func TestAlertSendInputErrors(t *testing.T) {
 	}{
 		{[]string{"--summary", "x"}, map[string]string{"VIGIL_URL": f.srv.URL, "VIGIL_TOKEN": "vgt_not_a_key"}, "error: no integration key: set VIGIL_INTEGRATION_KEY"},
 		{[]string{"--dedup-key", "k"}, environ, "error: --summary is required"},
+		{[]string{"--summary", "x", "--key", "vgi_x", "--service", "3"}, environ, "error: --key and --service are exclusive"},
+		{[]string{"--summary", "x", "--service", "3"}, map[string]string{"VIGIL_URL": f.srv.URL}, "error: no API token"},
 		{[]string{"--summary", "x", "--label", "novalue"}, environ, `error: invalid --label "novalue": want name=value`},
 		{[]string{"--summary", "x", "--link", "javascript:alert(1)"}, environ, "error: invalid --link"},
 		{[]string{"--summary", "x", "--action", "snooze"}, environ, `error: invalid --action "snooze"`},

@@ -230,6 +230,11 @@ func (a *API) buildRoutes() []Route {
 			Request:  oneOf{NativeEvent{}, []NativeEvent{}},
 			Response: oneOf{vigil.EventResult{}, BatchResponse{}},
 			Status:   202, Handler: a.handle(a.ingestNative)},
+		{Method: "POST", Pattern: "/api/v1/services/{id}/events", Auth: AuthToken, Format: FormatNative,
+			Summary:  "Send one event or a batch to a service with an API token of the ingest scope",
+			Request:  oneOf{NativeEvent{}, []NativeEvent{}},
+			Response: oneOf{vigil.EventResult{}, BatchResponse{}},
+			Status:   202, Handler: a.handle(a.ingestServiceEvents)},
 
 		tok("POST", "/api/v1/integrations/preview", "Show what a sender's payload would become (events, refusals), storing nothing",
 			PreviewRequest{}, PreviewResponse{}, 200, a.previewEvents),

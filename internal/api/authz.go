@@ -87,6 +87,7 @@ func accessTable() map[string]access {
 		"PATCH /api/v1/heartbeats/{id}":         team(heartbeatTeam),
 		"DELETE /api/v1/heartbeats/{id}":        team(heartbeatTeam),
 		"POST /api/v1/heartbeats/{id}/ping":     ingest,
+		"POST /api/v1/services/{id}/events":     ingest,
 
 		"GET /api/v1/users":                                        read,
 		"POST /api/v1/users":                                       admin,

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/ingest/native"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -38,6 +39,40 @@ func (a *API) ingestNative(w http.ResponseWriter, r *http.Request) error {
 		// Mounted without IntegrationAuth: a wiring bug, never a 2xx.
 		return vigil.Errorf(vigil.CodeInternal, "ingest route mounted without integration key authentication")
 	}
+	return a.ingestNativeTo(w, r, key.ServiceID, key)
+}
+
+// ingestServiceEvents serves POST /api/v1/services/{id}/events: the
+// native format sent with an API token of the ingest scope (or admin)
+// instead of an integration key. The path names the service; no key's
+// mapping rules apply. Each token has its own rate limit bucket.
+func (a *API) ingestServiceEvents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := a.store.FindServiceByID(r.Context(), id); err != nil {
+		return err
+	}
+	if err := a.limiter.admit(tokenBucket(auth.PrincipalFromContext(r.Context())), a.clock.Now()); err != nil {
+		a.metrics.CountIngest(FormatNative, IngestRateLimited, 1)
+		return err
+	}
+	return a.ingestNativeTo(w, r, id, nil)
+}
+
+// tokenBucket is the rate limit bucket of an API token: negative, so it
+// never shares an integration key's (whose IDs are positive).
+func tokenBucket(p auth.Principal) int64 {
+	if p.Token != 0 {
+		return -p.Token
+	}
+	return -(1 << 40) - p.UserID // a web session cannot reach the API; kept apart anyway
+}
+
+// ingestNativeTo stores the native events of r's body for serviceID,
+// through key's mapping rules when the events came with one.
+func (a *API) ingestNativeTo(w http.ResponseWriter, r *http.Request, serviceID int64, key *vigil.IntegrationKey) error {
 	body, err := ReadJSONBody(w, r)
 	if err != nil {
 		a.metrics.CountIngest(FormatNative, ingestResult(err), 1)
@@ -53,12 +88,16 @@ func (a *API) ingestNative(w http.ResponseWriter, r *http.Request) error {
 		if itemErrs[i] != nil {
 			continue
 		}
-		e.ServiceID = key.ServiceID
-		e.IntegrationKeyID = &key.ID
+		e.ServiceID = serviceID
+		if key != nil {
+			e.IntegrationKeyID = &key.ID
+		}
 		valid = append(valid, e)
 	}
 	a.metrics.CountIngest(FormatNative, IngestInvalid, len(events)-len(valid))
-	a.mapEvents(r.Context(), key, FormatNative, valid)
+	if key != nil {
+		a.mapEvents(r.Context(), key, FormatNative, valid)
+	}
 	if !batch && len(valid) == 0 {
 		return itemErrs[0]
 	}

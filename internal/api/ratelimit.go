@@ -10,7 +10,8 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
-// keyLimiter is a token bucket per integration key, so one sender that
+// keyLimiter is a token bucket per integration key (and per API token
+// on the token ingest route, under negative IDs), so one sender that
 // floods cannot crowd out the others (catalog H12). It counts requests, on
 // the injected clock; the buckets live in this process (each replica limits
 // on its own).
@@ -54,11 +55,11 @@ func (l *keyLimiter) admit(keyID int64, now time.Time) error {
 
 type rateLimited struct{ after time.Duration }
 
-func (e *rateLimited) Error() string { return "too many requests for this integration key" }
+func (e *rateLimited) Error() string { return "too many requests for this sender" }
 
 // Unwrap makes the error a vigil.Error with CodeRateLimited.
 func (e *rateLimited) Unwrap() error {
-	return vigil.Errorf(vigil.CodeRateLimited, "too many requests for this integration key; retry after the Retry-After delay")
+	return vigil.Errorf(vigil.CodeRateLimited, "too many requests for this integration key or token; retry after the Retry-After delay")
 }
 
 // RetryAfter tells WriteError the Retry-After header.

@@ -19,6 +19,16 @@ func (c *Client) SendEvent(ctx context.Context, integrationKey string, ev vigil.
 	return out, err
 }
 
+// SendServiceEvent posts one event to a service with the client's API
+// token, which needs the ingest scope (or admin): for senders that hold a
+// token rather than a service's integration key. No key's mapping rules
+// apply. CodeNotFound (no such service), CodeForbidden (no ingest scope).
+func (c *Client) SendServiceEvent(ctx context.Context, serviceID int64, ev vigil.Event) (vigil.EventResult, error) {
+	var out vigil.EventResult
+	err := c.do(ctx, http.MethodPost, "/api/v1/services/"+id(serviceID)+"/events", nil, c.token, ev, &out)
+	return out, err
+}
+
 // BatchResult is the outcome of one event of a batch: Err is nil and the
 // embedded EventResult is set when it was applied, Err is a *vigil.Error
 // when it was refused.

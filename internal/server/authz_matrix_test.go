@@ -69,6 +69,7 @@ var matrixExpect = map[string]string{
 	"PATCH /api/v1/heartbeats/{id}":                            needTeam,
 	"DELETE /api/v1/heartbeats/{id}":                           needTeam,
 	"POST /api/v1/heartbeats/{id}/ping":                        needIngest,
+	"POST /api/v1/services/{id}/events":                        needIngest,
 	"GET /api/v1/users":                                        needRead,
 	"POST /api/v1/users":                                       needAdmin,
 	"GET /api/v1/users/{id}":                                   needRead,
