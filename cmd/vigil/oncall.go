@@ -539,7 +539,7 @@ func newTeamListCmd(e *env, o *clientOpts) *cobra.Command {
 		short:     "List teams with their members",
 		empty:     "No teams yet. Create one with `vigil team create --name NAME --member USER`.",
 		fetch:     (*client.Client).ListTeams,
-		headers:   []string{"ID", "NAME", "MEMBERS", "MANAGERS"},
+		headers:   []string{"ID", "NAME", "MEMBERS", "MANAGERS", "RESPONDERS"},
 		needNames: true,
 		row: func(tm *vigil.Team, names vigil.UserNames) []string {
 			of := func(ids []int64) string {
@@ -549,20 +549,20 @@ func newTeamListCmd(e *env, o *clientOpts) *cobra.Command {
 				}
 				return truncate(strings.Join(out, ", "), 100)
 			}
-			return []string{strconv.FormatInt(tm.ID, 10), truncate(tm.Name, 60), of(tm.Members), of(tm.Managers)}
+			return []string{strconv.FormatInt(tm.ID, 10), truncate(tm.Name, 60), of(tm.Members), of(tm.Managers), of(tm.Responders)}
 		},
 	})
 }
 
 func newTeamCreateCmd(e *env, o *clientOpts) *cobra.Command {
 	var (
-		in                client.TeamInput
-		members, managers []string
+		in                            client.TeamInput
+		members, managers, responders []string
 	)
 	cmd := &cobra.Command{
 		Use:     "create",
 		Short:   "Create a team",
-		Example: `  vigil team create --name payments --member 1 --member bob@example.com --manager ana@example.com`,
+		Example: `  vigil team create --name payments --member 1 --member bob@example.com --manager ana@example.com --responder cy@example.com`,
 		Args:    cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(in.Name) == "" {
@@ -578,6 +578,9 @@ func newTeamCreateCmd(e *env, o *clientOpts) *cobra.Command {
 			if in.Managers, err = findUserIDs(cmd.Context(), c, managers); err != nil {
 				return err
 			}
+			if in.Responders, err = findUserIDs(cmd.Context(), c, responders); err != nil {
+				return err
+			}
 			t, err := c.CreateTeam(cmd.Context(), in)
 			if err != nil {
 				return err
@@ -590,18 +593,19 @@ func newTeamCreateCmd(e *env, o *clientOpts) *cobra.Command {
 	f.StringVar(&in.Description, "description", "", "what the team does")
 	f.StringSliceVar(&members, "member", nil, "a member (user ID, e-mail or name); repeatable or comma-separated")
 	f.StringSliceVar(&managers, "manager", nil, "a manager, who edits the team's services, schedules and policies (made a member too); repeatable")
+	f.StringSliceVar(&responders, "responder", nil, "a responder, who acknowledges, resolves and works the team's incidents whatever their role (made a member too); repeatable")
 	return cmd
 }
 
 // newTeamUpdateCmd changes the flags given and keeps the rest.
 func newTeamUpdateCmd(e *env, o *clientOpts) *cobra.Command {
 	var (
-		name, description string
-		members, managers []string
+		name, description             string
+		members, managers, responders []string
 	)
 	cmd := &cobra.Command{
 		Use:     "update ID",
-		Short:   "Change a team's name, description, members or managers (what you leave out stays)",
+		Short:   "Change a team's name, description, members, managers or responders (what you leave out stays)",
 		Example: `  vigil team update 3 --manager ana@example.com --manager bob@example.com`,
 		Args:    argsN(1, "one team ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
@@ -617,7 +621,8 @@ func newTeamUpdateCmd(e *env, o *clientOpts) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in := client.TeamInput{Name: cur.Name, Description: cur.Description, Members: cur.Members, Managers: cur.Managers}
+			in := client.TeamInput{Name: cur.Name, Description: cur.Description, Members: cur.Members, Managers: cur.Managers,
+				Responders: cur.Responders}
 			fl := cmd.Flags()
 			if fl.Changed("name") {
 				in.Name = name
@@ -635,8 +640,16 @@ func newTeamUpdateCmd(e *env, o *clientOpts) *cobra.Command {
 					return err
 				}
 			}
+			if fl.Changed("responder") {
+				if in.Responders, err = findUserIDs(cmd.Context(), c, responders); err != nil {
+					return err
+				}
+			}
 			if in.Managers == nil {
 				in.Managers = []int64{}
+			}
+			if in.Responders == nil {
+				in.Responders = []int64{}
 			}
 			t, err := c.UpdateTeam(cmd.Context(), id, in)
 			if err != nil {
@@ -650,6 +663,7 @@ func newTeamUpdateCmd(e *env, o *clientOpts) *cobra.Command {
 	f.StringVar(&description, "description", "", "a new description")
 	f.StringSliceVar(&members, "member", nil, "the members, replacing the old list (user ID, e-mail or name); repeatable")
 	f.StringSliceVar(&managers, "manager", nil, "the managers, replacing the old list; --manager '' removes all")
+	f.StringSliceVar(&responders, "responder", nil, "the responders, replacing the old list; --responder '' removes all")
 	return cmd
 }
 
@@ -675,6 +689,9 @@ func printTeam(e *env, o *clientOpts, verb string, t *vigil.Team) error {
 	fmt.Fprintf(e.stdout, "%s team %d: %s with %s.", verb, t.ID, clean(t.Name), plural(len(t.Members), "member"))
 	if len(t.Managers) > 0 {
 		fmt.Fprintf(e.stdout, " %s.", plural(len(t.Managers), "manager"))
+	}
+	if len(t.Responders) > 0 {
+		fmt.Fprintf(e.stdout, " %s.", plural(len(t.Responders), "responder"))
 	}
 	fmt.Fprintln(e.stdout)
 	return nil

@@ -47,7 +47,7 @@ func TestOnCallAgainstRealServer(t *testing.T) {
 	must(cli("user", "rule", "list", "1"), `(?m)^1\s+2m\s+1$`)
 
 	must(cli("team", "create", "--name", "Payments", "--member", "Ana", "--member", "bob@example.com"), `^Created team 1: Payments with 2 members\.`)
-	must(cli("team", "list"), `(?m)^1\s+Payments\s+Ana, Bob\s+-$`)
+	must(cli("team", "list"), `(?m)^1\s+Payments\s+Ana, Bob\s+-\s+-$`)
 	fails("no user", "team", "create", "--name", "X", "--member", "nobody@example.com")
 
 	dir := t.TempDir()

@@ -26,7 +26,7 @@ func (f *oidcFlags) register(cmd *cobra.Command, e *env) {
 	fl.StringVar(&f.groupsClaim, "oidc-groups-claim", envOr(e, "VIGIL_OIDC_GROUPS_CLAIM", "groups"), "ID token claim with the groups; dots walk into objects (env VIGIL_OIDC_GROUPS_CLAIM)")
 	fl.StringVar(&f.roleMap, "oidc-role-map", e.getenv("VIGIL_OIDC_ROLE_MAP"), "group=role,... ; the strongest role wins; empty: roles are not synced (env VIGIL_OIDC_ROLE_MAP)")
 	fl.StringVar(&f.defaultRole, "oidc-default-role", envOr(e, "VIGIL_OIDC_DEFAULT_ROLE", "responder"), "role of people with no mapped group, or none to refuse them (env VIGIL_OIDC_DEFAULT_ROLE)")
-	fl.StringVar(&f.teamMap, "oidc-team-map", e.getenv("VIGIL_OIDC_TEAM_MAP"), "group=team or group=team:manager,... ; membership of these teams follows the groups (env VIGIL_OIDC_TEAM_MAP)")
+	fl.StringVar(&f.teamMap, "oidc-team-map", e.getenv("VIGIL_OIDC_TEAM_MAP"), "group=team, group=team:responder or group=team:manager,... ; membership of these teams follows the groups (env VIGIL_OIDC_TEAM_MAP)")
 	fl.BoolVar(&f.createUsers, "oidc-create-users", envOr(e, "VIGIL_OIDC_CREATE_USERS", "true") == "true", "create an account at first sign-in (env VIGIL_OIDC_CREATE_USERS)")
 	fl.BoolVar(&f.trustEmail, "oidc-trust-email", e.getenv("VIGIL_OIDC_TRUST_EMAIL") == "true", "believe the email claim without email_verified (Azure AD) (env VIGIL_OIDC_TRUST_EMAIL)")
 	fl.StringVar(&f.label, "oidc-button-label", envOr(e, "VIGIL_OIDC_BUTTON_LABEL", "Sign in with single sign-on"), "text of the sign-in button (env VIGIL_OIDC_BUTTON_LABEL)")

@@ -23,10 +23,12 @@ func TestTokensAndTeamManagersAgainstRealServer(t *testing.T) {
 	cli("user", "create", "--name", "Bob", "--email", "bob@example.com")
 	must(cli("team", "create", "--name", "Payments", "--member", "Bob", "--manager", "Ana"),
 		`^Created team 1: Payments with 2 members\. 1 manager\.`)
-	must(cli("team", "list"), `(?m)^1\s+Payments\s+Ana, Bob\s+Ana\s*$`)
-	must(cli("team", "update", "1", "--manager", "bob@example.com"), `^Updated team 1: Payments with 2 members\. 1 manager\.`)
-	must(cli("team", "update", "1", "--description", "money"), `1 manager\.`) // managers stay
-	must(cli("team", "list"), `(?m)^1\s+Payments\s+Ana, Bob\s+Bob\s*$`)
+	must(cli("team", "list"), `(?m)^1\s+Payments\s+Ana, Bob\s+Ana\s+-\s*$`)
+	must(cli("team", "update", "1", "--manager", "bob@example.com", "--responder", "Ana"),
+		`^Updated team 1: Payments with 2 members\. 1 manager\. 1 responder\.`)
+	must(cli("team", "update", "1", "--description", "money"), `1 manager\. 1 responder\.`) // team roles stay
+	must(cli("team", "list"), `(?m)^1\s+Payments\s+Ana, Bob\s+Bob\s+Ana\s*$`)
+	must(cli("team", "update", "1", "--responder", ""), `with 2 members\. 1 manager\.\n`)
 
 	out := cli("token", "create", "--name", "ana-laptop", "--user", "Ana", "--scope", "read", "--scope", "respond", "--expires", "30d")
 	must(out, `^Created token 2 \(ana-laptop, scopes read, respond\)\. Its secret is shown only now:`)

@@ -21,6 +21,10 @@ import (
 // moving an object checks the team_id of the body too, so a team manager
 // cannot create objects for another team or hand theirs away.
 //
+// Respond routes on one incident name the incident's team the same way:
+// a responder or manager of that team (vigil.Team.Grants) may use them
+// although their global role is below responder.
+//
 // Routes on one user (access.self) are open to that user as well as to
 // admins: reading needs read, changing needs respond.
 
@@ -46,6 +50,10 @@ func accessTable() map[string]access {
 	admin := access{perm: vigil.PermAdmin}
 	ingest := access{perm: vigil.PermIngest}
 	team := func(f ...teamOf) access { return access{perm: vigil.PermManage, team: both(f...)} }
+	// Responding on an incident: global responders, and the responders
+	// and managers of the team owning the incident's service.
+	respondOn := func(f teamOf) access { return access{perm: vigil.PermRespond, team: f} }
+	onIncident := respondOn(incidentTeam)
 	self := access{perm: vigil.PermAdmin, self: true}
 	return map[string]access{
 		"GET /api/v1/services":                                   read,
@@ -60,18 +68,18 @@ func accessTable() map[string]access {
 		"PUT /api/v1/integration-keys/{id}/rules":                team(keyTeam),
 
 		"GET /api/v1/incidents":                   readIncidents,
-		"POST /api/v1/incidents":                  respond,
+		"POST /api/v1/incidents":                  respondOn(bodyServiceTeam),
 		"GET /api/v1/incidents/{id}":              readIncidents,
-		"PATCH /api/v1/incidents/{id}":            respond,
-		"POST /api/v1/incidents/{id}/acknowledge": respond,
-		"POST /api/v1/incidents/{id}/resolve":     respond,
-		"POST /api/v1/incidents/{id}/reopen":      respond,
-		"POST /api/v1/incidents/{id}/notes":       respond,
+		"PATCH /api/v1/incidents/{id}":            onIncident,
+		"POST /api/v1/incidents/{id}/acknowledge": onIncident,
+		"POST /api/v1/incidents/{id}/resolve":     onIncident,
+		"POST /api/v1/incidents/{id}/reopen":      onIncident,
+		"POST /api/v1/incidents/{id}/notes":       onIncident,
 		"GET /api/v1/incidents/{id}/timeline":     readIncidents,
 		// Taking, giving and clearing incident roles is responding.
 		"GET /api/v1/incidents/{id}/roles":           read,
-		"PUT /api/v1/incidents/{id}/roles/{role}":    respond,
-		"DELETE /api/v1/incidents/{id}/roles/{role}": respond,
+		"PUT /api/v1/incidents/{id}/roles/{role}":    onIncident,
+		"DELETE /api/v1/incidents/{id}/roles/{role}": onIncident,
 		"GET /api/v1/alerts":                         read,
 		"GET /api/v1/alerts/{id}":                    read,
 		"POST /api/v1/integrations/preview":          read, // stores nothing
@@ -138,14 +146,14 @@ func accessTable() map[string]access {
 		"GET /api/v1/stakeholder-groups/{id}":                   read,
 		"PUT /api/v1/stakeholder-groups/{id}":                   admin,
 		"DELETE /api/v1/stakeholder-groups/{id}":                admin,
-		"POST /api/v1/incidents/{id}/status-updates":            respond,
+		"POST /api/v1/incidents/{id}/status-updates":            onIncident,
 		"GET /api/v1/incidents/{id}/status-updates":             readIncidents,
 		"GET /api/v1/classification-rules":                      read,
 		"PUT /api/v1/classification-rules":                      admin,
 		"POST /api/v1/classification-rules/backtest":            admin,
 		"POST /api/v1/route-test":                               read, // stores nothing
 		"GET /api/v1/incidents/{id}/feedback":                   read,
-		"PUT /api/v1/incidents/{id}/feedback":                   respond,
+		"PUT /api/v1/incidents/{id}/feedback":                   onIncident,
 		"GET /api/v1/reports/noise":                             read,
 		"GET /api/v1/audit":                                     admin,
 		"POST /api/v1/users/{id}/password-reset":                admin,
@@ -271,6 +279,44 @@ func serviceTeam(param string) teamOf {
 	}
 }
 
+// incidentTeam is the team of the incident's service. An incident the
+// caller may not see is not found (CodeNotFound), as everywhere.
+func incidentTeam(a *API, r *http.Request) ([]int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	inc, err := a.store.FindIncidentByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return ownerOfService(a, r, inc.ServiceID)
+}
+
+// bodyServiceTeam is the team of the service_id a JSON body names (none
+// when it names none: only global responders may go on). The body is put
+// back for the handler.
+func bodyServiceTeam(a *API, r *http.Request) ([]int64, error) {
+	var doc struct {
+		ServiceID *json.Number `json:"service_id"`
+	}
+	if err := peekBody(r, &doc); err != nil {
+		return nil, err
+	}
+	if doc.ServiceID == nil {
+		return nil, nil
+	}
+	id, err := doc.ServiceID.Int64()
+	if err != nil {
+		return nil, vigil.FieldError("service_id", "must be an integer")
+	}
+	ids, err := ownerOfService(a, r, id)
+	if vigil.ErrorCode(err) == vigil.CodeNotFound {
+		return nil, nil // the handler names the field
+	}
+	return ids, err
+}
+
 func scheduleTeam(a *API, r *http.Request) ([]int64, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -335,21 +381,13 @@ const maxPeek = 1 << 20
 // it and the request changes an object (PATCH, PUT), 0 ("no team") when a
 // new object is created without one. The body is put back for the handler.
 func bodyTeam(_ *API, r *http.Request) ([]int64, error) {
-	if r.Body == nil {
-		return creating(r), nil
-	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, maxPeek))
-	if err != nil {
-		return nil, vigil.Errorf(vigil.CodeInvalid, "read the body: %v", err)
-	}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 	var doc struct {
 		TeamID *json.Number `json:"team_id"`
 	}
-	if json.Unmarshal(head, &doc) != nil || doc.TeamID == nil {
+	if err := peekBody(r, &doc); err != nil {
+		return nil, err
+	}
+	if doc.TeamID == nil {
 		return creating(r), nil
 	}
 	id, err := doc.TeamID.Int64()
@@ -357,6 +395,24 @@ func bodyTeam(_ *API, r *http.Request) ([]int64, error) {
 		return nil, vigil.FieldError("team_id", "must be an integer")
 	}
 	return []int64{id}, nil
+}
+
+// peekBody decodes the start of r's JSON body into doc (leaving it as it
+// was when the body is not JSON) and puts the body back for the handler.
+func peekBody(r *http.Request, doc any) error {
+	if r.Body == nil {
+		return nil
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, maxPeek))
+	if err != nil {
+		return vigil.Errorf(vigil.CodeInvalid, "read the body: %v", err)
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	_ = json.Unmarshal(head, doc) // a bad body is the handler's to refuse
+	return nil
 }
 
 func creating(r *http.Request) []int64 {

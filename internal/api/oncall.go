@@ -78,6 +78,10 @@ type TeamInput struct {
 	// and policies (a manager is made a member too). Left out of a PUT,
 	// the managers who stay members keep the role.
 	Managers []int64 `json:"managers,omitempty"`
+	// Responders are the members who respond on the team's incidents
+	// whatever their global role (made members too). Left out of a PUT,
+	// the responders who stay members keep the role.
+	Responders []int64 `json:"responders,omitempty"`
 }
 
 // ScheduleInput is the body of POST /api/v1/schedules and PUT
@@ -531,23 +535,32 @@ func teamFrom(in TeamInput, id int64) (*vigil.Team, error) {
 	if members == nil {
 		members = []int64{}
 	}
-	return &vigil.Team{ID: id, Name: in.Name, Description: in.Description, Members: members, Managers: in.Managers}, nil
+	return &vigil.Team{ID: id, Name: in.Name, Description: in.Description, Members: members, Managers: in.Managers,
+		Responders: in.Responders}, nil
 }
 
-// updateTeam keeps the managers who stay members when a PUT leaves
-// managers out, so tools that know nothing of managers do not drop them.
+// updateTeam keeps the managers and responders who stay members when a
+// PUT leaves those lists out, so tools that know nothing of team roles do
+// not drop them.
 func updateTeam(st vigil.Store, ctx context.Context, t *vigil.Team) error {
-	if t.Managers == nil {
+	if t.Managers == nil || t.Responders == nil {
 		old, err := st.FindTeam(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		t.Managers = []int64{}
-		for _, m := range old.Managers {
-			if slices.Contains(t.Members, m) {
-				t.Managers = append(t.Managers, m)
+		keep := func(list *[]int64, was []int64) {
+			if *list != nil {
+				return
+			}
+			*list = []int64{}
+			for _, m := range was {
+				if slices.Contains(t.Members, m) {
+					*list = append(*list, m)
+				}
 			}
 		}
+		keep(&t.Managers, old.Managers)
+		keep(&t.Responders, old.Responders)
 	}
 	return st.UpdateTeam(ctx, t)
 }

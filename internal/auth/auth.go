@@ -6,7 +6,6 @@ package auth
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +136,7 @@ type Principal struct {
 // Allows says whether the principal may use perm on anything: the
 // person's global role (vigil.RoleAllows) and the token's scopes
 // (vigil.ScopeAllows) must both allow it. Team managers may manage their
-// own team's objects beyond this: see MayManageTeams.
+// own team's objects beyond this: see MayActForTeams.
 func (p Principal) Allows(perm string) bool {
 	if p.UserID != 0 && !vigil.RoleAllows(p.Role, perm) {
 		return false
@@ -160,12 +159,15 @@ func (p Principal) scopesAllow(perm string) bool {
 	return false
 }
 
-// MayManageTeams says whether the principal may manage the objects of the
-// teams its person manages (vigil.Team.Managers) although its global role
-// does not allow managing: a signed-in person who can read, or their
-// token with a manage scope. The caller checks the team.
-func (p Principal) MayManageTeams() bool {
-	return p.UserID != 0 && vigil.RoleAllows(p.Role, vigil.PermRead) && p.scopesAllow(vigil.PermManage)
+// MayActForTeams says whether the principal may use perm (manage or
+// respond) on the objects of teams that grant it to its person
+// (vigil.Team.Grants: managers manage and respond, responders respond)
+// although its global role does not allow perm: a signed-in person who
+// can read, or their token with a scope that allows perm. The caller
+// checks the teams.
+func (p Principal) MayActForTeams(perm string) bool {
+	return (perm == vigil.PermManage || perm == vigil.PermRespond) &&
+		p.UserID != 0 && vigil.RoleAllows(p.Role, vigil.PermRead) && p.scopesAllow(perm)
 }
 
 type principalKey struct{}
@@ -253,32 +255,36 @@ type TeamFinder interface {
 }
 
 // Authorize is the permission check the API and the web UI share: nil
-// when the caller's role and scopes allow perm, or, for a manage action
-// on team-owned objects (teamsOf not nil), when the caller manages every
-// team teamsOf names (0 stands for "no team": only global managers).
-// CodeForbidden otherwise; teamsOf's own errors (CodeNotFound) pass
-// through.
+// when the caller's role and scopes allow perm, or, for a manage or
+// respond action on team-owned objects (teamsOf not nil), when every team
+// teamsOf names grants perm to the caller (0 stands for "no team": only
+// global roles count). CodeForbidden otherwise; teamsOf's own errors
+// (CodeNotFound) pass through.
 func Authorize(ctx context.Context, teams TeamFinder, perm string, teamsOf func() ([]int64, error)) error {
 	p := PrincipalFromContext(ctx)
 	if p.Allows(perm) {
 		return nil
 	}
-	if perm == vigil.PermManage && teamsOf != nil && p.MayManageTeams() {
+	if teamsOf != nil && p.MayActForTeams(perm) {
 		ids, err := teamsOf()
 		if err != nil {
 			return err
 		}
-		ok, err := ManagesAll(ctx, teams, p.UserID, ids)
+		ok, err := TeamsGrant(ctx, teams, p.UserID, perm, ids)
 		if err != nil || ok {
 			return err
+		}
+		if perm == vigil.PermRespond {
+			return vigil.Errorf(vigil.CodeForbidden, "only a responder or manager of the owning team may do this")
 		}
 		return vigil.Errorf(vigil.CodeForbidden, "only a manager of the owning team may change this")
 	}
 	return vigil.Errorf(vigil.CodeForbidden, "this needs the %s permission", perm)
 }
 
-// ManagesAll says whether userID manages every one of teams (none: false).
-func ManagesAll(ctx context.Context, teams TeamFinder, userID int64, ids []int64) (bool, error) {
+// TeamsGrant says whether every one of teams grants userID perm
+// (vigil.Team.Grants); none, or "no team" (0) among them: false.
+func TeamsGrant(ctx context.Context, teams TeamFinder, userID int64, perm string, ids []int64) (bool, error) {
 	if len(ids) == 0 || userID == 0 {
 		return false, nil
 	}
@@ -293,7 +299,7 @@ func ManagesAll(ctx context.Context, teams TeamFinder, userID int64, ids []int64
 		if err != nil {
 			return false, err
 		}
-		if !slices.Contains(t.Managers, userID) {
+		if !t.Grants(userID, perm) {
 			return false, nil
 		}
 	}
@@ -303,8 +309,8 @@ func ManagesAll(ctx context.Context, teams TeamFinder, userID int64, ids []int64
 // TokenSpecFor checks what p may create and returns the spec: people make
 // personal tokens for themselves; only admins make service tokens or
 // tokens for others; nobody grants a scope beyond their role (manage is
-// open to anyone who may read: it counts only on teams they manage). The API and the
-// web UI share it.
+// open to anyone who may read: they count only on teams that grant them).
+// The API and the web UI share it.
 func TokenSpecFor(p Principal, name string, scopes []string, expires *time.Time, userID int64, service bool) (vigil.TokenSpec, error) {
 	spec := vigil.TokenSpec{Name: name, Scopes: scopes, ExpiresAt: expires}
 	isAdmin := p.Allows(vigil.PermAdmin)
@@ -334,7 +340,7 @@ func TokenSpecFor(p Principal, name string, scopes []string, expires *time.Time,
 	for _, s := range norm {
 		// A stakeholder may hold read: a person's token never goes beyond
 		// their role, so it reads only the incidents shared with them.
-		if !p.Allows(s) && !(s == vigil.PermManage && p.MayManageTeams()) &&
+		if !p.Allows(s) && !p.MayActForTeams(s) &&
 			!(s == vigil.PermRead && p.UserID != 0 && p.Allows(vigil.PermReadIncidents)) {
 			return spec, vigil.Errorf(vigil.CodeForbidden, "you cannot grant the %s scope: you do not hold it", s)
 		}

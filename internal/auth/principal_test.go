@@ -30,6 +30,8 @@ func TestPrincipalAllows(t *testing.T) {
 			nil, []string{vigil.PermRead}, false},
 		{"service manage token", Principal{Token: 5, Scopes: []string{vigil.PermManage}},
 			[]string{vigil.PermRead, vigil.PermRespond, vigil.PermManage}, []string{vigil.PermAdmin, vigil.PermIngest}, false},
+		{"viewer with a read token", Principal{UserID: 1, Role: vigil.RoleViewer, Token: 5, Scopes: []string{vigil.PermRead}},
+			[]string{vigil.PermRead}, []string{vigil.PermRespond}, false},
 		{"service ingest token", Principal{Token: 5, Scopes: []string{vigil.PermIngest}},
 			[]string{vigil.PermIngest}, []string{vigil.PermRead}, false},
 	} {
@@ -43,8 +45,13 @@ func TestPrincipalAllows(t *testing.T) {
 				t.Errorf("%s: %s allowed", c.name, p)
 			}
 		}
-		if got := c.p.MayManageTeams(); got != c.teams {
-			t.Errorf("%s: MayManageTeams = %v", c.name, got)
+		for _, perm := range []string{vigil.PermManage, vigil.PermRespond} {
+			if got := c.p.MayActForTeams(perm); got != c.teams {
+				t.Errorf("%s: MayActForTeams(%s) = %v", c.name, perm, got)
+			}
+		}
+		if c.p.MayActForTeams(vigil.PermAdmin) || c.p.MayActForTeams(vigil.PermRead) {
+			t.Errorf("%s: teams grant only manage and respond", c.name)
 		}
 	}
 }

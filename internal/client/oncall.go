@@ -55,6 +55,9 @@ type TeamInput struct {
 	// Managers: nil leaves them as they are on an update, empty clears
 	// them (so no omitempty: [] must reach the server).
 	Managers []int64 `json:"managers"`
+	// Responders respond on the team's incidents whatever their global
+	// role; nil and empty as for Managers.
+	Responders []int64 `json:"responders"`
 }
 
 // ScheduleInput is a schedule as created or replaced.

@@ -108,8 +108,8 @@ func (c Config) withDefaults(publicURL string) (Config, error) {
 		}
 	}
 	for _, t := range c.Teams {
-		if t.Role != vigil.TeamMember && t.Role != vigil.TeamManager {
-			return c, fmt.Errorf("oidc team map: group %q: role must be member or manager", t.Group)
+		if !slices.Contains(vigil.TeamRoles, t.Role) {
+			return c, fmt.Errorf("oidc team map: group %q: role must be one of %s", t.Group, strings.Join(vigil.TeamRoles, ", "))
 		}
 	}
 	if c.ButtonLabel == "" {
@@ -143,12 +143,12 @@ func ParseTeamMap(s string) ([]TeamRule, error) {
 	for _, item := range splitList(s) {
 		i := strings.LastIndex(item, "=")
 		if i <= 0 || i == len(item)-1 {
-			return nil, fmt.Errorf("%q: want group=team or group=team:manager", item)
+			return nil, fmt.Errorf("%q: want group=team, group=team:responder or group=team:manager", item)
 		}
 		r := TeamRule{Group: strings.TrimSpace(item[:i]), Team: strings.TrimSpace(item[i+1:]), Role: vigil.TeamMember}
 		if team, role, ok := strings.Cut(r.Team, ":"); ok {
-			if role != vigil.TeamMember && role != vigil.TeamManager {
-				return nil, fmt.Errorf("%q: the part after ':' must be member or manager", item)
+			if !slices.Contains(vigil.TeamRoles, role) {
+				return nil, fmt.Errorf("%q: the part after ':' must be one of %s", item, strings.Join(vigil.TeamRoles, ", "))
 			}
 			r.Team, r.Role = strings.TrimSpace(team), role
 		}
@@ -175,7 +175,7 @@ type Mapping struct {
 	// Role is the global role to set; "" leaves it (no role rules), and
 	// a new user then gets NewUserRole.
 	Role, NewUserRole string
-	// Teams maps team names to TeamMember or TeamManager.
+	// Teams maps team names to a team role (vigil.TeamRoles).
 	Teams map[string]string
 	// Managed lists every team a rule names.
 	Managed []string
@@ -209,7 +209,8 @@ func (c *Config) Map(groups []string) (Mapping, error) {
 		if !slices.Contains(m.Managed, t.Team) {
 			m.Managed = append(m.Managed, t.Team)
 		}
-		if has[t.Group] && m.Teams[t.Team] != vigil.TeamManager {
+		// The strongest role any of the person's groups gives wins.
+		if has[t.Group] && slices.Index(vigil.TeamRoles, t.Role) > slices.Index(vigil.TeamRoles, m.Teams[t.Team]) {
 			m.Teams[t.Team] = t.Role
 		}
 	}

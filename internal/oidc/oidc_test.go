@@ -3,6 +3,7 @@ package oidc
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -43,7 +44,8 @@ func TestMap(t *testing.T) {
 	c, err := Config{Issuer: "https://idp.example.com", ClientID: "v",
 		Roles:       []RoleRule{{"admins", "admin"}, {"oncall", "responder"}, {"all", "viewer"}},
 		DefaultRole: RoleNone,
-		Teams:       []TeamRule{{"sre", "ops", "member"}, {"leads", "ops", "manager"}, {"sec", "security", "member"}},
+		Teams: []TeamRule{{"sre", "ops", "member"}, {"leads", "ops", "manager"}, {"oncall", "ops", "responder"},
+			{"sec", "security", "member"}},
 	}.withDefaults("http://vigil.example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +62,11 @@ func TestMap(t *testing.T) {
 	m, _ = c.Map([]string{"leads", "sre", "admins", "all"})
 	if m.Role != vigil.RoleAdmin || m.Teams["ops"] != vigil.TeamManager {
 		t.Errorf("Map = %+v, want admin and ops manager", m)
+	}
+	// A responder group beats a member group, whatever the order.
+	m, _ = c.Map([]string{"oncall", "sre"})
+	if m.Teams["ops"] != vigil.TeamResponder {
+		t.Errorf("Map(oncall, sre) teams = %v, want ops responder", m.Teams)
 	}
 	if _, err := c.Map([]string{"sre"}); vigil.ErrorCode(err) != vigil.CodeForbidden {
 		t.Errorf("no role group with DefaultRole none: err = %v, want forbidden", err)
@@ -163,7 +170,7 @@ func FuzzParseMaps(f *testing.F) {
 		}
 		if rules, err := ParseTeamMap(s); err == nil {
 			for _, r := range rules {
-				if r.Group == "" || r.Team == "" || (r.Role != vigil.TeamMember && r.Role != vigil.TeamManager) {
+				if r.Group == "" || r.Team == "" || !slices.Contains(vigil.TeamRoles, r.Role) {
 					t.Errorf("ParseTeamMap(%q) = %+v", s, r)
 				}
 			}

@@ -44,8 +44,8 @@ func (db *DB) SignInIdentity(ctx context.Context, in *vigil.IdentitySignIn) (*vi
 		}
 	}
 	for name, role := range in.Teams {
-		if role != vigil.TeamMember && role != vigil.TeamManager {
-			return nil, vigil.FieldError("teams", "team %q: role must be %s or %s", name, vigil.TeamMember, vigil.TeamManager)
+		if !slices.Contains(vigil.TeamRoles, role) {
+			return nil, vigil.FieldError("teams", "team %q: role must be one of %s", name, strings.Join(vigil.TeamRoles, ", "))
 		}
 	}
 	var user *vigil.User

@@ -84,12 +84,15 @@ func (db *DB) UpdateTeam(ctx context.Context, t *vigil.Team) error {
 }
 
 func setMembers(ctx context.Context, q querier, t *vigil.Team) error {
-	manager := map[int64]bool{}
+	role := map[int64]string{}
+	for _, uid := range t.Responders {
+		role[uid] = vigil.TeamResponder
+	}
 	for _, uid := range t.Managers {
-		manager[uid] = true
+		role[uid] = vigil.TeamManager // the stronger role wins
 	}
 	seen := map[int64]bool{}
-	members, managers := []int64{}, []int64{}
+	members, managers, responders := []int64{}, []int64{}, []int64{}
 	add := func(uid int64, field string) error {
 		if seen[uid] {
 			return nil
@@ -98,12 +101,16 @@ func setMembers(ctx context.Context, q querier, t *vigil.Team) error {
 		if err := mustExist(ctx, q, "users", uid, "members", field+": user"); err != nil {
 			return err
 		}
-		role := vigil.TeamMember
-		if manager[uid] {
-			role = vigil.TeamManager
+		r := role[uid]
+		switch r {
+		case vigil.TeamManager:
 			managers = append(managers, uid)
+		case vigil.TeamResponder:
+			responders = append(responders, uid)
+		default:
+			r = vigil.TeamMember
 		}
-		if _, err := q.exec(ctx, "INSERT INTO team_members (team_id, user_id, role) VALUES ($1, $2, $3)", t.ID, uid, role); err != nil {
+		if _, err := q.exec(ctx, "INSERT INTO team_members (team_id, user_id, role) VALUES ($1, $2, $3)", t.ID, uid, r); err != nil {
 			return err
 		}
 		members = append(members, uid)
@@ -114,13 +121,18 @@ func setMembers(ctx context.Context, q querier, t *vigil.Team) error {
 			return err
 		}
 	}
-	// A manager who was not listed as a member becomes one.
+	// A manager or responder who was not listed as a member becomes one.
 	for i, uid := range t.Managers {
 		if err := add(uid, fmt.Sprintf("managers[%d]", i)); err != nil {
 			return err
 		}
 	}
-	t.Members, t.Managers = members, managers
+	for i, uid := range t.Responders {
+		if err := add(uid, fmt.Sprintf("responders[%d]", i)); err != nil {
+			return err
+		}
+	}
+	t.Members, t.Managers, t.Responders = members, managers, responders
 	return nil
 }
 
@@ -179,13 +191,16 @@ func loadMembers(ctx context.Context, q querier, teams []*vigil.Team) error {
 		return err
 	}
 	for _, t := range teams {
-		t.Members, t.Managers = []int64{}, []int64{}
+		t.Members, t.Managers, t.Responders = []int64{}, []int64{}, []int64{}
 	}
 	for _, p := range pairs {
 		if t := byID[p.team]; t != nil {
 			t.Members = append(t.Members, p.user)
-			if p.role == vigil.TeamManager {
+			switch p.role {
+			case vigil.TeamManager:
 				t.Managers = append(t.Managers, p.user)
+			case vigil.TeamResponder:
+				t.Responders = append(t.Responders, p.user)
 			}
 		}
 	}

@@ -84,6 +84,25 @@ func testOnCallConfig(t *testing.T, open OpenFunc) {
 	if teams, _ := st.ListTeams(ctx); len(teams) != 2 || !slices.Equal(teams[0].Managers, []int64{bo.ID}) || len(teams[1].Managers) != 0 {
 		t.Errorf("teams after making Bo the manager: %+v %+v", teams[0], teams[1])
 	}
+	// Responders per team: Ana responds (made a member if she was not);
+	// listed as manager and responder, Bo is a manager (the stronger
+	// role), which responds too.
+	ops.Members, ops.Managers, ops.Responders = []int64{bo.ID}, []int64{bo.ID}, []int64{ana.ID, bo.ID}
+	if err := st.UpdateTeam(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	gotOps, err := st.FindTeam(ctx, ops.ID)
+	if err != nil || !slices.Equal(gotOps.Members, []int64{ana.ID, bo.ID}) || !slices.Equal(gotOps.Managers, []int64{bo.ID}) ||
+		!slices.Equal(gotOps.Responders, []int64{ana.ID}) {
+		t.Errorf("ops with a responder: %+v, %v", gotOps, err)
+	} else if !gotOps.Grants(ana.ID, vigil.PermRespond) || gotOps.Grants(ana.ID, vigil.PermManage) || !gotOps.Grants(bo.ID, vigil.PermRespond) {
+		t.Errorf("Grants: Ana responds only, Bo manages and responds: %+v", gotOps)
+	}
+	if teams, _ := st.ListTeams(ctx); len(teams) != 2 || !slices.Equal(teams[0].Responders, []int64{ana.ID}) || teams[1].Responders == nil {
+		t.Errorf("listed teams' responders: %+v", teams)
+	}
+	fieldIs(t, "unknown responder", st.CreateTeam(ctx, &vigil.Team{Name: "x", Responders: []int64{999}}), vigil.CodeInvalid, "members")
+	fieldIs(t, "bad responder id", st.CreateTeam(ctx, &vigil.Team{Name: "x", Responders: []int64{-1}}), vigil.CodeInvalid, "responders")
 	if err := st.DeleteTeam(ctx, ops.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -18,11 +18,16 @@ const (
 )
 
 // A team member's role on the team (team_members.role): a plain member
-// acts with their global role; a manager manages the team's objects.
+// acts with their global role; a responder also responds on the team's
+// incidents; a manager also manages the team's objects (and responds).
 const (
-	TeamMember  = "member"
-	TeamManager = "manager"
+	TeamMember    = "member"
+	TeamResponder = "responder"
+	TeamManager   = "manager"
 )
+
+// TeamRoles lists the roles on a team, weakest first.
+var TeamRoles = []string{TeamMember, TeamResponder, TeamManager}
 
 // UserRoles lists the global roles, weakest first.
 var UserRoles = []string{RoleStakeholder, RoleViewer, RoleResponder, RoleManager, RoleAdmin}

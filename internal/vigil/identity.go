@@ -35,7 +35,7 @@ type IdentitySignIn struct {
 	Role        string
 	NewUserRole string
 	// Teams maps team names to the membership the groups give
-	// (TeamMember or TeamManager). Managed lists every team the mapping
+	// (one of TeamRoles). Managed lists every team the mapping
 	// can give: membership of those follows Teams (leaving a group leaves
 	// the team); other teams are left alone. Unknown team names are skipped.
 	Teams   map[string]string

@@ -111,9 +111,14 @@ type Team struct {
 	// Managers are the members who manage the team: they edit its
 	// services, schedules and policies and see its private incidents
 	// whatever their global role. A manager is always a member too.
-	Managers  []int64   `json:"managers"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Managers []int64 `json:"managers"`
+	// Responders are the members who respond on the team's incidents
+	// (acknowledge, resolve, note, take roles, post status updates)
+	// whatever their global role: responding granted per team. Managers
+	// respond too without being listed. A responder is always a member.
+	Responders []int64   `json:"responders"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // UserService stores users, their contact methods and notification rules.
@@ -260,7 +265,24 @@ func (t *Team) Validate() error {
 			return FieldError("managers", "user ids are positive")
 		}
 	}
+	for _, id := range t.Responders {
+		if id <= 0 {
+			return FieldError("responders", "user ids are positive")
+		}
+	}
 	return nil
+}
+
+// Grants says whether the team gives userID perm on its own objects:
+// its managers manage and respond, its responders respond.
+func (t *Team) Grants(userID int64, perm string) bool {
+	switch perm {
+	case PermManage:
+		return slices.Contains(t.Managers, userID)
+	case PermRespond:
+		return slices.Contains(t.Managers, userID) || slices.Contains(t.Responders, userID)
+	}
+	return false
 }
 
 // MaskAddress shows enough of a destination to recognise it without

@@ -65,11 +65,7 @@ func serviceTeamOf(u *UI, r *http.Request) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := u.store.FindServiceByID(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	return []int64{s.TeamID}, nil
+	return u.serviceTeam(r, id)
 }
 
 // scheduleTeamOf: the schedule's team, and the team the form moves it to.
@@ -114,6 +110,48 @@ type can struct {
 func canOf(r *http.Request) can {
 	p := auth.PrincipalFromContext(r.Context())
 	return can{Read: p.Allows(vigil.PermRead), Respond: p.Allows(vigil.PermRespond), Manage: p.Allows(vigil.PermManage), Admin: p.Allows(vigil.PermAdmin)}
+}
+
+// canRespondOn says whether the person may respond on an incident of
+// team: a global responder, or a responder or manager of that team.
+func (u *UI) canRespondOn(r *http.Request, team int64) bool {
+	return auth.Authorize(r.Context(), u.store, vigil.PermRespond, func() ([]int64, error) { return []int64{team}, nil }) == nil
+}
+
+// incidentTeamOf is the team of the incident's service; an incident the
+// person may not see is not found.
+func incidentTeamOf(u *UI, r *http.Request) ([]int64, error) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	inc, err := u.store.FindIncidentByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return u.serviceTeam(r, inc.ServiceID)
+}
+
+// formServiceTeamOf is the team of the service the form names (none when
+// it names none or an unknown one: the handler says what is wrong).
+func formServiceTeamOf(u *UI, r *http.Request) ([]int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("service_id")), 10, 64)
+	if err != nil {
+		return nil, nil
+	}
+	ids, err := u.serviceTeam(r, id)
+	if vigil.ErrorCode(err) == vigil.CodeNotFound {
+		return nil, nil
+	}
+	return ids, err
+}
+
+func (u *UI) serviceTeam(r *http.Request, serviceID int64) ([]int64, error) {
+	s, err := u.store.FindServiceByID(r.Context(), serviceID)
+	if err != nil {
+		return nil, err
+	}
+	return []int64{s.TeamID}, nil
 }
 
 // canManageTeam says whether the person may manage an object of team:

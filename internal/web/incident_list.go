@@ -35,6 +35,8 @@ type incidentListPage struct {
 	HasFilter  bool
 	Declare    declareForm
 	HasService bool
+	// CanDeclare: the person may respond on one of the services at least.
+	CanDeclare bool
 }
 
 // incidentFilterForm is the GET form above the table, as typed.
@@ -194,8 +196,23 @@ func (u *UI) incidentListModel(w http.ResponseWriter, r *http.Request, f inciden
 	if sev == "" {
 		sev = string(vigil.SeverityError)
 	}
+	// The form offers the services the person may declare on: all for
+	// global responders, their teams' for team responders.
+	var declarable []*vigil.Service
+	byTeam := map[int64]bool{}
+	for _, s := range services {
+		ok, seen := byTeam[s.TeamID]
+		if !seen {
+			ok = u.canRespondOn(r, s.TeamID)
+			byTeam[s.TeamID] = ok
+		}
+		if ok {
+			declarable = append(declarable, s)
+		}
+	}
+	m.CanDeclare = len(declarable) > 0
 	m.Declare = declareForm{
-		ServiceOptions:  serviceOptions(services, d.ServiceID, "Choose a service"),
+		ServiceOptions:  serviceOptions(declarable, d.ServiceID, "Choose a service"),
 		SeverityOptions: severityOptions(sev, false),
 		Title:           d.Title,
 		Description:     d.Description,

@@ -161,6 +161,14 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 		m.Alerts = append(m.Alerts, v)
 	}
 	m.layout = u.layout(w, r, "Incident "+inc.Number()+": "+inc.Title, "incidents")
+	// Responding may be granted by the team of the incident's service.
+	if !m.Can.Respond && m.Can.Read {
+		team, err := u.serviceTeam(r, inc.ServiceID)
+		if err != nil {
+			return incidentShowPage{}, err
+		}
+		m.Can.Respond = u.canRespondOn(r, team[0])
+	}
 	if !m.Can.Respond { // viewers read; the buttons would only answer 403
 		m.CanAcknowledge, m.CanResolve, m.CanReopen = false, false, false
 	}

@@ -44,6 +44,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	manage := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermManage, nil, h) }
 	admin := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermAdmin, nil, h) }
 	team := func(of teamsOf, h http.HandlerFunc) http.Handler { return needs(vigil.PermManage, of, h) }
+	// onIncident: global responders, and the responders and managers of
+	// the team owning the incident's service.
+	onIncident := func(h http.HandlerFunc) http.Handler { return needs(vigil.PermRespond, incidentTeamOf, h) }
 	self := func(h http.HandlerFunc) http.Handler {
 		return u.public(u.guardWrite(u.requireSession(u.selfOrAdmin(h))))
 	}
@@ -65,15 +68,15 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerActionLinks(mux)
 
 	mux.Handle("GET /incidents", incidents(u.incidentList))
-	mux.Handle("POST /incidents", respond(u.incidentCreate))
+	mux.Handle("POST /incidents", needs(vigil.PermRespond, formServiceTeamOf, u.incidentCreate))
 	mux.Handle("GET /incidents/{id}", incidents(u.incidentShow))
-	mux.Handle("POST /incidents/{id}", respond(u.incidentUpdate))
-	mux.Handle("POST /incidents/{id}/acknowledge", respond(u.incidentAcknowledge))
-	mux.Handle("POST /incidents/{id}/resolve", respond(u.incidentResolve))
-	mux.Handle("POST /incidents/{id}/reopen", respond(u.incidentReopen))
-	mux.Handle("POST /incidents/{id}/notes", respond(u.incidentNoteCreate))
-	mux.Handle("POST /incidents/{id}/status-updates", respond(u.statusUpdateCreate))
-	mux.Handle("POST /incidents/{id}/private", respond(u.incidentPrivate))
+	mux.Handle("POST /incidents/{id}", onIncident(u.incidentUpdate))
+	mux.Handle("POST /incidents/{id}/acknowledge", onIncident(u.incidentAcknowledge))
+	mux.Handle("POST /incidents/{id}/resolve", onIncident(u.incidentResolve))
+	mux.Handle("POST /incidents/{id}/reopen", onIncident(u.incidentReopen))
+	mux.Handle("POST /incidents/{id}/notes", onIncident(u.incidentNoteCreate))
+	mux.Handle("POST /incidents/{id}/status-updates", onIncident(u.statusUpdateCreate))
+	mux.Handle("POST /incidents/{id}/private", onIncident(u.incidentPrivate))
 	mux.Handle("GET /incidents/{id}/notifications", signedIn(u.incidentNotifications))
 
 	mux.Handle("GET /services", signedIn(u.serviceList))
@@ -148,8 +151,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /inhibit-rules/{id}", manage(u.inhibitUpdate))
 	mux.Handle("POST /inhibit-rules/{id}/delete", manage(u.inhibitDelete))
 	// Noise: the verdict buttons of an incident and the report.
-	mux.Handle("POST /incidents/{id}/feedback", respond(u.incidentFeedback))
-	mux.Handle("POST /incidents/{id}/roles", respond(u.incidentRole))
+	mux.Handle("POST /incidents/{id}/feedback", onIncident(u.incidentFeedback))
+	mux.Handle("POST /incidents/{id}/roles", onIncident(u.incidentRole))
 	mux.Handle("GET /reports/noise", signedIn(u.reportNoise))
 	// Classification rules (a back-test saves nothing) and the route test.
 	mux.Handle("GET /rules", signedIn(u.ruleSetList))

@@ -17,18 +17,20 @@ type teamForm struct {
 	Description string
 	// Members is the multi-select of every person, the members selected;
 	// Managers the same for the team's managers (who are members too).
-	Members  []option
-	Managers []option
-	Errors   formErrors
+	// Responders the same for the team's responders.
+	Members    []option
+	Managers   []option
+	Responders []option
+	Errors     formErrors
 }
 
 // teamLabels name the form's inputs (vigil.Team's field names) in messages.
-var teamLabels = map[string]string{"name": "Name", "description": "Description", "members": "Members", "managers": "Managers"}
+var teamLabels = map[string]string{"name": "Name", "description": "Description", "members": "Members", "managers": "Managers", "responders": "Responders"}
 
 // newTeamForm is the form for t, or an empty one for a new team.
 func newTeamForm(users []*vigil.User, t *vigil.Team) teamForm {
 	f := teamForm{Action: "/teams", Submit: "Create team"}
-	selected, managers := map[string]bool{}, map[string]bool{}
+	selected, managers, responders := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	if t != nil {
 		f.Action, f.Submit = teamURL(t.ID), "Save team"
 		f.Name, f.Description = t.Name, t.Description
@@ -38,8 +40,11 @@ func newTeamForm(users []*vigil.User, t *vigil.Team) teamForm {
 		for _, id := range t.Managers {
 			managers[itoa(id)] = true
 		}
+		for _, id := range t.Responders {
+			responders[itoa(id)] = true
+		}
 	}
-	f.Members, f.Managers = userOptions(users, selected), userOptions(users, managers)
+	f.Members, f.Managers, f.Responders = userOptions(users, selected), userOptions(users, managers), userOptions(users, responders)
 	return f
 }
 
@@ -77,10 +82,11 @@ func parseTeamForm(r *http.Request, users []*vigil.User, f *teamForm) (*vigil.Te
 		}
 		return ids, selected
 	}
-	var members, managers map[string]bool
+	var members, managers, responders map[string]bool
 	t.Members, members = people("members")
 	t.Managers, managers = people("managers")
-	f.Members, f.Managers = userOptions(users, members), userOptions(users, managers)
+	t.Responders, responders = people("responders")
+	f.Members, f.Managers, f.Responders = userOptions(users, members), userOptions(users, managers), userOptions(users, responders)
 	if err == nil {
 		err = t.Validate()
 	}

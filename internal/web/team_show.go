@@ -9,12 +9,14 @@ import (
 // teamShowPage is the model of team_show.html.
 type teamShowPage struct {
 	layout
-	Team      *vigil.Team
-	Members   []personLink
-	Managers  []personLink
-	Schedules []*vigil.Schedule
-	Policies  []*vigil.EscalationPolicy
-	Form      teamForm
+	Team     *vigil.Team
+	Members  []personLink
+	Managers []personLink
+	// Responders respond on the team's incidents (managers do too).
+	Responders []personLink
+	Schedules  []*vigil.Schedule
+	Policies   []*vigil.EscalationPolicy
+	Form       teamForm
 }
 
 // teamShow answers GET /teams/{id}.
@@ -52,7 +54,8 @@ func (u *UI) renderTeamShow(w http.ResponseWriter, r *http.Request, id int64, st
 		return
 	}
 	names := vigil.NewUserNames(users)
-	m := teamShowPage{Team: t, Members: personLinks(t.Members, names), Managers: personLinks(t.Managers, names)}
+	m := teamShowPage{Team: t, Members: personLinks(t.Members, names), Managers: personLinks(t.Managers, names),
+		Responders: personLinks(t.Responders, names)}
 	for _, s := range schedules {
 		if s.TeamID == id {
 			m.Schedules = append(m.Schedules, s)
