@@ -169,31 +169,41 @@ func canonTeam(t Team, p string, c *errs, validate bool) Team {
 		seen[r] = j
 		out.Members = append(out.Members, r)
 	}
-	// A manager is always a member: one not listed there is added.
-	var managers []string
-	for j, m := range t.Managers {
-		r := ref(m)
-		mp := fmt.Sprintf("%s.managers[%d]", p, j)
-		if r == "" {
-			if validate {
-				c.add(mp, "is empty (want a user's e-mail address)")
+	// A manager or responder is always a member: one not listed there is
+	// added. Listed as both, a person is a manager (who responds too).
+	withRole := func(field string, list []string) []string {
+		var got []string
+		for j, m := range list {
+			r := ref(m)
+			mp := fmt.Sprintf("%s.%s[%d]", p, field, j)
+			if r == "" {
+				if validate {
+					c.add(mp, "is empty (want a user's e-mail address)")
+				}
+				continue
 			}
-			continue
-		}
-		if slices.Contains(managers, r) {
-			if validate {
-				c.add(mp, "%s is listed twice", r)
+			if slices.Contains(got, r) {
+				if validate {
+					c.add(mp, "%s is listed twice", r)
+				}
+				continue
 			}
-			continue
+			got = append(got, r)
+			if _, ok := seen[r]; !ok {
+				seen[r] = -1
+				out.Members = append(out.Members, r)
+			}
 		}
-		managers = append(managers, r)
-		if _, ok := seen[r]; !ok {
-			seen[r] = -1
-			out.Members = append(out.Members, r)
-		}
+		slices.Sort(got)
+		return got
 	}
-	slices.Sort(managers)
-	out.Managers = managers
+	out.Managers = withRole("managers", t.Managers)
+	out.Responders = slices.DeleteFunc(withRole("responders", t.Responders), func(r string) bool {
+		return slices.Contains(out.Managers, r)
+	})
+	if len(out.Responders) == 0 {
+		out.Responders = nil
+	}
 	slices.Sort(out.Members)
 	if validate {
 		fieldErr(c, p, out.Domain(placeholder{}).Validate())

@@ -62,6 +62,10 @@ func (t *Team) Domain(r Resolver) *vigil.Team {
 	for _, m := range t.Managers {
 		out.Managers = append(out.Managers, r.UserID(m))
 	}
+	out.Responders = []int64{}
+	for _, m := range t.Responders {
+		out.Responders = append(out.Responders, r.UserID(m))
+	}
 	return out
 }
 

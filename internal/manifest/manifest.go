@@ -66,6 +66,9 @@ type Team struct {
 	// and policies; a manager is always a member too, listed in members
 	// or not.
 	Managers []string `yaml:"managers,omitempty"`
+	// Responders (e-mail addresses) respond on the team's incidents
+	// whatever their global role; members too, listed there or not.
+	Responders []string `yaml:"responders,omitempty"`
 }
 
 // Schedule is the API's schedule with names instead of IDs.

@@ -175,6 +175,7 @@ func TestCheckNoiseSettingsAndManagers(t *testing.T) {
 	m := check(t, `
 teams:
   - {name: t, members: [b@example.com], managers: [A@Example.com]}
+  - {name: r, members: [b@example.com], managers: [a@example.com], responders: [c@example.com, A@example.com]}
 services:
   - {name: defaults written out, storm: {incidents: 20, window: 600s}, flap: {changes: 4}, auto_pause: "0"}
   - {name: own, storm: {incidents: 50}, flap: {changes: 6, quiet: 1800s}, auto_pause: 300s}
@@ -182,6 +183,10 @@ services:
 `)
 	if tm := m.Teams[0]; !cmp.Equal(tm.Members, []string{"a@example.com", "b@example.com"}) || !cmp.Equal(tm.Managers, []string{"a@example.com"}) {
 		t.Errorf("a manager should be a member too: %+v", tm)
+	}
+	if tm := m.Teams[1]; !cmp.Equal(tm.Members, []string{"a@example.com", "b@example.com", "c@example.com"}) ||
+		!cmp.Equal(tm.Responders, []string{"c@example.com"}) {
+		t.Errorf("a responder is a member too, and a manager listed as responder is a manager: %+v", tm)
 	}
 	def, own, off := m.Services[0], m.Services[1], m.Services[2]
 	if def.Storm != nil || def.Flap != nil || def.AutoPause != "" {
@@ -221,7 +226,7 @@ func TestDomainRoundTrip(t *testing.T) {
 	m := check(t, string(out))
 	for i := range m.Teams {
 		got, want := m.Teams[i].Domain(ids{snap}), snap.Teams[i]
-		if !cmp.Equal(got.Members, want.Members) || !cmp.Equal(got.Managers, want.Managers) {
+		if !cmp.Equal(got.Members, want.Members) || !cmp.Equal(got.Managers, want.Managers) || !cmp.Equal(got.Responders, want.Responders) {
 			t.Errorf("team %s: members %v managers %v, want %v %v", want.Name, got.Members, got.Managers, want.Members, want.Managers)
 		}
 	}
@@ -250,7 +255,7 @@ func snapshot() *Snapshot {
 			{ID: 20, UserID: 1, ContactMethodID: 10, Delay: 0},
 			{ID: 21, UserID: 1, ContactMethodID: 11, Delay: vigil.Duration(5 * time.Minute)},
 		}},
-		Teams: []*vigil.Team{{ID: 1, Name: "payments", Description: "Money: in & out\n\"quoted\"\n", Members: []int64{1, 2}, Managers: []int64{1}}},
+		Teams: []*vigil.Team{{ID: 1, Name: "payments", Description: "Money: in & out\n\"quoted\"\n", Members: []int64{1, 2}, Managers: []int64{1}, Responders: []int64{2}}},
 		Schedules: []*vigil.Schedule{{ID: 1, Name: "primary", TimeZone: "Europe/Berlin", TeamID: 1, Layers: []vigil.Layer{{
 			Name: "weekly", Start: start, TurnUnit: "week", TurnCount: 1, Members: []int64{1, 2, 1},
 			Restrictions: []vigil.Restriction{{Kind: "daily", Start: 9 * 60, Duration: vigil.Duration(8 * time.Hour)},
@@ -279,7 +284,7 @@ func TestExportAppliesAsNoChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`start: "2026-03-02T09:00:00+01:00"`, `address: "+4915112345678"`, "- name: \"123\"", "weekday: sunday",
-		"managers:\n      - Ana@example.com", "storm:\n      incidents: 50\n      window: 5m", "flap:\n      changes: 6\n      window: 10m\n      quiet: 30m",
+		"managers:\n      - Ana@example.com", "responders:\n      - bob@example.com", "storm:\n      incidents: 50\n      window: 5m", "flap:\n      changes: 6\n      window: 10m\n      quiet: 30m",
 		"auto_pause: 5m", "storm:\n      incidents: 0\n", "flap:\n      changes: 0\n"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("export lacks %q:\n%s", want, out)
@@ -373,11 +378,12 @@ func TestPlanLists(t *testing.T) {
 			}},
 		{"noise settings and managers changed",
 			edit("incidents: 50", "incidents: 40", "auto_pause: 5m", "auto_pause: 1h", "flap:\n      changes: 0", "flap:\n      changes: 3\n      quiet: 1h",
-				"managers:\n      - Ana@example.com", "managers:\n      - bob@example.com"),
+				"managers:\n      - Ana@example.com", "managers:\n      - bob@example.com", "responders:\n      - bob@example.com", "responders:\n      - Ana@example.com"),
 			[]Change{
 				{Action: Unchanged, Kind: KindUser, Key: "Ana@example.com"},
 				{Action: Unchanged, Kind: KindUser, Key: "bob@example.com"},
-				{Action: Update, Kind: KindTeam, Key: "payments", Fields: []FieldChange{{"managers", "[ana@example.com]", "[bob@example.com]"}}},
+				{Action: Update, Kind: KindTeam, Key: "payments", Fields: []FieldChange{{"managers", "[ana@example.com]", "[bob@example.com]"},
+					{"responders", "[bob@example.com]", "[ana@example.com]"}}},
 				{Action: Unchanged, Kind: KindSchedule, Key: "primary"},
 				{Action: Unchanged, Kind: KindPolicy, Key: "payments"},
 				{Action: Update, Kind: KindService, Key: "api: yes", Fields: []FieldChange{

@@ -209,6 +209,9 @@ func checkRefs(c *errs, d, cur *Manifest) {
 		for j, m := range t.Managers {
 			user(fmt.Sprintf("teams[%d].managers[%d]", i, j), m)
 		}
+		for j, m := range t.Responders {
+			user(fmt.Sprintf("teams[%d].responders[%d]", i, j), m)
+		}
 	}
 	for i, s := range d.Schedules {
 		p := fmt.Sprintf("schedules[%d]", i)
@@ -334,7 +337,8 @@ func flatUser(u, desired *User) []field {
 }
 
 func flatTeam(t *Team) []field {
-	return []field{text("description", t.Description), list("members", t.Members), list("managers", t.Managers)}
+	return []field{text("description", t.Description), list("members", t.Members), list("managers", t.Managers),
+		list("responders", t.Responders)}
 }
 
 func flatSchedule(s *Schedule) []field {

@@ -147,6 +147,9 @@ func (s *Snapshot) manifest(all bool) *Manifest {
 		for _, id := range t.Managers {
 			mt.Managers = append(mt.Managers, name(emails, id))
 		}
+		for _, id := range t.Responders {
+			mt.Responders = append(mt.Responders, name(emails, id))
+		}
 		m.Teams = append(m.Teams, mt)
 	}
 
