@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -366,7 +367,11 @@ func keyTeam(a *API, r *http.Request) ([]int64, error) {
 }
 
 func ownerOfService(a *API, r *http.Request, serviceID int64) ([]int64, error) {
-	s, err := a.store.FindServiceByID(r.Context(), serviceID)
+	return ownerOfServiceID(r.Context(), a.store, serviceID)
+}
+
+func ownerOfServiceID(ctx context.Context, st vigil.Store, serviceID int64) ([]int64, error) {
+	s, err := st.FindServiceByID(ctx, serviceID)
 	if err != nil {
 		return nil, err
 	}

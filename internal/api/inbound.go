@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/notify"
 	"github.com/vigil-oss/vigil/internal/notify/slack"
 	"github.com/vigil-oss/vigil/internal/notify/twilio"
@@ -73,15 +74,27 @@ func (a *API) act(ctx context.Context, user *vigil.User, source, kind string, in
 	// They see (and may act on) what they were paged about, and other
 	// incidents they could see when signed in.
 	ctx = vigil.WithViewer(ctx, vigil.ViewerOf(vigil.ActorFromContext(ctx), user.Role))
-	var err error
+	number := "#" + strconv.FormatInt(incidentID, 10)
 	verb := "acknowledged"
 	if kind == notify.KindResolve {
 		verb = "resolved"
+	}
+	err := a.mayActFromMessage(ctx, user, incidentID)
+	switch {
+	case vigil.ErrorCode(err) == vigil.CodeNotFound:
+		return fmt.Sprintf("There is no incident %s.", number)
+	case vigil.ErrorCode(err) == vigil.CodeForbidden:
+		LoggerFrom(ctx).Info("inbound action refused", "source", source, "incident", incidentID, "user", user.ID)
+		return fmt.Sprintf("You may not act on incident %s: it was not sent to you and your role does not let you respond to it.", number)
+	case err != nil:
+		LoggerFrom(ctx).Error("inbound action failed", "source", source, "incident", incidentID, "err", err)
+		return fmt.Sprintf("Incident %s could not be %s; please try again or use the web page.", number, verb)
+	}
+	if kind == notify.KindResolve {
 		_, err = a.store.ResolveIncident(ctx, incidentID)
 	} else {
 		_, err = a.store.AcknowledgeIncident(ctx, incidentID)
 	}
-	number := "#" + strconv.FormatInt(incidentID, 10)
 	switch vigil.ErrorCode(err) {
 	case "":
 		return fmt.Sprintf("Incident %s %s.", number, verb)
@@ -92,6 +105,36 @@ func (a *API) act(ctx context.Context, user *vigil.User, source, kind string, in
 	}
 	LoggerFrom(ctx).Error("inbound action failed", "source", source, "incident", incidentID, "err", err)
 	return fmt.Sprintf("Incident %s could not be %s; please try again or use the web page.", number, verb)
+}
+
+// mayActFromMessage says whether user may acknowledge or resolve the
+// incident from a chat button, an SMS or a call: people who were paged or
+// notified about it, and whoever may respond on it when signed in (a
+// global responder, or a responder or manager of its service's team).
+// CodeNotFound for an incident they may not see, CodeForbidden otherwise.
+func (a *API) mayActFromMessage(ctx context.Context, user *vigil.User, incidentID int64) error {
+	inc, err := a.store.FindIncidentByID(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	if vigil.RoleAllows(user.Role, vigil.PermRespond) {
+		return nil
+	}
+	sent, err := a.store.FindNotifications(ctx, vigil.NotificationFilter{IncidentID: &incidentID, UserID: &user.ID, Limit: 1})
+	if err != nil || len(sent) > 0 {
+		return err
+	}
+	if vigil.RoleAllows(user.Role, vigil.PermRead) {
+		teams, err := ownerOfServiceID(ctx, a.store, inc.ServiceID)
+		if err != nil {
+			return err
+		}
+		ok, err := auth.TeamsGrant(ctx, a.store, user.ID, vigil.PermRespond, teams)
+		if err != nil || ok {
+			return err
+		}
+	}
+	return vigil.Errorf(vigil.CodeForbidden, "user %d may not respond on incident %d", user.ID, incidentID)
 }
 
 // userByAddress finds the person a reply came from: the oldest enabled

@@ -347,3 +347,60 @@ func TestTwilioVoice(t *testing.T) {
 		t.Errorf("the incident became %s", st)
 	}
 }
+
+// Acting from a message needs a right to respond: a viewer who was not
+// sent anything about the incident is told no and nothing changes; made a
+// responder of the service's team, or sent a page about the incident,
+// they may.
+func TestSlackActionsNeedARightToRespond(t *testing.T) {
+	e := newInboundEnv(t, api.Inbound{SlackSigningSecret: slackSecret})
+	ctx := context.Background()
+	if err := e.db.SetUserRole(ctx, e.ana.ID, vigil.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	press := func(action string) string {
+		t.Helper()
+		body, h := slacktest.SignedAction(slackSecret, e.clock.Now(), action, e.incident.ID, anaSlackID)
+		status, out := e.post(api.SlackActionsPath, h, body)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", action, status, out)
+		}
+		return out
+	}
+	if out := press("ack"); !strings.Contains(out, "may not act") {
+		t.Errorf("a viewer's ack: %s", out)
+	}
+	if st, _ := e.status(); st != vigil.IncidentTriggered {
+		t.Fatalf("a viewer's ack made the incident %s", st)
+	}
+
+	team := &vigil.Team{Name: "checkout", Responders: []int64{e.ana.ID}}
+	if err := e.db.CreateTeam(ctx, team); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.UpdateService(ctx, e.incident.ServiceID, vigil.ServiceUpdate{TeamID: &team.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if out := press("ack"); !strings.Contains(out, "acknowledged") {
+		t.Errorf("a team responder's ack: %s", out)
+	}
+
+	team.Responders = nil
+	if err := e.db.UpdateTeam(ctx, team); err != nil {
+		t.Fatal(err)
+	}
+	if out := press("resolve"); !strings.Contains(out, "may not act") {
+		t.Errorf("resolve after leaving the team's responders: %s", out)
+	}
+	page := &vigil.Notification{Kind: vigil.MessagePage, IncidentID: e.incident.ID, UserID: e.ana.ID,
+		ContactMethodID: e.voice.ID, DestType: vigil.ContactVoice, DestAddress: anaPhone, Title: "checkout down"}
+	if err := e.db.CreateNotifications(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	if out := press("resolve"); !strings.Contains(out, "resolved") {
+		t.Errorf("resolve by a viewer who was paged: %s", out)
+	}
+	if st, _ := e.status(); st != vigil.IncidentResolved {
+		t.Errorf("incident %s, want resolved", st)
+	}
+}
