@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +107,24 @@ func newEnvConfig(t *testing.T, pgURL string, ingestRateLimit float64) *env {
 // openSQLite opens a store on a SQLite database in dir.
 func openSQLite(dir string) (io.Closer, error) {
 	return store.Open(context.Background(), store.Config{DataDir: dir})
+}
+
+// migratedPostgresURL returns the URL of a new PostgreSQL database holding
+// the migrated schema without rows (see storetest.NewMigratedPostgresURL).
+func migratedPostgresURL(t *testing.T) string {
+	return storetest.NewMigratedPostgresURL(t, func(url string) (io.Closer, error) {
+		return store.Open(context.Background(), store.Config{URL: url})
+	})
+}
+
+// TestMain drops the template database behind migratedPostgresURL.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := storetest.DropPostgresTemplate(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // startEnv opens the store cfg names and a server over it, not yet seeded.
