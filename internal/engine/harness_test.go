@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -57,14 +56,7 @@ func backends() []backend {
 }
 
 // TestMain drops the template database of the PostgreSQL backend.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := storetest.DropPostgresTemplate(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 // eachBackend runs fn once per backend as a subtest.
 func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,14 +116,7 @@ func migratedPostgresURL(t *testing.T) string {
 }
 
 // TestMain drops the template database behind migratedPostgresURL.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := storetest.DropPostgresTemplate(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 // startEnv opens the store cfg names and a server over it, not yet seeded.
 func startEnv(t *testing.T, cfg store.Config, ingestRateLimit float64) *env {

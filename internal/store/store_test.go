@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -29,14 +27,7 @@ func migratedPostgresURL(t testing.TB) string {
 }
 
 // TestMain drops the template database behind migratedPostgresURL.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := storetest.DropPostgresTemplate(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 func openSQLite(t testing.TB, clock vigil.Clock) *DB {
 	t.Helper()

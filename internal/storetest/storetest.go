@@ -313,7 +313,7 @@ var pgTemplate struct {
 // migrated database without rows, which open made once per test process by
 // opening a store on it (store.Open applies the migrations) and closing it
 // again. Every caller must pass an equivalent open, and the package's
-// TestMain must call DropPostgresTemplate when the tests are done.
+// TestMain must be Main, which drops the template when the tests are done.
 func NewMigratedPostgresURL(t testing.TB, open func(url string) (io.Closer, error)) string {
 	t.Helper()
 	admin := os.Getenv(TestDatabaseEnv)
@@ -340,9 +340,20 @@ func NewMigratedPostgresURL(t testing.TB, open func(url string) (io.Closer, erro
 	return newPostgresURL(t, tmpl.name)
 }
 
-// DropPostgresTemplate drops the database NewMigratedPostgresURL copies, if
-// it made one. Call it from TestMain after m.Run.
-func DropPostgresTemplate() error {
+// Main runs the tests of a package that calls NewMigratedPostgresURL, then
+// drops the template database: its TestMain calls Main(m).
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := dropPostgresTemplate(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// dropPostgresTemplate drops the database NewMigratedPostgresURL copies, if
+// it made one.
+func dropPostgresTemplate() error {
 	if pgTemplate.name == "" {
 		return nil
 	}
