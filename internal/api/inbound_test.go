@@ -49,7 +49,7 @@ func newInboundEnv(t *testing.T, in api.Inbound) *inboundEnv {
 	clock := vigil.NewManualClock(ocNow)
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Clock: clock, Logger: logger})
+	db, err := store.Open(ctx, store.Config{DataDir: migratedDir(t), Clock: clock, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/vigil-oss/vigil/internal/server"
 	"github.com/vigil-oss/vigil/internal/store"
+	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -64,12 +65,20 @@ type ocEnv struct {
 
 var ocNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// migratedDir returns a new data directory holding a migrated SQLite
+// database without rows (a copy of one made once, see storetest.SQLiteDir).
+func migratedDir(t *testing.T) string {
+	return storetest.SQLiteDir(t, func(dir string) (io.Closer, error) {
+		return store.Open(context.Background(), store.Config{DataDir: dir})
+	})
+}
+
 func newOCEnv(t *testing.T) *ocEnv {
 	t.Helper()
 	clock := vigil.NewManualClock(ocNow)
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	db, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir(), Clock: clock, Logger: logger})
+	db, err := store.Open(context.Background(), store.Config{DataDir: migratedDir(t), Clock: clock, Logger: logger})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -42,7 +42,7 @@ func newSilEnv(t *testing.T) *silEnv {
 	clock := vigil.NewManualClock(silNow)
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	db, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir(), Clock: clock, Logger: logger})
+	db, err := store.Open(context.Background(), store.Config{DataDir: migratedDir(t), Clock: clock, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +31,10 @@ type backend struct {
 
 func backends() []backend {
 	list := []backend{{"sqlite", func(t testing.TB, clock vigil.Clock) (*store.DB, string) {
-		db, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir(), Clock: clock})
+		dir := storetest.SQLiteDir(t, func(dir string) (io.Closer, error) {
+			return store.Open(context.Background(), store.Config{DataDir: dir})
+		})
+		db, err := store.Open(context.Background(), store.Config{DataDir: dir, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +42,9 @@ func backends() []backend {
 		return db, ""
 	}}}
 	list = append(list, backend{"postgres", func(t testing.TB, clock vigil.Clock) (*store.DB, string) {
-		url := storetest.NewPostgresURL(t) // skips without the variable
+		url := storetest.NewMigratedPostgresURL(t, func(url string) (io.Closer, error) { // skips without the variable
+			return store.Open(context.Background(), store.Config{URL: url})
+		})
 		db, err := store.Open(context.Background(), store.Config{URL: url, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
@@ -48,6 +54,9 @@ func backends() []backend {
 	}})
 	return list
 }
+
+// TestMain drops the template database of the PostgreSQL backend.
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 // eachBackend runs fn once per backend as a subtest.
 func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/api"
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -44,7 +43,7 @@ func TestChangeEventListing(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			pg := ""
 			if db == "postgres" {
-				pg = storetest.NewPostgresURL(t) // skips when PostgreSQL is not configured
+				pg = migratedPostgresURL(t) // skips when PostgreSQL is not configured
 			}
 			e := newEnvOn(t, pg)
 			other := &vigil.Service{Name: "web", AutoResolve: true}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-oss/vigil/internal/store"
+	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -36,6 +38,10 @@ type env struct {
 	vars map[string]string
 	// allowErrorLogs turns off the check for error-level log lines.
 	allowErrorLogs bool
+
+	dir       string  // SQLite: the data directory, for clone
+	rateLimit float64 // the ingest rate limit, for clone
+	closeOnce *sync.Once
 }
 
 type syncBuffer struct {
@@ -71,38 +77,69 @@ func newEnvOn(t *testing.T, pgURL string) *env { return newEnvConfig(t, pgURL, 0
 func newEnvConfig(t *testing.T, pgURL string, ingestRateLimit float64) *env {
 	t.Helper()
 	ctx := context.Background()
-	clock := vigil.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := store.Open(ctx, store.Config{URL: pgURL, DataDir: t.TempDir(), Clock: clock, Logger: logger})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
+	cfg := store.Config{URL: pgURL}
+	if pgURL == "" {
+		cfg.DataDir = storetest.SQLiteDir(t, openSQLite)
 	}
-	e := &env{t: t, store: db, clock: clock, logs: logs, vars: map[string]string{}}
+	e := startEnv(t, cfg, ingestRateLimit)
 	e.token = vigil.NewSecret(vigil.TokenPrefix)
-	if _, err := db.CreateAPIToken(ctx, "admin", vigil.RoleAdmin, e.token); err != nil {
+	if _, err := e.store.CreateAPIToken(ctx, "admin", vigil.RoleAdmin, e.token); err != nil {
 		t.Fatal(err)
 	}
 	actx := vigil.WithActor(ctx, vigil.Actor{Kind: vigil.ActorToken, Name: "seed", Source: vigil.SourceAPI})
 	e.service = &vigil.Service{Name: "checkout", AutoResolve: true}
 	e.service.Normalize()
-	if err := db.CreateService(actx, e.service); err != nil {
+	if err := e.store.CreateService(actx, e.service); err != nil {
 		t.Fatal(err)
 	}
-	if e.key, err = db.CreateIntegrationKey(actx, e.service.ID, "prometheus"); err != nil {
+	var err error
+	if e.key, err = e.store.CreateIntegrationKey(actx, e.service.ID, "prometheus"); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry(), UI: panicUI{}, IngestRateLimit: ingestRateLimit})
-	e.srv = httptest.NewServer(s.Handler())
 	e.vars["svc"] = itoa(e.service.ID)
 	e.vars["token"] = e.token
 	e.vars["keyid"] = itoa(e.key.ID)
+	return e
+}
+
+// openSQLite opens a store on a SQLite database in dir.
+func openSQLite(dir string) (io.Closer, error) {
+	return store.Open(context.Background(), store.Config{DataDir: dir})
+}
+
+// migratedPostgresURL returns the URL of a new PostgreSQL database holding
+// the migrated schema without rows (see storetest.NewMigratedPostgresURL).
+func migratedPostgresURL(t *testing.T) string {
+	return storetest.NewMigratedPostgresURL(t, func(url string) (io.Closer, error) {
+		return store.Open(context.Background(), store.Config{URL: url})
+	})
+}
+
+// TestMain drops the template database behind migratedPostgresURL.
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// startEnv opens the store cfg names and a server over it, not yet seeded.
+func startEnv(t *testing.T, cfg store.Config, ingestRateLimit float64) *env {
+	t.Helper()
+	clock := vigil.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.Clock, cfg.Logger = clock, logger
+	db, err := store.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	e := &env{t: t, store: db, clock: clock, logs: logs, vars: map[string]string{}, rateLimit: ingestRateLimit, closeOnce: &sync.Once{}}
+	if cfg.URL == "" {
+		e.dir = cfg.DataDir
+	}
+	s := New(Deps{Store: db, Clock: clock, Logger: logger, Registry: prometheus.NewRegistry(), UI: panicUI{}, IngestRateLimit: ingestRateLimit})
+	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
-		e.srv.Close()
-		db.Close()
+		e.close()
 		out := logs.String()
-		for _, secret := range []string{e.token, e.key.Secret} {
-			if strings.Contains(out, secret) {
+		for _, secret := range []string{e.token, e.keySecret()} {
+			if secret != "" && strings.Contains(out, secret) {
 				t.Errorf("a secret appears in the log")
 			}
 		}
@@ -111,6 +148,43 @@ func newEnvConfig(t *testing.T, pgURL string, ingestRateLimit float64) *env {
 		}
 	})
 	return e
+}
+
+func (e *env) keySecret() string {
+	if e.key == nil {
+		return "" // seeding failed
+	}
+	return e.key.Secret
+}
+
+// close stops the server and closes the store; later calls do nothing.
+func (e *env) close() {
+	e.closeOnce.Do(func() {
+		e.srv.Close()
+		e.store.Close()
+	})
+}
+
+// clone starts a server over a copy of e's SQLite database, as e left it:
+// the same rows, tokens and secrets, without running the migrations and
+// the seeding again. e must be closed first, so its database file is
+// whole; the clone is a new env of t's, with its own clock and log.
+func (e *env) clone(t *testing.T) *env {
+	t.Helper()
+	if e.dir == "" {
+		t.Fatal("clone needs a SQLite env")
+	}
+	c := startEnv(t, store.Config{DataDir: storetest.CopySQLiteDir(t, e.dir)}, e.rateLimit)
+	c.token, c.service, c.key, c.vars = e.token, e.service, e.key, maps.Clone(e.vars)
+	c.allowErrorLogs = e.allowErrorLogs
+	return c
+}
+
+// on is e with requests made on behalf of t, for subtests sharing one env.
+func (e *env) on(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

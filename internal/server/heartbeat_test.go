@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/api"
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -44,7 +43,7 @@ func TestOpsgenieHeartbeatEndpoints(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			pg := ""
 			if db == "postgres" {
-				pg = storetest.NewPostgresURL(t) // skips when PostgreSQL is not configured
+				pg = migratedPostgresURL(t) // skips when PostgreSQL is not configured
 			}
 			e := newEnvOn(t, pg)
 
@@ -226,7 +225,7 @@ func TestHeartbeatAPI(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			pg := ""
 			if db == "postgres" {
-				pg = storetest.NewPostgresURL(t)
+				pg = migratedPostgresURL(t)
 			}
 			e := newEnvOn(t, pg)
 			var h vigil.Heartbeat

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/vigil-oss/vigil/internal/api"
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -25,7 +24,7 @@ func TestMappingRulesOnEveryIngestPath(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			pg := ""
 			if db == "postgres" {
-				pg = storetest.NewPostgresURL(t) // skips when PostgreSQL is not configured
+				pg = migratedPostgresURL(t) // skips when PostgreSQL is not configured
 			}
 			e := newEnvOn(t, pg)
 			var dbSvc vigil.Service

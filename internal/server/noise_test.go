@@ -2,8 +2,6 @@ package server
 
 import (
 	"testing"
-
-	"github.com/vigil-oss/vigil/internal/storetest"
 )
 
 // The clock of the harness is 2026-03-01T12:00:00Z.
@@ -56,11 +54,11 @@ func TestNoiseScenarios(t *testing.T) {
 }
 
 func TestNoiseScenariosPostgres(t *testing.T) {
-	storetest.NewPostgresURL(t)
+	migratedPostgresURL(t)
 	for _, sc := range noiseScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			sc.runOn(t, storetest.NewPostgresURL(t))
+			sc.runOn(t, migratedPostgresURL(t))
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/vigil-oss/vigil/internal/api"
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -62,7 +61,7 @@ func TestOpsgenieLifecycle(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			pg := ""
 			if db == "postgres" {
-				pg = storetest.NewPostgresURL(t) // skips when PostgreSQL is not configured
+				pg = migratedPostgresURL(t) // skips when PostgreSQL is not configured
 			}
 			e := newEnvOn(t, pg)
 			created := ogAnswer(t, e.ogDo("POST", "/v2/alerts", ogCreate), 202)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/vigil-oss/vigil/internal/api"
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -102,11 +101,11 @@ func TestScenarios(t *testing.T) {
 // TestScenariosPostgres runs the same table on PostgreSQL, which refuses
 // some text SQLite takes (NUL, invalid UTF-8): a 5xx there would be a bug.
 func TestScenariosPostgres(t *testing.T) {
-	storetest.NewPostgresURL(t) // skips when PostgreSQL is not configured
+	migratedPostgresURL(t) // skips when PostgreSQL is not configured
 	for _, sc := range apiScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			sc.runOn(t, storetest.NewPostgresURL(t))
+			sc.runOn(t, migratedPostgresURL(t))
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -17,7 +16,7 @@ import (
 func TestAuditLogAppendOnly(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testAuditAppendOnly(t, openSQLite(t, vigil.NewManualClock(time.Now()))) })
 	t.Run("postgres", func(t *testing.T) {
-		testAuditAppendOnly(t, openPostgres(t, storetest.NewPostgresURL(t), vigil.NewManualClock(time.Now())))
+		testAuditAppendOnly(t, openPostgres(t, migratedPostgresURL(t), vigil.NewManualClock(time.Now())))
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -24,7 +23,7 @@ func TestHoldsAcrossReplicasSQLite(t *testing.T) {
 }
 
 func TestHoldsAcrossReplicasPostgres(t *testing.T) {
-	url := storetest.NewPostgresURL(t)
+	url := migratedPostgresURL(t)
 	clock := vigil.NewManualClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	testHoldsAcrossReplicas(t, clock, openPostgres(t, url, clock), openPostgres(t, url, clock))
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -28,7 +27,7 @@ func TestScaleNoiseReportPostgres(t *testing.T) {
 		t.Skip(scaleEnv + " not set; skipping the noise report scale test")
 	}
 	clock := vigil.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	testScaleNoiseReport(t, openPostgres(t, storetest.NewPostgresURL(t), clock), clock)
+	testScaleNoiseReport(t, openPostgres(t, migratedPostgresURL(t), clock), clock)
 }
 
 func testScaleNoiseReport(t *testing.T, db *DB, clock *vigil.ManualClock) {

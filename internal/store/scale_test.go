@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -41,7 +40,7 @@ func TestScaleFindIncidentsPostgres(t *testing.T) {
 		t.Skip(scaleEnv + " not set; skipping the 1M-alert scale test")
 	}
 	clock := vigil.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	testScaleFindIncidents(t, openPostgres(t, storetest.NewPostgresURL(t), clock), clock, false)
+	testScaleFindIncidents(t, openPostgres(t, migratedPostgresURL(t), clock), clock, false)
 }
 
 const total, per = 1_000_000, 1000

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -22,7 +21,7 @@ func TestSilenceCacheAcrossReplicasSQLite(t *testing.T) {
 }
 
 func TestSilenceCacheAcrossReplicasPostgres(t *testing.T) {
-	url := storetest.NewPostgresURL(t)
+	url := migratedPostgresURL(t)
 	clock := vigil.NewManualClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	testSilenceCacheAcrossReplicas(t, openPostgres(t, url, clock), openPostgres(t, url, clock))
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -17,7 +16,7 @@ func TestStatusUpdateGroupsBackfill(t *testing.T) {
 	clock := vigil.NewManualClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	t.Run("sqlite", func(t *testing.T) { testStatusUpdateGroupsBackfill(t, openSQLite(t, clock)) })
 	t.Run("postgres", func(t *testing.T) {
-		testStatusUpdateGroupsBackfill(t, openPostgres(t, storetest.NewPostgresURL(t), clock))
+		testStatusUpdateGroupsBackfill(t, openPostgres(t, migratedPostgresURL(t), clock))
 	})
 }
 

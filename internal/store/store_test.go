@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -13,9 +14,24 @@ import (
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
+// migratedDir returns a new data directory holding a migrated SQLite
+// database without rows (a copy of one made once, see storetest.SQLiteDir).
+func migratedDir(t testing.TB) string {
+	return storetest.SQLiteDir(t, func(dir string) (io.Closer, error) { return Open(context.Background(), Config{DataDir: dir}) })
+}
+
+// migratedPostgresURL returns the URL of a new PostgreSQL database holding
+// the migrated schema without rows (see storetest.NewMigratedPostgresURL).
+func migratedPostgresURL(t testing.TB) string {
+	return storetest.NewMigratedPostgresURL(t, func(url string) (io.Closer, error) { return Open(context.Background(), Config{URL: url}) })
+}
+
+// TestMain drops the template database behind migratedPostgresURL.
+func TestMain(m *testing.M) { storetest.Main(m) }
+
 func openSQLite(t testing.TB, clock vigil.Clock) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), Config{DataDir: t.TempDir(), Clock: clock, Secrets: testKeys})
+	db, err := Open(context.Background(), Config{DataDir: migratedDir(t), Clock: clock, Secrets: testKeys})
 	if err != nil {
 		t.Fatalf("Open SQLite: %v", err)
 	}
@@ -26,7 +42,7 @@ func openSQLite(t testing.TB, clock vigil.Clock) *DB {
 // sameSQLiteFile returns an opener of stores on one SQLite file, as two
 // processes on one data directory (each closed at the end of the test).
 func sameSQLiteFile(t *testing.T, clock vigil.Clock) func() *DB {
-	dir := t.TempDir()
+	dir := migratedDir(t)
 	return func() *DB {
 		db, err := Open(context.Background(), Config{DataDir: dir, Clock: clock, Secrets: testKeys})
 		if err != nil {
@@ -60,7 +76,7 @@ func TestSQLite(t *testing.T) {
 func TestPostgres(t *testing.T) {
 	storetest.NewPostgresURL(t) // skips without VIGIL_TEST_DATABASE_URL
 	storetest.Run(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
-		db := openPostgres(t, storetest.NewPostgresURL(t), clock)
+		db := openPostgres(t, migratedPostgresURL(t), clock)
 		if db.Dialect() != "postgres" {
 			t.Fatalf("Dialect() = %q", db.Dialect())
 		}
@@ -74,7 +90,7 @@ func TestFlapControlOff(t *testing.T) {
 	off := triage.FlapPolicy{MaxChanges: -1}
 	t.Run("sqlite", func(t *testing.T) {
 		storetest.RunFlapControlOff(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
-			db, err := Open(context.Background(), Config{DataDir: t.TempDir(), Clock: clock, Flap: off})
+			db, err := Open(context.Background(), Config{DataDir: migratedDir(t), Clock: clock, Flap: off})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +99,7 @@ func TestFlapControlOff(t *testing.T) {
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url := storetest.NewPostgresURL(t) // skips without VIGIL_TEST_DATABASE_URL
+		url := migratedPostgresURL(t) // skips without VIGIL_TEST_DATABASE_URL
 		storetest.RunFlapControlOff(t, func(t *testing.T, clock vigil.Clock) vigil.Store {
 			db, err := Open(context.Background(), Config{URL: url, Clock: clock, Flap: off})
 			if err != nil {

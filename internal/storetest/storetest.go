@@ -7,8 +7,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,33 +262,121 @@ const TestDatabaseEnv = "VIGIL_TEST_DATABASE_URL"
 // It skips the test when the variable is not set.
 func NewPostgresURL(t testing.TB) string {
 	t.Helper()
+	return newPostgresURL(t, "")
+}
+
+// newPostgresURL is NewPostgresURL; a template names the database the new
+// one is a copy of.
+func newPostgresURL(t testing.TB, template string) string {
+	t.Helper()
 	admin := os.Getenv(TestDatabaseEnv)
 	if admin == "" {
 		t.Skip(TestDatabaseEnv + " not set; skipping PostgreSQL")
 	}
+	name, u, err := createDatabase(admin, "vigil_test_", template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { adminExec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	return u
+}
+
+// createDatabase creates a database named prefix and random hex digits,
+// a copy of template unless that is empty, and returns its name and URL.
+func createDatabase(admin, prefix, template string) (name, dbURL string, err error) {
 	u, err := url.Parse(admin)
 	if err != nil {
-		t.Fatalf("%s: %v", TestDatabaseEnv, err)
+		return "", "", fmt.Errorf("%s: %v", TestDatabaseEnv, err)
 	}
 	var b [8]byte
 	rand.Read(b[:])
-	name := "vigil_test_" + hex.EncodeToString(b[:])
-	adminExec(t, admin, "CREATE DATABASE "+name)
-	t.Cleanup(func() { adminExec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	name = prefix + hex.EncodeToString(b[:])
+	stmt := "CREATE DATABASE " + name
+	if template != "" {
+		stmt += " TEMPLATE " + template
+	}
+	if err := adminExecErr(admin, stmt); err != nil {
+		return "", "", err
+	}
 	u.Path = "/" + name
-	return u.String()
+	return name, u.String(), nil
+}
+
+var pgTemplate struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// NewMigratedPostgresURL is NewPostgresURL, but the new database is not
+// empty of tables: it is a copy (CREATE DATABASE ... TEMPLATE) of a
+// migrated database without rows, which open made once per test process by
+// opening a store on it (store.Open applies the migrations) and closing it
+// again. Every caller must pass an equivalent open, and the package's
+// TestMain must be Main, which drops the template when the tests are done.
+func NewMigratedPostgresURL(t testing.TB, open func(url string) (io.Closer, error)) string {
+	t.Helper()
+	admin := os.Getenv(TestDatabaseEnv)
+	if admin == "" {
+		t.Skip(TestDatabaseEnv + " not set; skipping PostgreSQL")
+	}
+	tmpl := &pgTemplate
+	tmpl.once.Do(func() {
+		name, u, err := createDatabase(admin, "vigil_template_", "")
+		if err != nil {
+			tmpl.err = err
+			return
+		}
+		tmpl.name = name // dropped by DropPostgresTemplate even if migrating fails
+		db, err := open(u)
+		if err == nil {
+			err = db.Close()
+		}
+		tmpl.err = err
+	})
+	if tmpl.err != nil {
+		t.Fatalf("build the PostgreSQL template database: %v", tmpl.err)
+	}
+	return newPostgresURL(t, tmpl.name)
+}
+
+// Main runs the tests of a package that calls NewMigratedPostgresURL, then
+// drops the template database: its TestMain calls Main(m).
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := dropPostgresTemplate(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// dropPostgresTemplate drops the database NewMigratedPostgresURL copies, if
+// it made one.
+func dropPostgresTemplate() error {
+	if pgTemplate.name == "" {
+		return nil
+	}
+	return adminExecErr(os.Getenv(TestDatabaseEnv), "DROP DATABASE IF EXISTS "+pgTemplate.name+" WITH (FORCE)")
 }
 
 func adminExec(t testing.TB, admin, stmt string) {
 	t.Helper()
+	if err := adminExecErr(admin, stmt); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func adminExecErr(admin, stmt string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		t.Fatalf("connect to %s: %v", TestDatabaseEnv, err)
+		return fmt.Errorf("connect to %s: %v", TestDatabaseEnv, err)
 	}
 	defer c.Close(ctx)
 	if _, err := c.Exec(ctx, stmt); err != nil {
-		t.Fatalf("%s: %v", stmt, err)
+		return fmt.Errorf("%s: %v", stmt, err)
 	}
+	return nil
 }

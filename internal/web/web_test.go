@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/store"
+	"github.com/vigil-oss/vigil/internal/storetest"
 	"github.com/vigil-oss/vigil/internal/vigil"
 	"github.com/vigil-oss/vigil/internal/web"
 )
@@ -51,7 +52,8 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clock := vigil.NewManualClock(time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC))
-	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Clock: clock})
+	dir := storetest.SQLiteDir(t, func(dir string) (io.Closer, error) { return store.Open(ctx, store.Config{DataDir: dir}) })
+	db, err := store.Open(ctx, store.Config{DataDir: dir, Clock: clock})
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
