@@ -22,6 +22,7 @@ const (
 	needRead      = "read"
 	needIncidents = "read-incidents" // needRead, and stakeholders (on what is shared with them)
 	needRespond   = "respond"
+	needRespondOn = "respond-on"  // needRespond, or a responder of the incident's team
 	needManage    = "manage"      // global managers and admins
 	needTeam      = "team"        // needManage, or a manager of the owning team
 	needAdmin     = "admin"       // admins only
@@ -47,15 +48,15 @@ var matrixExpect = map[string]string{
 	"GET /api/v1/incidents":                                    needIncidents,
 	"POST /api/v1/incidents":                                   needRespond,
 	"GET /api/v1/incidents/{id}":                               needIncidents,
-	"PATCH /api/v1/incidents/{id}":                             needRespond,
-	"POST /api/v1/incidents/{id}/acknowledge":                  needRespond,
-	"POST /api/v1/incidents/{id}/resolve":                      needRespond,
-	"POST /api/v1/incidents/{id}/reopen":                       needRespond,
-	"POST /api/v1/incidents/{id}/notes":                        needRespond,
+	"PATCH /api/v1/incidents/{id}":                             needRespondOn,
+	"POST /api/v1/incidents/{id}/acknowledge":                  needRespondOn,
+	"POST /api/v1/incidents/{id}/resolve":                      needRespondOn,
+	"POST /api/v1/incidents/{id}/reopen":                       needRespondOn,
+	"POST /api/v1/incidents/{id}/notes":                        needRespondOn,
 	"GET /api/v1/incidents/{id}/timeline":                      needIncidents,
 	"GET /api/v1/incidents/{id}/roles":                         needRead,
-	"PUT /api/v1/incidents/{id}/roles/{role}":                  needRespond,
-	"DELETE /api/v1/incidents/{id}/roles/{role}":               needRespond,
+	"PUT /api/v1/incidents/{id}/roles/{role}":                  needRespondOn,
+	"DELETE /api/v1/incidents/{id}/roles/{role}":               needRespondOn,
 	"GET /api/v1/alerts":                                       needRead,
 	"GET /api/v1/alerts/{id}":                                  needRead,
 	"POST /api/v1/integrations/preview":                        needRead,
@@ -139,14 +140,14 @@ var matrixExpect = map[string]string{
 	"GET /api/v1/stakeholder-groups/{id}":                      needRead,
 	"PUT /api/v1/stakeholder-groups/{id}":                      needAdmin,
 	"DELETE /api/v1/stakeholder-groups/{id}":                   needAdmin,
-	"POST /api/v1/incidents/{id}/status-updates":               needRespond,
+	"POST /api/v1/incidents/{id}/status-updates":               needRespondOn,
 	"GET /api/v1/incidents/{id}/status-updates":                needIncidents,
 	"GET /api/v1/classification-rules":                         needRead,
 	"PUT /api/v1/classification-rules":                         needAdmin,
 	"POST /api/v1/classification-rules/backtest":               needAdmin,
 	"POST /api/v1/route-test":                                  needRead,
 	"GET /api/v1/incidents/{id}/feedback":                      needRead,
-	"PUT /api/v1/incidents/{id}/feedback":                      needRespond,
+	"PUT /api/v1/incidents/{id}/feedback":                      needRespondOn,
 	"GET /api/v1/reports/noise":                                needRead,
 	"GET /api/v1/audit":                                        needAdmin,
 	"POST /api/v1/users/{id}/password-reset":                   needAdmin,
@@ -188,7 +189,14 @@ var matrixExpect = map[string]string{
 // scope, so their role alone decides.
 var matrixCallers = []string{
 	"anonymous", "stakeholder", "viewer", "responder", "manager-of-other-team", "manager-of-team", "admin",
+	"responder-of-team", "responder-of-other-team",
 	"token:read", "token:respond", "token:manage", "token:admin", "token:ingest",
+}
+
+// teamResponder: viewers who respond for a team (the fixture's incident
+// is team a's).
+func teamResponder(caller string) bool {
+	return caller == "responder-of-team" || caller == "responder-of-other-team"
 }
 
 // matrixAllows says whether caller gets past authorization on a route
@@ -207,7 +215,9 @@ func matrixAllows(need, caller string) bool {
 	case needRead, needIncidents:
 		return caller != "token:ingest"
 	case needRespond:
-		return caller != "token:ingest" && caller != "token:read" && caller != "viewer"
+		return caller != "token:ingest" && caller != "token:read" && caller != "viewer" && !teamResponder(caller)
+	case needRespondOn:
+		return caller == "responder-of-team" || matrixAllows(needRespond, caller)
 	case needManage:
 		return caller == "token:manage"
 	case needTeam:
@@ -258,14 +268,16 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	other := person("manager-of-other-team", vigil.RoleResponder)
 	mgr := person("manager-of-team", vigil.RoleResponder)
 	person("admin", vigil.RoleAdmin)
+	teamResponderA := person("responder-of-team", vigil.RoleViewer)
+	teamResponderB := person("responder-of-other-team", vigil.RoleViewer)
 	for _, s := range []string{"read", "respond", "manage", "admin", "ingest"} {
 		tok, err := st.CreateToken(ctx, vigil.TokenSpec{Name: "svc-" + s, Scopes: []string{s}})
 		must(err)
 		f.tokens["token:"+s] = tok.Secret
 	}
-	a := &vigil.Team{Name: "a", Members: []int64{mgr}, Managers: []int64{mgr}}
+	a := &vigil.Team{Name: "a", Members: []int64{mgr}, Managers: []int64{mgr}, Responders: []int64{teamResponderA}}
 	must(st.CreateTeam(ctx, a))
-	must(st.CreateTeam(ctx, &vigil.Team{Name: "b", Members: []int64{other}, Managers: []int64{other}}))
+	must(st.CreateTeam(ctx, &vigil.Team{Name: "b", Members: []int64{other}, Managers: []int64{other}, Responders: []int64{teamResponderB}}))
 	f.teamA = a.ID
 	_, err := st.UpdateService(ctx, e.service.ID, vigil.ServiceUpdate{TeamID: &a.ID})
 	must(err)
