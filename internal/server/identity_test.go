@@ -59,6 +59,9 @@ func TestIdentityAPI(t *testing.T) {
 	e.call("DELETE", "/api/v1/users/{ana}/identities/{bo1}", "").want(t, 404)
 	e.call("DELETE", "/api/v1/users/{ana}/identities/x", "").want(t, 400)
 	e.call("GET", "/api/v1/users/999999/identities", "").want(t, 404)
+	if doc := e.call("GET", "/api/v1/openapi.json", "").want(t, 200).body; !strings.Contains(doc, `"/api/v1/users/{id}/identities/{identity_id}"`) {
+		t.Error("the OpenAPI document lacks the unlink route")
+	}
 
 	// Ana unlinks one of two, then not the last one (no password): 409.
 	e.do("DELETE", "/api/v1/users/{ana}/identities/{ana2}", nil, asAna).want(t, 204)
