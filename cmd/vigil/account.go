@@ -21,10 +21,23 @@ import (
 // userActionCmd is "USE USER": it finds the user (ID, e-mail or name) and
 // runs act with the client and the user's ID.
 func userActionCmd(o *clientOpts, use, short string, act func(ctx context.Context, c *client.Client, id int64) error) *cobra.Command {
+	return userArgsCmd(o, use, short, nil, func(ctx context.Context, c *client.Client, id int64, _ []string) error {
+		return act(ctx, c, id)
+	})
+}
+
+// userArgsCmd is "USE USER ARG...": userActionCmd with more arguments,
+// named by more, handed to act as given.
+func userArgsCmd(o *clientOpts, use, short string, more []string,
+	act func(ctx context.Context, c *client.Client, id int64, args []string) error) *cobra.Command {
+	what := "one user"
+	for _, m := range more {
+		what += " and " + m
+	}
 	return &cobra.Command{
-		Use:   use + " USER",
+		Use:   strings.Join(append([]string{use, "USER"}, more...), " "),
 		Short: short,
-		Args:  argsN(1, "one user"),
+		Args:  argsN(1+len(more), what),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			c, err := o.client()
 			if err != nil {
@@ -34,7 +47,7 @@ func userActionCmd(o *clientOpts, use, short string, act func(ctx context.Contex
 			if err != nil {
 				return err
 			}
-			return act(cmd.Context(), c, id)
+			return act(cmd.Context(), c, id, args[1:])
 		}),
 	}
 }
@@ -89,6 +102,53 @@ func newUserSessionsCmd(e *env, o *clientOpts) *cobra.Command {
 			}
 			return t.flush()
 		})
+}
+
+func newUserIdentitiesCmd(e *env, o *clientOpts) *cobra.Command {
+	return userActionCmd(o, "identities", "List a user's single sign-on identities (yours, or anyone's as an admin)",
+		func(ctx context.Context, c *client.Client, id int64) error {
+			list, err := c.ListIdentities(ctx, id)
+			if err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(e.stderr, "No single sign-on identities.")
+				return nil
+			}
+			t := newTable(e.stdout, "ID", "ISSUER", "SUBJECT", "E-MAIL", "LINKED", "LAST SIGN-IN")
+			for _, i := range list {
+				t.row(fmt.Sprint(i.ID), i.Issuer, i.Subject, i.Email, i.CreatedAt.UTC().Format("2006-01-02 15:04"),
+					i.LastSignInAt.UTC().Format("2006-01-02 15:04"))
+			}
+			return t.flush()
+		})
+}
+
+func newUserUnlinkCmd(e *env, o *clientOpts) *cobra.Command {
+	cmd := userArgsCmd(o, "unlink", "Unlink a single sign-on identity from a user: its next sign-in is treated as a first one",
+		[]string{"IDENTITY-ID"}, func(ctx context.Context, c *client.Client, id int64, args []string) error {
+			identity, err := parseID("identity", args[0])
+			if err != nil {
+				return err
+			}
+			if err := c.UnlinkIdentity(ctx, id, identity); err != nil {
+				return err
+			}
+			if o.output == outputJSON {
+				return writeJSON(e.stdout, map[string]any{"user_id": id, "identity_id": identity, "unlinked": true})
+			}
+			fmt.Fprintf(e.stdout, "Unlinked identity %d from user %d.\n", identity, id)
+			return nil
+		})
+	cmd.Long = `Unlink a single sign-on identity (see vigil user identities) from a user.
+The provider account no longer signs in as the user by that link; its next
+sign-in goes through the usual rules, as a first one: it is linked again to
+the account with the same verified e-mail, if any. A user without a password
+cannot unlink their last identity themself; an administrator can.`
+	return cmd
 }
 
 func newAdminUserCmd(e *env) *cobra.Command {

@@ -178,7 +178,8 @@ A USER argument is an ID, an e-mail address or an exact name.`,
 		deleteByIDCmd(e, o, "user", " with their contact methods, rules, memberships and overrides",
 			func(ctx context.Context, c *client.Client, id int64) error { return c.DeleteUser(ctx, id) }),
 		newUserContactCmd(e, o), newUserRuleCmd(e, o),
-		newUserPasswordResetCmd(e, o), newUserSignOutCmd(e, o), newUserSessionsCmd(e, o))
+		newUserPasswordResetCmd(e, o), newUserSignOutCmd(e, o), newUserSessionsCmd(e, o),
+		newUserIdentitiesCmd(e, o), newUserUnlinkCmd(e, o))
 	return cmd
 }
 

@@ -261,6 +261,7 @@ func (a *API) buildRoutes() []Route {
 	routes = append(routes, a.incidentRoleRoutes()...)
 	routes = append(routes, a.auditRoutes()...)
 	routes = append(routes, a.accountRoutes()...)
+	routes = append(routes, a.identityRoutes()...)
 	routes = append(routes, a.tokenRoutes()...)
 	return a.withAccess(routes)
 }

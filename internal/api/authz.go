@@ -160,6 +160,10 @@ func accessTable() map[string]access {
 		"POST /api/v1/users/{id}/password-reset":                admin,
 		"GET /api/v1/users/{id}/sessions":                       admin,
 		"DELETE /api/v1/users/{id}/sessions":                    admin,
+		// The person may see and unlink their own SSO identities; the
+		// store keeps a non-admin's last way to sign in.
+		"GET /api/v1/users/{id}/identities":                  self,
+		"DELETE /api/v1/users/{id}/identities/{identity_id}": self,
 
 		// Silences are part of responding: a responder quiets what they
 		// are working on. Maintenance windows and inhibit rules belong to

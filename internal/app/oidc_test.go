@@ -500,3 +500,118 @@ func TestSSOOffByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestSSOUnlink: a person who signed in by SSO sees the identity through
+// the API, cannot unlink their only way in, an admin can; the next
+// sign-in with the same subject is a first sign-in again. With another
+// e-mail it makes another account and never reaches the old one; with the
+// old account's verified e-mail it links to that account again (the usual
+// rule for a first sign-in).
+func TestSSOUnlink(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testSSOUnlink(t, "") })
+	t.Run("postgres", func(t *testing.T) { testSSOUnlink(t, storetest.NewPostgresURL(t)) })
+}
+
+func testSSOUnlink(t *testing.T, databaseURL string) {
+	e := startSSO(t, databaseURL, nil)
+	st := e.app.Store()
+	ctx := vigil.WithActor(context.Background(), vigil.Actor{Kind: vigil.ActorToken, Name: "seed", Source: vigil.SourceAPI})
+	api := func(method, path, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.app.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	signIn := func(email string) *vigil.User {
+		t.Helper()
+		e.idp.SetPerson(oidctest.Person{Subject: "okta|4001", Email: email, EmailVerified: true, Name: "Gil", Groups: []string{"oncall"}})
+		if status, body := e.signInSSO(browser(t)); status != http.StatusOK || !strings.Contains(body, "Signed in") {
+			t.Fatalf("sign-in as %s = %d:\n%s", email, status, body)
+		}
+		return e.userByEmail(email)
+	}
+	identities := func(userID int64) []*vigil.Identity {
+		t.Helper()
+		ids, err := st.ListIdentities(context.Background(), userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+
+	gil := signIn("gil@example.com")
+	if gil == nil || gil.HasPassword {
+		t.Fatalf("Gil after SSO = %+v, want an account without a password", gil)
+	}
+	gilToken, err := st.CreateToken(ctx, vigil.TokenSpec{Name: "gil-cli", UserID: gil.ID, Scopes: vigil.Scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminToken, err := st.CreateToken(ctx, vigil.TokenSpec{Name: "admin", Scopes: []string{vigil.PermAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := "/api/v1/users/" + strconv.FormatInt(gil.ID, 10) + "/identities"
+	status, body := api("GET", users, gilToken.Secret)
+	if status != http.StatusOK || !strings.Contains(body, `"subject":"okta|4001"`) || !strings.Contains(body, e.idp.URL) {
+		t.Fatalf("GET %s as Gil = %d: %s", users, status, body)
+	}
+	first := identities(gil.ID)[0]
+	one := users + "/" + strconv.FormatInt(first.ID, 10)
+	if status, body := api("DELETE", one, gilToken.Secret); status != http.StatusConflict || !strings.Contains(body, "last way to sign in") {
+		t.Errorf("Gil unlinks his only way in = %d: %s", status, body)
+	}
+	if status, body := api("DELETE", one, adminToken.Secret); status != http.StatusNoContent {
+		t.Fatalf("admin unlinks = %d: %s", status, body)
+	}
+	if ids := identities(gil.ID); len(ids) != 0 {
+		t.Fatalf("Gil's identities after unlink = %+v", ids)
+	}
+
+	// Same subject, the provider now vouches for another e-mail: a new
+	// account, not Gil's.
+	other := signIn("gil@elsewhere.example.com")
+	if other == nil || other.ID == gil.ID {
+		t.Fatalf("the unlinked subject signed in as %+v, want a new account apart from Gil (%d)", other, gil.ID)
+	}
+	if ids := identities(gil.ID); len(ids) != 0 {
+		t.Errorf("Gil got an identity back: %+v", ids)
+	}
+	moved := identities(other.ID)
+	if len(moved) != 1 || moved[0].Subject != "okta|4001" {
+		t.Fatalf("new account's identities = %+v", moved)
+	}
+
+	// Unlinked from that one too, with Gil's e-mail again: the usual rule
+	// links it to Gil, as at a first sign-in, and the audit log says so.
+	if status, body := api("DELETE", "/api/v1/users/"+strconv.FormatInt(other.ID, 10)+"/identities/"+strconv.FormatInt(moved[0].ID, 10), adminToken.Secret); status != http.StatusNoContent {
+		t.Fatalf("admin unlinks the new account's = %d: %s", status, body)
+	}
+	if back := signIn("gil@example.com"); back.ID != gil.ID {
+		t.Errorf("Gil's e-mail signed in as %d, want Gil %d", back.ID, gil.ID)
+	}
+	// (SQLite may give the new link the old one's ID; the link audit
+	// entries below count it.)
+	if ids := identities(gil.ID); len(ids) != 1 || ids[0].Subject != "okta|4001" {
+		t.Errorf("Gil's identities after signing in again = %+v, want the subject linked again", ids)
+	}
+	unlinks, _, err := st.FindAuditEntries(context.Background(), vigil.AuditFilter{Action: "user.identity-unlink"})
+	if err != nil || len(unlinks) != 2 {
+		t.Errorf("unlink audit entries = %d, %v; want 2", len(unlinks), err)
+	}
+	links, _, _ := st.FindAuditEntries(context.Background(), vigil.AuditFilter{Action: "user.identity-link"})
+	if len(links) != 3 {
+		t.Errorf("link audit entries = %d, want 3 (Gil, the new account, Gil again)", len(links))
+	}
+	for _, a := range unlinks {
+		if strings.Contains(string(a.Before), e.idp.ClientSecret) || a.Actor.Name != "admin" {
+			t.Errorf("unlink audit entry = %+v", a)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/vigil"
@@ -39,4 +40,16 @@ func (c *Client) DeleteSessions(ctx context.Context, userID int64) (int, error) 
 		return 0, err
 	}
 	return out.Ended, nil
+}
+
+// ListIdentities lists a user's single sign-on identities (the user or an
+// admin).
+func (c *Client) ListIdentities(ctx context.Context, userID int64) ([]*vigil.Identity, error) {
+	return getItems[*vigil.Identity](ctx, c, userPath(userID)+"/identities", nil)
+}
+
+// UnlinkIdentity unlinks one of a user's single sign-on identities (the
+// user, but not their last way to sign in, or an admin).
+func (c *Client) UnlinkIdentity(ctx context.Context, userID, identityID int64) error {
+	return c.do(ctx, http.MethodDelete, userPath(userID)+"/identities/"+strconv.FormatInt(identityID, 10), nil, c.token, nil, nil)
 }

@@ -153,6 +153,8 @@ var matrixExpect = map[string]string{
 	"POST /api/v1/users/{id}/password-reset":                   needAdmin,
 	"GET /api/v1/users/{id}/sessions":                          needAdmin,
 	"DELETE /api/v1/users/{id}/sessions":                       needAdmin,
+	"GET /api/v1/users/{id}/identities":                        needSelf,
+	"DELETE /api/v1/users/{id}/identities/{identity_id}":       needSelf,
 	"GET /api/v1/tokens":                                       needRead,
 	"POST /api/v1/tokens":                                      needRead,
 	"DELETE /api/v1/tokens/{id}":                               needOwner,

@@ -213,3 +213,43 @@ func (db *DB) ListIdentities(ctx context.Context, userID int64) ([]*vigil.Identi
 	}
 	return list, err
 }
+
+// errLastSignIn refuses unlinking the identity a person needs to sign in.
+var errLastSignIn = vigil.Errorf(vigil.CodeConflict,
+	"this is the person's last way to sign in (no password and no other single sign-on identity): set a password first, or ask an administrator to unlink it")
+
+// UnlinkIdentity removes one identity of a user; see vigil.IdentityService.
+func (db *DB) UnlinkIdentity(ctx context.Context, userID, identityID int64, allowLast bool) error {
+	return db.write(ctx, func(q querier, now time.Time) error {
+		// Locking the user first keeps two unlinks at once from each
+		// seeing the other identity as the one left (PostgreSQL).
+		var hash string
+		err := q.queryRow(ctx, "SELECT password_hash FROM users WHERE id = $1"+db.dialect.forUpdate(), userID).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", userID)
+		}
+		if err != nil {
+			return err
+		}
+		id, err := scanIdentity(q.queryRow(ctx, "SELECT "+identityCols+" FROM user_identities WHERE id = $1 AND user_id = $2", identityID, userID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return vigil.Errorf(vigil.CodeNotFound, "user %d has no single sign-on identity %d", userID, identityID)
+		}
+		if err != nil {
+			return err
+		}
+		if !allowLast && hash == "" {
+			var others int64
+			if err := q.queryRow(ctx, "SELECT count(*) FROM user_identities WHERE user_id = $1 AND id <> $2", userID, identityID).Scan(&others); err != nil {
+				return err
+			}
+			if others == 0 {
+				return errLastSignIn
+			}
+		}
+		if _, err := q.exec(ctx, "DELETE FROM user_identities WHERE id = $1", identityID); err != nil {
+			return err
+		}
+		return db.audit(ctx, q, now, "user.identity-unlink", auditUser, userID, id, nil)
+	})
+}

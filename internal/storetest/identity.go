@@ -169,3 +169,111 @@ func wantMembership(t *testing.T, e *env, teamID, userID int64, want string) {
 		t.Errorf("team %s: user %d membership = %q, want %q", tm.Name, userID, got, want)
 	}
 }
+
+// RunIdentityUnlink: unlinking removes one identity of one user, refuses
+// another user's, keeps a person's last way to sign in unless told
+// otherwise, is audited, and leaves the next sign-in to the normal rules.
+func RunIdentityUnlink(t *testing.T, open OpenFunc) {
+	e := setup(t, open)
+	ctx, st := e.ctx, e.st
+	const iss = "https://idp.example.com"
+	signIn := func(subject, email string) *vigil.User {
+		t.Helper()
+		u, err := st.SignInIdentity(ctx, &vigil.IdentitySignIn{Issuer: iss, Subject: subject, Email: email})
+		if err != nil {
+			t.Fatalf("sign-in %s: %v", subject, err)
+		}
+		return u
+	}
+	subjects := func(userID int64) (ids []int64, subs []string) {
+		t.Helper()
+		list, err := st.ListIdentities(ctx, userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range list {
+			ids, subs = append(ids, i.ID), append(subs, i.Subject)
+		}
+		return ids, subs
+	}
+	bo, cy := e.user("Bo", "bo@example.com"), e.user("Cy", "cy@example.com")
+	signIn("s-bo-1", "bo@example.com")
+	signIn("s-bo-2", "bo@example.com")
+	signIn("s-cy", "cy@example.com")
+	boIDs, _ := subjects(bo.ID)
+	cyIDs, _ := subjects(cy.ID)
+	if len(boIDs) != 2 || len(cyIDs) != 1 {
+		t.Fatalf("identities: Bo %v, Cy %v; want 2 and 1", boIDs, cyIDs)
+	}
+
+	// Another user's identity, an unknown one and an unknown user are
+	// not found, and nothing goes.
+	wantErrCode(t, "Cy's identity through Bo", st.UnlinkIdentity(ctx, bo.ID, cyIDs[0], true), vigil.CodeNotFound)
+	wantErrCode(t, "unknown identity", st.UnlinkIdentity(ctx, bo.ID, 999999, true), vigil.CodeNotFound)
+	wantErrCode(t, "unknown user", st.UnlinkIdentity(ctx, 999999, boIDs[0], true), vigil.CodeNotFound)
+	if ids, _ := subjects(cy.ID); len(ids) != 1 {
+		t.Errorf("Cy's identities after refused unlinks = %v", ids)
+	}
+
+	// Bo has another identity: the first one goes.
+	if err := st.UnlinkIdentity(ctx, bo.ID, boIDs[0], false); err != nil {
+		t.Fatal(err)
+	}
+	if _, subs := subjects(bo.ID); !slices.Equal(subs, []string{"s-bo-2"}) {
+		t.Errorf("Bo's identities after unlinking s-bo-1 = %v", subs)
+	}
+	// Now it is Bo's last way in: refused unless allowed, kept.
+	err := st.UnlinkIdentity(ctx, bo.ID, boIDs[1], false)
+	wantErrCode(t, "last identity", err, vigil.CodeConflict)
+	if err == nil || !strings.Contains(err.Error(), "last way to sign in") {
+		t.Errorf("last identity: err = %v, want it to say why", err)
+	}
+	if ids, _ := subjects(bo.ID); len(ids) != 1 {
+		t.Errorf("Bo's identities after a refused unlink = %v", ids)
+	}
+	// With a password it is no longer the last way in.
+	if err := st.SetPassword(ctx, bo.ID, "$argon2id$not-a-real-hash", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UnlinkIdentity(ctx, bo.ID, boIDs[1], false); err != nil {
+		t.Errorf("unlink with a password set: %v", err)
+	}
+	// An administrator's unlink (allowLast) takes Cy's only one.
+	wantErrCode(t, "Cy's last identity", st.UnlinkIdentity(ctx, cy.ID, cyIDs[0], false), vigil.CodeConflict)
+	if err := st.UnlinkIdentity(ctx, cy.ID, cyIDs[0], true); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := subjects(cy.ID); len(ids) != 0 {
+		t.Errorf("Cy's identities after unlink = %v", ids)
+	}
+	wantErrCode(t, "unlink twice", st.UnlinkIdentity(ctx, cy.ID, cyIDs[0], true), vigil.CodeNotFound)
+
+	// The next sign-in is a first one: without the matching e-mail it does
+	// not reach Cy; with it, it links again under a new identity.
+	_, err = st.SignInIdentity(ctx, &vigil.IdentitySignIn{Issuer: iss, Subject: "s-cy", Email: "cy@elsewhere.example.com"})
+	wantErrCode(t, "unlinked subject, other e-mail", err, vigil.CodeNotFound)
+	if again := signIn("s-cy", "cy@example.com"); again.ID != cy.ID {
+		t.Errorf("unlinked subject with Cy's e-mail signed in as %d, want Cy %d", again.ID, cy.ID)
+	}
+	if _, subs := subjects(cy.ID); !slices.Equal(subs, []string{"s-cy"}) {
+		t.Errorf("Cy's identities after signing in again = %v, want s-cy linked again", subs)
+	}
+
+	// Each unlink is audited as the actor, with what went and no after.
+	entries, _, err := st.FindAuditEntries(ctx, vigil.AuditFilter{Action: "user.identity-unlink"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("unlink audit entries = %d, want 3", len(entries))
+	}
+	for _, a := range entries {
+		if a.Actor != cliActor || a.ObjectType != "user" || len(a.After) != 0 ||
+			!strings.Contains(string(a.Before), `"subject":"s-`) || !strings.Contains(string(a.Before), iss) {
+			t.Errorf("unlink audit entry = %+v (before %s)", a, a.Before)
+		}
+		if a.ObjectID != bo.ID && a.ObjectID != cy.ID {
+			t.Errorf("unlink audited on object %d", a.ObjectID)
+		}
+	}
+}

@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T, clock vigil.Clock) vigil.Store) {
 		{"Audit", RunAudit},
 		{"Accounts", RunAccounts},
 		{"Identities", RunIdentities},
+		{"IdentityUnlink", RunIdentityUnlink},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

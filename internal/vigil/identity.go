@@ -52,4 +52,12 @@ type IdentityService interface {
 	SignInIdentity(ctx context.Context, in *IdentitySignIn) (*User, error)
 	// ListIdentities lists the identities of a user, oldest first.
 	ListIdentities(ctx context.Context, userID int64) ([]*Identity, error)
+	// UnlinkIdentity removes identity identityID of user userID, audited:
+	// its (issuer, subject) no longer signs in as the user, and the next
+	// sign-in with it is treated like a first one (linked by verified
+	// e-mail, or a new user, or refused). CodeNotFound when the identity is
+	// not the user's; CodeConflict when it is the user's last way to sign
+	// in (no password, no other identity) and allowLast is false (only an
+	// administrator's request sets it).
+	UnlinkIdentity(ctx context.Context, userID, identityID int64, allowLast bool) error
 }

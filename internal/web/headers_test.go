@@ -55,7 +55,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 	h := newHarness(t)
 	s := h.service("api")
 	inc := h.trigger(s, vigil.Event{Summary: "5xx rate high"})
-	fill := strings.NewReplacer("{id}", fmt.Sprint(inc.ID), "{key}", "1", "{method}", "1", "{rule}", "1", "{override}", "1",
+	fill := strings.NewReplacer("{id}", fmt.Sprint(inc.ID), "{key}", "1", "{method}", "1", "{rule}", "1", "{override}", "1", "{identity}", "1",
 		"{secret}", "vgr_nope", "{token}", "nope", "{file}", "app.css", "{$}", "", "{path...}", "x")
 	routes := webRoutes(t)
 	var gets, posts []string

@@ -675,6 +675,7 @@ func TestOnCallPagesNeedSessionAndSameSite(t *testing.T) {
 		{fmt.Sprintf("/users/%d/contact-methods/%d/delete", ana.ID, m.ID), url.Values{}},
 		{fmt.Sprintf("/users/%d/notification-rules", ana.ID), url.Values{"contact_method_id": {fmt.Sprint(m.ID)}, "delay": {"0"}}},
 		{fmt.Sprintf("/users/%d/notification-rules/1/delete", ana.ID), url.Values{}},
+		{fmt.Sprintf("/users/%d/identities/1/unlink", ana.ID), url.Values{"confirm": {"yes"}}},
 		{"/teams", url.Values{"name": {"pwned"}}},
 		{"/teams/1", url.Values{"name": {"pwned"}}},
 		{"/teams/1/delete", url.Values{"confirm": {"yes"}}},

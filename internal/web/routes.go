@@ -122,6 +122,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /users/{id}/contact-methods/{method}/delete", self(u.contactMethodDelete))
 	mux.Handle("POST /users/{id}/notification-rules", self(u.notificationRuleCreate))
 	mux.Handle("POST /users/{id}/notification-rules/{rule}/delete", self(u.notificationRuleDelete))
+	mux.Handle("POST /users/{id}/identities/{identity}/unlink", self(u.identityUnlink))
 
 	mux.Handle("GET /teams", signedIn(u.teamList))
 	mux.Handle("POST /teams", admin(u.teamCreate))

@@ -28,6 +28,8 @@ type userShowPage struct {
 	Admin bool
 	// Identities are the single sign-on accounts linked to the person.
 	Identities []*vigil.Identity
+	// Unlink offers unlinking them: to the person themself and admins.
+	Unlink bool
 }
 
 // contactMethodView is a contact method with its address masked.
@@ -96,6 +98,9 @@ func (u *UI) renderUserShow(w http.ResponseWriter, r *http.Request, id int64, st
 		return
 	}
 	m := userShowPage{User: us, Notifications: newNotificationViews(log), Admin: auth.RequireAdmin(ctx) == nil, Identities: identities}
+	// The same rule as the self wrapper of the unlink route.
+	p := auth.PrincipalFromContext(ctx)
+	m.Unlink = m.Admin || (p.UserID == id && p.Allows(vigil.PermRespond))
 	byID := map[int64]*vigil.ContactMethod{}
 	for _, cm := range methods {
 		byID[cm.ID] = cm
