@@ -39,11 +39,14 @@ func routeWrappers(t *testing.T) map[string]string {
 }
 
 // shownForm is one <form method="post"> of a page (or one formaction
-// button of it), with what a browser would send when it is submitted
-// untouched.
+// button of it). values is what a browser sends when it is submitted
+// untouched; choices are the other submissions it offers: each named
+// submit button, each other option of a select, every checkbox ticked,
+// every option of a multiple select.
 type shownForm struct {
 	page, action string
 	values       url.Values
+	choices      []url.Values
 }
 
 var (
@@ -69,7 +72,17 @@ func has(attrs, name string) bool {
 	return regexp.MustCompile(`(?i)(?:^|\s)` + name + `(?:\s|=|$)`).MatchString(attrs)
 }
 
-// postForms lists the POST forms of a page as a browser would submit them.
+// withValue is v with name set to vals.
+func withValue(v url.Values, name string, vals ...string) url.Values {
+	out := url.Values{}
+	for k, x := range v {
+		out[k] = slices.Clone(x)
+	}
+	out[name] = vals
+	return out
+}
+
+// postForms lists the POST forms of a page.
 func postForms(page, body string) []shownForm {
 	var out []shownForm
 	for _, f := range formRe.FindAllStringSubmatch(body, -1) {
@@ -77,45 +90,85 @@ func postForms(page, body string) []shownForm {
 			continue
 		}
 		v := url.Values{}
+		unticked := url.Values{}
 		for _, in := range inputRe.FindAllStringSubmatch(f[2], -1) {
 			name, typ := attr(in[1], "name"), strings.ToLower(attr(in[1], "type"))
-			if name == "" || typ == "submit" || ((typ == "checkbox" || typ == "radio") && !has(in[1], "checked")) {
+			if name == "" || typ == "submit" {
 				continue
 			}
 			val := attr(in[1], "value")
 			if (typ == "checkbox" || typ == "radio") && val == "" {
 				val = "on"
 			}
-			v.Add(name, val)
+			switch {
+			case typ == "checkbox" && !has(in[1], "checked"):
+				unticked.Add(name, val)
+			case typ == "radio" && !has(in[1], "checked"):
+			default:
+				v.Add(name, val)
+			}
 		}
 		for _, ta := range textareaRe.FindAllStringSubmatch(f[2], -1) {
 			if name := attr(ta[1], "name"); name != "" {
 				v.Add(name, html.UnescapeString(strings.TrimPrefix(ta[2], "\n")))
 			}
 		}
-		for _, sel := range selectRe.FindAllStringSubmatch(f[2], -1) {
-			name := attr(sel[1], "name")
-			if name == "" {
+		type sel struct {
+			name     string
+			options  []string
+			multiple bool
+		}
+		var sels []sel
+		for _, m := range selectRe.FindAllStringSubmatch(f[2], -1) {
+			s := sel{name: attr(m[1], "name"), multiple: has(m[1], "multiple")}
+			if s.name == "" {
 				continue
 			}
-			opts := optionRe.FindAllStringSubmatch(sel[2], -1)
 			picked := false
-			for _, o := range opts {
+			for _, o := range optionRe.FindAllStringSubmatch(m[2], -1) {
+				s.options = append(s.options, attr(o[1], "value"))
 				if has(o[1], "selected") {
-					v.Add(name, attr(o[1], "value"))
+					v.Add(s.name, attr(o[1], "value"))
 					picked = true
 				}
 			}
-			if !picked && len(opts) > 0 && !has(sel[1], "multiple") { // a browser sends the first
-				v.Add(name, attr(opts[0][1], "value"))
+			if !picked && len(s.options) > 0 && !s.multiple { // a browser sends the first
+				v.Add(s.name, s.options[0])
+			}
+			sels = append(sels, s)
+		}
+		var choices []url.Values
+		if len(unticked) > 0 {
+			all := withValue(v, "")
+			delete(all, "")
+			for name, vals := range unticked {
+				all[name] = append(all[name], vals...)
+			}
+			choices = append(choices, all)
+		}
+		for _, s := range sels {
+			if s.multiple {
+				choices = append(choices, withValue(v, s.name, s.options...))
+				continue
+			}
+			for _, o := range s.options {
+				if len(v[s.name]) == 0 || o != v[s.name][0] {
+					choices = append(choices, withValue(v, s.name, o))
+				}
+			}
+		}
+		buttons := buttonRe.FindAllStringSubmatch(f[2], -1)
+		for _, b := range buttons {
+			if name := attr(b[1], "name"); name != "" && attr(b[1], "formaction") == "" {
+				choices = append(choices, withValue(v, name, attr(b[1], "value")))
 			}
 		}
 		action := attr(f[1], "action")
 		if action == "" {
 			action = page
 		}
-		out = append(out, shownForm{page: page, action: action, values: v})
-		for _, b := range buttonRe.FindAllStringSubmatch(f[2], -1) {
+		out = append(out, shownForm{page: page, action: action, values: v, choices: choices})
+		for _, b := range buttons {
 			if fa := attr(b[1], "formaction"); fa != "" {
 				out = append(out, shownForm{page: page, action: fa, values: v})
 			}
@@ -264,8 +317,9 @@ func destructive(action string) bool {
 // TestEveryShownFormMayBeUsed: for each role, with objects on every page
 // so their buttons would be drawn, it GETs every signed-in page of the UI,
 // submits every POST form on it as a browser would (same origin, its
-// values untouched) and checks that none is answered 403: a form shown is
-// a form one may use. Conversely, the forms shown cover every route the
+// values untouched, then each choice it offers: every button, option and
+// checkbox) and checks that none is answered 403: a form shown, and every
+// choice in it, is one the person may use. Conversely, the forms shown cover every route the
 // role passes (so hiding everything would fail), a viewer and a
 // stakeholder see no form that changes anything beyond their own
 // account, and a team's manager sees their team's forms.
@@ -338,9 +392,11 @@ func TestEveryShownFormMayBeUsed(t *testing.T) {
 				if !slices.Contains(c.may, wrapper) {
 					t.Errorf("%s: the %s sees a form to %s (%s), a route they may not use", f.page, c.name, f.action, wrapper)
 				}
-				rec := h.asFresh(me.ID).post(f.action, f.values)
-				if rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized {
-					t.Errorf("%s: the %s's form to %s (values %v) is answered %d: %s", f.page, c.name, f.action, f.values, rec.Code, refusal(rec.Body.String()))
+				for _, v := range append([]url.Values{f.values}, f.choices...) {
+					rec := h.asFresh(me.ID).post(f.action, v)
+					if rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized {
+						t.Errorf("%s: the %s's form to %s (values %v) is answered %d: %s", f.page, c.name, f.action, v, rec.Code, refusal(rec.Body.String()))
+					}
 				}
 			}
 			for pattern, wrapper := range wrappers {
