@@ -290,8 +290,8 @@ func (w buttonsWorld) pages(t *testing.T, wrappers map[string]string) []string {
 	return out
 }
 
-// asFresh is h signed in as user in a new session: each form is posted
-// from its own session, so signing out everywhere ends only that one.
+// asFresh is h signed in as user in a new session (the test of the forms
+// posts each from its own, so signing out everywhere ends only that one).
 func (h *harness) asFresh(user int64) *harness {
 	h.t.Helper()
 	s, err := h.auth.StartSession(context.Background(), user, auth.Client{Address: "192.0.2.9", UserAgent: "test"})
@@ -415,4 +415,40 @@ func refusal(body string) string {
 		return m[1]
 	}
 	return excerpt(body)
+}
+
+// A page that is a form and nothing else needs what its form's route
+// needs: a viewer is refused the new silence page, and the edit page of a
+// schedule is refused to all but its team's managers.
+func TestFormPagesNeedTheFormsRoute(t *testing.T) {
+	h := newHarness(t)
+	viewer, _ := h.signedInAs("vera", vigil.RoleViewer)
+	responder, _ := h.signedInAs("rob", vigil.RoleResponder)
+	boss, bu := h.signedInAs("mia", vigil.RoleResponder)
+	a := &vigil.Team{Name: "a", Managers: []int64{bu.ID}}
+	if err := h.db.CreateTeam(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	s := h.rotation("primary", bu.ID)
+	s.TeamID = a.ID
+	if err := h.db.UpdateSchedule(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	edit := fmt.Sprintf("/schedules/%d/edit", s.ID)
+	for _, c := range []struct {
+		who  *harness
+		path string
+		want int
+	}{
+		{viewer, "/silences/new", http.StatusForbidden},
+		{responder, "/silences/new", http.StatusOK},
+		{viewer, edit, http.StatusForbidden},
+		{responder, edit, http.StatusForbidden},
+		{boss, edit, http.StatusOK},
+		{h, edit, http.StatusOK},
+	} {
+		if rec := c.who.get(c.path); rec.Code != c.want {
+			t.Errorf("GET %s: %d, want %d", c.path, rec.Code, c.want)
+		}
+	}
 }
