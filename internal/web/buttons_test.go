@@ -46,7 +46,15 @@ func routeWrappers(t *testing.T) map[string]string {
 type shownForm struct {
 	page, action string
 	values       url.Values
-	choices      []url.Values
+	choices      []choice
+}
+
+// choice is one other submission of a form; what names the input and
+// value it changes, its place numbers left out ("layers.N.members=3"), so
+// the same choice in each of a form's rows is tried once.
+type choice struct {
+	what   string
+	values url.Values
 }
 
 var (
@@ -56,20 +64,28 @@ var (
 	selectRe   = regexp.MustCompile(`(?is)<select\b([^>]*)>(.*?)</select>`)
 	optionRe   = regexp.MustCompile(`(?is)<option\b([^>]*)>`)
 	buttonRe   = regexp.MustCompile(`(?is)<button\b([^>]*)>`)
+	attrRe     = regexp.MustCompile(`([a-zA-Z][\w-]*)(?:="([^"]*)")?`)
+	// placeNumber is a row's number in an input's name (layers.0.members).
+	placeNumber = regexp.MustCompile(`\.\d+\.`)
 )
 
-// attr is the value of attribute name in a tag's attribute text; has
-// says whether a bare attribute (checked, selected, multiple) is there.
-func attr(attrs, name string) string {
-	m := regexp.MustCompile(`(?i)(?:^|\s)` + name + `="([^"]*)"`).FindStringSubmatch(attrs)
-	if m == nil {
-		return ""
+// attrs reads a tag's attribute text: bare ones (checked, selected,
+// multiple) are there with "".
+func attrs(text string) map[string]string {
+	out := map[string]string{}
+	for _, m := range attrRe.FindAllStringSubmatch(text, -1) {
+		out[strings.ToLower(m[1])] = html.UnescapeString(m[2])
 	}
-	return html.UnescapeString(m[1])
+	return out
 }
 
-func has(attrs, name string) bool {
-	return regexp.MustCompile(`(?i)(?:^|\s)` + name + `(?:\s|=|$)`).MatchString(attrs)
+// attr is the value of attribute name in a tag's attribute text; has
+// says whether it is there at all.
+func attr(text, name string) string { return attrs(text)[name] }
+
+func has(text, name string) bool {
+	_, ok := attrs(text)[name]
+	return ok
 }
 
 // withValue is v with name set to vals.
@@ -137,30 +153,33 @@ func postForms(page, body string) []shownForm {
 			}
 			sels = append(sels, s)
 		}
-		var choices []url.Values
+		var choices []choice
+		add := func(name, value string, v url.Values) {
+			choices = append(choices, choice{what: placeNumber.ReplaceAllString(name, "N") + "=" + value, values: v})
+		}
 		if len(unticked) > 0 {
 			all := withValue(v, "")
 			delete(all, "")
 			for name, vals := range unticked {
 				all[name] = append(all[name], vals...)
 			}
-			choices = append(choices, all)
+			add("every checkbox", "on", all)
 		}
 		for _, s := range sels {
 			if s.multiple {
-				choices = append(choices, withValue(v, s.name, s.options...))
+				add(s.name, "every option", withValue(v, s.name, s.options...))
 				continue
 			}
 			for _, o := range s.options {
 				if len(v[s.name]) == 0 || o != v[s.name][0] {
-					choices = append(choices, withValue(v, s.name, o))
+					add(s.name, o, withValue(v, s.name, o))
 				}
 			}
 		}
 		buttons := buttonRe.FindAllStringSubmatch(f[2], -1)
 		for _, b := range buttons {
 			if name := attr(b[1], "name"); name != "" && attr(b[1], "formaction") == "" {
-				choices = append(choices, withValue(v, name, attr(b[1], "value")))
+				add(name, attr(b[1], "value"), withValue(v, name, attr(b[1], "value")))
 			}
 		}
 		action := attr(f[1], "action")
@@ -187,7 +206,7 @@ type buttonsWorld struct {
 	ids map[string][]int64 // by the first segment of the page's path
 }
 
-func newButtonsWorld(t *testing.T, h *harness, me *vigil.User, managesA bool) buttonsWorld {
+func newButtonsWorld(t *testing.T, h *harness, tag string, me *vigil.User, managesA bool) buttonsWorld {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -196,12 +215,12 @@ func newButtonsWorld(t *testing.T, h *harness, me *vigil.User, managesA bool) bu
 			t.Fatal(err)
 		}
 	}
-	olga := h.user("olga", "olga@example.com")
-	a := &vigil.Team{Name: "team-a", Members: []int64{me.ID, olga.ID}}
+	olga := h.user("olga-"+tag, "olga-"+tag+"@example.com")
+	a := &vigil.Team{Name: "team-a-" + tag, Members: []int64{me.ID, olga.ID}}
 	if managesA {
 		a.Managers = []int64{me.ID}
 	}
-	b := &vigil.Team{Name: "team-b", Members: []int64{olga.ID}}
+	b := &vigil.Team{Name: "team-b-" + tag, Members: []int64{olga.ID}}
 	must(h.db.CreateTeam(ctx, a))
 	must(h.db.CreateTeam(ctx, b))
 	w := buttonsWorld{ids: map[string][]int64{
@@ -228,7 +247,7 @@ func newButtonsWorld(t *testing.T, h *harness, me *vigil.User, managesA bool) bu
 		w.ids["escalation-policies"] = append(w.ids["escalation-policies"], p.ID)
 	}
 	// A resolved incident (for the reopen button), resolved by the admin.
-	resolved := h.trigger(h.service("svc-none"), vigil.Event{Summary: "was down", DedupKey: "was-down"})
+	resolved := h.trigger(h.service("svc-none-"+tag), vigil.Event{Summary: "was down", DedupKey: "was-down-" + tag})
 	if rec := h.post(fmt.Sprintf("/incidents/%d/resolve", resolved.ID), nil); rec.Code != http.StatusSeeOther {
 		t.Fatalf("resolve: %d %s", rec.Code, excerpt(rec.Body.String()))
 	}
@@ -246,13 +265,13 @@ func newButtonsWorld(t *testing.T, h *harness, me *vigil.User, managesA bool) bu
 	must(err)
 	w.ids["silences"] = []int64{h.silence(&vigil.Silence{Matchers: []vigil.SilenceMatcher{eq("env", "staging")}, Comment: "noisy",
 		StartsAt: h.clock.Now().Add(-time.Minute)}).ID}
-	mw := &vigil.MaintenanceWindow{Name: "deploy", ServiceIDs: w.ids["services"][:1], Start: h.clock.Now().Add(-time.Minute), End: h.clock.Now().Add(time.Hour)}
+	mw := &vigil.MaintenanceWindow{Name: "deploy-" + tag, ServiceIDs: w.ids["services"][:1], Start: h.clock.Now().Add(-time.Minute), End: h.clock.Now().Add(time.Hour)}
 	must(h.db.CreateMaintenanceWindow(ctx, mw))
 	w.ids["maintenance"] = []int64{mw.ID}
-	rule := &vigil.InhibitRule{Name: "crit mutes warn", Source: []string{`severity="critical"`}, Target: []string{`severity="warning"`}}
+	rule := &vigil.InhibitRule{Name: "crit mutes warn " + tag, Source: []string{`severity="critical"`}, Target: []string{`severity="warning"`}}
 	must(h.db.CreateInhibitRule(ctx, rule))
 	w.ids["inhibit-rules"] = []int64{rule.ID}
-	g := h.group(&vigil.StakeholderGroup{Name: "Executives", Channels: []vigil.StakeholderChannel{{Type: "email", Address: "exec@example.com"}}})
+	g := h.group(&vigil.StakeholderGroup{Name: "Executives " + tag, Channels: []vigil.StakeholderChannel{{Type: "email", Address: "exec@example.com"}}})
 	if me.Role == vigil.RoleStakeholder {
 		g.Members = []int64{me.ID}
 		must(h.db.UpdateStakeholderGroup(vigil.WithViewer(ctx, vigil.SystemViewer), g))
@@ -290,8 +309,7 @@ func (w buttonsWorld) pages(t *testing.T, wrappers map[string]string) []string {
 	return out
 }
 
-// asFresh is h signed in as user in a new session (the test of the forms
-// posts each from its own, so signing out everywhere ends only that one).
+// asFresh is h signed in as user in a new session.
 func (h *harness) asFresh(user int64) *harness {
 	h.t.Helper()
 	s, err := h.auth.StartSession(context.Background(), user, auth.Client{Address: "192.0.2.9", UserAgent: "test"})
@@ -325,6 +343,7 @@ func destructive(action string) bool {
 // account, and a team's manager sees their team's forms.
 func TestEveryShownFormMayBeUsed(t *testing.T) {
 	wrappers := routeWrappers(t)
+	h := newHarness(t)
 	// Routes no page of this world draws a form for: the sign-in pages and
 	// links (public), and the second state of a two-state button.
 	notDrawn := map[string]string{
@@ -353,11 +372,14 @@ func TestEveryShownFormMayBeUsed(t *testing.T) {
 		{"manager", vigil.RoleManager, false, append(base, "respond", "self", "team", "manage")},
 		{"admin", vigil.RoleAdmin, false, append(base, "respond", "self", "team", "manage", "admin")},
 	} {
+		// One UI for all, each role with objects of its own made just
+		// before its turn (what it deletes is its own), the list pages
+		// showing every role's.
 		t.Run(c.name, func(t *testing.T) {
-			h := newHarness(t)
-			who, me := h.signedInAs("me", c.role)
+			tag := strings.ReplaceAll(c.name, " ", "-")
+			who, me := h.signedInAs("me-"+tag, c.role)
 			me.Role = c.role
-			world := newButtonsWorld(t, h, me, c.managesA)
+			world := newButtonsWorld(t, h, tag, me, c.managesA)
 			var forms []shownForm
 			for _, page := range world.pages(t, wrappers) {
 				rec := who.get(page)
@@ -377,6 +399,10 @@ func TestEveryShownFormMayBeUsed(t *testing.T) {
 				return di && strings.Count(forms[i].action, "/") > strings.Count(forms[j].action, "/")
 			})
 			drawn := map[string]bool{}
+			tried := map[string]bool{}
+			// A destructive form may end the session it is posted from
+			// (signing out everywhere): the next one gets a new session.
+			from := who
 			for _, f := range forms {
 				if reason := pending[f.action]; reason != "" && !slices.Contains(c.may, wrappers["POST "+f.action]) {
 					t.Logf("%s: known, not fixed here: %s", f.page, reason)
@@ -392,8 +418,22 @@ func TestEveryShownFormMayBeUsed(t *testing.T) {
 				if !slices.Contains(c.may, wrapper) {
 					t.Errorf("%s: the %s sees a form to %s (%s), a route they may not use", f.page, c.name, f.action, wrapper)
 				}
-				for _, v := range append([]url.Values{f.values}, f.choices...) {
-					rec := h.asFresh(me.ID).post(f.action, v)
+				// The untouched form once for each action (each object); a
+				// choice once for each route.
+				tries := []string{f.action + " " + f.values.Encode()}
+				for _, ch := range f.choices {
+					tries = append(tries, pattern+" "+ch.what)
+				}
+				for i, ch := range append([]choice{{values: f.values}}, f.choices...) {
+					if tried[tries[i]] {
+						continue
+					}
+					tried[tries[i]] = true
+					v := ch.values
+					rec := from.post(f.action, v)
+					if destructive(f.action) {
+						from = h.asFresh(me.ID)
+					}
 					if rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized {
 						t.Errorf("%s: the %s's form to %s (values %v) is answered %d: %s", f.page, c.name, f.action, v, rec.Code, refusal(rec.Body.String()))
 					}
