@@ -38,17 +38,24 @@ func (u *UI) need(perm string, team teamsOf, h http.Handler) http.Handler {
 // read, excepted).
 func (u *UI) selfOrAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := auth.PrincipalFromContext(r.Context())
-		if id, ok := pathID(r, "id"); ok && id == p.UserID && p.Allows(vigil.PermRespond) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		if err := auth.Authorize(r.Context(), u.store, vigil.PermAdmin, nil); err != nil {
+		id, _ := pathID(r, "id")
+		if err := u.mayChangePerson(r, id); err != nil {
 			u.fail(w, r, err)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// mayChangePerson is the rule of selfOrAdmin for person id: the person
+// themselves when they may respond, or an admin. Pages ask it too
+// (can.Self).
+func (u *UI) mayChangePerson(r *http.Request, id int64) error {
+	p := auth.PrincipalFromContext(r.Context())
+	if id != 0 && id == p.UserID && p.Allows(vigil.PermRespond) {
+		return nil
+	}
+	return auth.Authorize(r.Context(), u.store, vigil.PermAdmin, nil)
 }
 
 // pathInt is pathID with CodeNotFound for a bad ID.
@@ -101,10 +108,16 @@ func policyTeamOf(u *UI, r *http.Request) ([]int64, error) {
 	return []int64{p.TeamID}, nil
 }
 
-// can is what the signed-in person may do, for showing buttons.
+// can is what the signed-in person may do, for showing buttons: each
+// field is the check of one route wrapper in routes.go (respond, manage,
+// admin; team pages set Manage from canManageTeam and people's pages Self
+// from mayChangePerson), so a page shows a form only to whom its route
+// lets through.
 type can struct {
 	// Read is everything a viewer reads; stakeholders only read incidents.
 	Read, Respond, Manage, Admin bool
+	// Self: may change the person of the page (the self routes).
+	Self bool
 }
 
 func canOf(r *http.Request) can {

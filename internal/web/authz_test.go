@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
 
@@ -25,13 +24,7 @@ func (h *harness) signedInAs(name, role string) (*harness, *vigil.User) {
 	if err := h.db.SetUserRole(ctx, u.ID, role); err != nil {
 		h.t.Fatal(err)
 	}
-	s, err := h.auth.StartSession(ctx, u.ID, auth.Client{Address: "192.0.2.9", UserAgent: "test"})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	other := *h
-	other.token = s.Secret
-	return &other, u
+	return h.asFresh(u.ID), u
 }
 
 // The roles in the UI: a viewer reads but every change is a 403 and the

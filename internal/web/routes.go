@@ -50,9 +50,13 @@ func (u *UI) Register(mux *http.ServeMux) {
 	self := func(h http.HandlerFunc) http.Handler {
 		return u.public(u.guardWrite(u.requireSession(u.selfOrAdmin(h))))
 	}
-	adminPage := func(h http.HandlerFunc) http.Handler {
-		return u.public(u.requireSession(u.need(vigil.PermAdmin, nil, h)))
+	// pageNeeds: a page that is a form and nothing else (or the admins'
+	// pages) needs what its form's route needs, so no one is shown a form
+	// only to be refused.
+	pageNeeds := func(perm string, team teamsOf, h http.HandlerFunc) http.Handler {
+		return u.public(u.requireSession(u.need(perm, team, h)))
 	}
+	adminPage := func(h http.HandlerFunc) http.Handler { return pageNeeds(vigil.PermAdmin, nil, h) }
 
 	mux.Handle("GET /static/{file}", public(http.HandlerFunc(u.serveStatic)))
 	mux.Handle("GET /{$}", public(http.HandlerFunc(u.root)))
@@ -90,7 +94,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /silences", signedIn(u.silenceList))
 	mux.Handle("POST /silences", respond(u.silenceCreate))
-	mux.Handle("GET /silences/new", signedIn(u.silenceNew))
+	mux.Handle("GET /silences/new", pageNeeds(vigil.PermRespond, nil, u.silenceNew))
 	mux.Handle("GET /silences/{id}", signedIn(u.silenceShow))
 	mux.Handle("POST /silences/{id}/expire", respond(u.silenceExpire))
 
@@ -98,7 +102,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /schedules", team(scheduleTeamOf, u.scheduleCreate))
 	mux.Handle("GET /schedules/{id}", signedIn(u.scheduleShow))
 	mux.Handle("POST /schedules/{id}", team(scheduleTeamOf, u.scheduleUpdate))
-	mux.Handle("GET /schedules/{id}/edit", signedIn(u.scheduleEdit))
+	mux.Handle("GET /schedules/{id}/edit", pageNeeds(vigil.PermManage, scheduleTeamOf, u.scheduleEdit))
 	mux.Handle("POST /schedules/{id}/delete", team(scheduleTeamOf, u.scheduleDelete))
 	mux.Handle("POST /schedules/{id}/overrides", team(scheduleTeamOf, u.overrideCreate))
 	mux.Handle("POST /schedules/{id}/overrides/{override}/delete", team(scheduleTeamOf, u.overrideDelete))

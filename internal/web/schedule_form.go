@@ -113,17 +113,25 @@ var layerPartLabels = map[string]string{
 // scheduleCatalog is what the editor's selects offer.
 type scheduleCatalog struct {
 	users []*vigil.User
-	teams []*vigil.Team
-	now   time.Time
+	// teams are the teams the person may put a schedule in (the check of
+	// the schedule routes, scheduleTeamOf); noTeam: and none at all.
+	teams  []*vigil.Team
+	noTeam bool
+	now    time.Time
 }
 
 func (u *UI) scheduleCatalog(r *http.Request) (scheduleCatalog, error) {
-	c := scheduleCatalog{now: u.clock.Now()}
+	c := scheduleCatalog{now: u.clock.Now(), noTeam: u.canManageTeam(r, 0)}
 	var err error
 	if c.users, err = u.store.ListUsers(r.Context()); err != nil {
 		return c, err
 	}
-	c.teams, err = u.store.ListTeams(r.Context())
+	teams, err := u.store.ListTeams(r.Context())
+	for _, t := range teams {
+		if u.canManageTeam(r, t.ID) {
+			c.teams = append(c.teams, t)
+		}
+	}
 	return c, err
 }
 
@@ -183,7 +191,10 @@ func newLayerRow(c scheduleCatalog, loc *time.Location) layerRow {
 // finish numbers the rows and fills every select's choices: the shape
 // ops and the parser change rows freely and call it last.
 func (f *scheduleForm) finish(c scheduleCatalog) {
-	f.Teams = []option{{Value: "", Label: "No team", Selected: f.TeamID == ""}}
+	f.Teams = nil
+	if c.noTeam {
+		f.Teams = append(f.Teams, option{Value: "", Label: "No team", Selected: f.TeamID == ""})
+	}
 	for _, t := range c.teams {
 		v := itoa(t.ID)
 		f.Teams = append(f.Teams, option{Value: v, Label: t.Name, Selected: v == f.TeamID})

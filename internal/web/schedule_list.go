@@ -25,6 +25,9 @@ type scheduleRow struct {
 	Override bool
 	// Error says why the schedule could not be evaluated.
 	Error string
+	// CanEdit: the person manages the schedule's team (its edit page and
+	// routes let them through).
+	CanEdit bool
 }
 
 // scheduleList answers GET /schedules.
@@ -49,7 +52,7 @@ func (u *UI) renderScheduleList(w http.ResponseWriter, r *http.Request, status i
 	now := u.clock.Now()
 	m := scheduleListPage{Schedules: make([]scheduleRow, 0, len(schedules))}
 	for _, s := range schedules {
-		row := scheduleRow{Schedule: s, Layers: len(s.Layers)}
+		row := scheduleRow{Schedule: s, Layers: len(s.Layers), CanEdit: u.canManageTeam(r, s.TeamID)}
 		// Only the overrides holding now matter to oncall.At.
 		ovs, err := vigil.LoadOverrides(ctx, u.store, s.ID, now, now.Add(time.Second))
 		if err != nil {

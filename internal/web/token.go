@@ -71,7 +71,7 @@ func (u *UI) tokenSection(r *http.Request, owner int64, action string, service b
 		names[us.ID] = us.Name
 	}
 	now := u.clock.Now()
-	ts := tokenSection{Action: action, Service: service, Scopes: vigil.Scopes}
+	ts := tokenSection{Action: action, Service: service, Scopes: grantableScopes(auth.PrincipalFromContext(r.Context()), service)}
 	for _, t := range list {
 		row := tokenRow{APIToken: t, Owner: "service token", State: "active"}
 		if t.UserID != 0 {
@@ -86,6 +86,19 @@ func (u *UI) tokenSection(r *http.Request, owner int64, action string, service b
 		ts.Rows = append(ts.Rows, row)
 	}
 	return ts, nil
+}
+
+// grantableScopes are the scopes p may put in a token (personal, or a
+// service token): the form offers those alone, asking the check the
+// create routes make (auth.TokenSpecFor).
+func grantableScopes(p auth.Principal, service bool) []string {
+	var out []string
+	for _, s := range vigil.Scopes {
+		if _, err := auth.TokenSpecFor(p, "scope", []string{s}, nil, 0, service); vigil.ErrorCode(err) != vigil.CodeForbidden {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // tokensShow answers GET /tokens (admins).

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vigil-oss/vigil/internal/auth"
 	"github.com/vigil-oss/vigil/internal/signed"
 	"github.com/vigil-oss/vigil/internal/vigil"
 )
@@ -24,12 +23,8 @@ type userShowPage struct {
 	Edit          userForm
 	Contact       contactForm
 	Rule          ruleForm
-	// Admin shows the sign-in actions only admins may take.
-	Admin bool
 	// Identities are the single sign-on accounts linked to the person.
 	Identities []*vigil.Identity
-	// Unlink offers unlinking them: to the person themself and admins.
-	Unlink bool
 }
 
 // contactMethodView is a contact method with its address masked.
@@ -97,10 +92,7 @@ func (u *UI) renderUserShow(w http.ResponseWriter, r *http.Request, id int64, st
 		u.fail(w, r, err)
 		return
 	}
-	m := userShowPage{User: us, Notifications: newNotificationViews(log), Admin: auth.RequireAdmin(ctx) == nil, Identities: identities}
-	// The same rule as the self wrapper of the unlink route.
-	p := auth.PrincipalFromContext(ctx)
-	m.Unlink = m.Admin || (p.UserID == id && p.Allows(vigil.PermRespond))
+	m := userShowPage{User: us, Notifications: newNotificationViews(log), Identities: identities}
 	byID := map[int64]*vigil.ContactMethod{}
 	for _, cm := range methods {
 		byID[cm.ID] = cm
@@ -143,6 +135,7 @@ func (u *UI) renderUserShow(w http.ResponseWriter, r *http.Request, id int64, st
 	}
 	m.Rule.Methods = contactMethodOptions(methods, m.Rule.ContactMethodID)
 	m.layout = u.layout(w, r, us.Name, "users")
+	m.Can.Self = u.mayChangePerson(r, us.ID) == nil
 	u.render(w, r, status, "user_show.html", m)
 }
 
