@@ -164,10 +164,12 @@ func (u *UI) incidentShowModel(w http.ResponseWriter, r *http.Request, id int64)
 	// Responding may be granted by the team of the incident's service.
 	if !m.Can.Respond && m.Can.Read {
 		team, err := u.serviceTeam(r, inc.ServiceID)
-		if err != nil {
+		switch {
+		case err == nil:
+			m.Can.Respond = u.canRespondOn(r, team[0])
+		case vigil.ErrorCode(err) != vigil.CodeNotFound: // no service: no team grants
 			return incidentShowPage{}, err
 		}
-		m.Can.Respond = u.canRespondOn(r, team[0])
 	}
 	if !m.Can.Respond { // viewers read; the buttons would only answer 403
 		m.CanAcknowledge, m.CanResolve, m.CanReopen = false, false, false
