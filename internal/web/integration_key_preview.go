@@ -37,16 +37,7 @@ func (u *UI) integrationKeyPreview(w http.ResponseWriter, r *http.Request) {
 			test.Error = "The key's rules do not compile: " + vigil.ErrorMessage(err)
 			break
 		}
-		seen := map[string]int64{}
-		resolve := func(name string) (int64, bool) {
-			sid, ok := seen[name]
-			if !ok {
-				sid, _ = u.lookupService(ctx, name)
-				seen[name] = sid
-			}
-			return sid, sid != 0
-		}
-		test.Result, err = mapping.PreviewPayload(format, []byte(payload), u.clock.Now(), rules, resolve)
+		test.Result, err = mapping.PreviewPayload(format, []byte(payload), u.clock.Now(), rules, u.serviceResolver(ctx))
 		if err != nil {
 			test.Error = vigil.ErrorMessage(err)
 		}
