@@ -116,8 +116,9 @@ type Route struct {
 	Format string
 	// Perm is the permission (vigil.PermRead, ...) a caller needs on a
 	// route that takes an API token, set from the access table of
-	// authz.go, which also enforces it. TeamScoped says a manager of the
-	// owning team may use the route; Self that the user of the path may.
+	// authz.go, which also enforces it. TeamScoped says the owning team's
+	// managers (or, on respond routes, its responders and managers) may
+	// use the route; Self that the user of the path may.
 	Perm       string
 	TeamScoped bool
 	Self       bool

@@ -110,7 +110,10 @@ func BuildOpenAPI(routes []Route) map[string]any {
 		if rt.Perm != "" {
 			// The permission (and token scope) the route needs.
 			op["x-vigil-permission"] = rt.Perm
-			if rt.TeamScoped {
+			// Who else may, by a grant of the owning team.
+			if rt.TeamScoped && rt.Perm == vigil.PermRespond {
+				op["x-vigil-team-responders"] = true
+			} else if rt.TeamScoped {
 				op["x-vigil-team-managers"] = true
 			}
 		}

@@ -92,3 +92,25 @@ func TestTeamRespondersOverTheAPI(t *testing.T) {
 	as(cyTok, "POST", inc(ours, "/resolve"), "").want(t, 403)
 	as(moTok, "POST", inc(ours, "/resolve"), "").want(t, 200)
 }
+
+// The OpenAPI document says which routes a team grant opens: respond
+// routes on an incident to the team's responders, manage routes to its
+// managers.
+func TestOpenAPINamesTeamGrants(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		Paths map[string]map[string]map[string]any `json:"paths"`
+	}
+	e.call("GET", "/api/v1/openapi.json", "").want(t, 200).json(t, &doc)
+	ack := doc.Paths["/api/v1/incidents/{id}/acknowledge"]["post"]
+	if ack["x-vigil-permission"] != "respond" || ack["x-vigil-team-responders"] != true || ack["x-vigil-team-managers"] != nil {
+		t.Errorf("acknowledge: %v", ack)
+	}
+	svc := doc.Paths["/api/v1/services/{id}"]["patch"]
+	if svc["x-vigil-permission"] != "manage" || svc["x-vigil-team-managers"] != true || svc["x-vigil-team-responders"] != nil {
+		t.Errorf("patch service: %v", svc)
+	}
+	if page := doc.Paths["/api/v1/page"]["post"]; page["x-vigil-team-responders"] != nil {
+		t.Errorf("an ad-hoc page is for global responders only: %v", page)
+	}
+}
