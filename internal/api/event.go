@@ -61,14 +61,10 @@ func (a *API) ingestServiceEvents(w http.ResponseWriter, r *http.Request) error 
 	return a.ingestNativeTo(w, r, id, nil)
 }
 
-// tokenBucket is the rate limit bucket of an API token: negative, so it
-// never shares an integration key's (whose IDs are positive).
-func tokenBucket(p auth.Principal) int64 {
-	if p.Token != 0 {
-		return -p.Token
-	}
-	return -(1 << 40) - p.UserID // a web session cannot reach the API; kept apart anyway
-}
+// tokenBucket is the rate limit bucket of an API token (this route takes
+// tokens only): negative, so it never shares an integration key's (whose
+// IDs are positive).
+func tokenBucket(p auth.Principal) int64 { return -p.Token }
 
 // ingestNativeTo stores the native events of r's body for serviceID,
 // through key's mapping rules when the events came with one.

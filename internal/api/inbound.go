@@ -117,24 +117,16 @@ func (a *API) mayActFromMessage(ctx context.Context, user *vigil.User, incidentI
 	if err != nil {
 		return err
 	}
-	if vigil.RoleAllows(user.Role, vigil.PermRespond) {
-		return nil
-	}
 	sent, err := a.store.FindNotifications(ctx, vigil.NotificationFilter{IncidentID: &incidentID, UserID: &user.ID, Limit: 1})
 	if err != nil || len(sent) > 0 {
 		return err
 	}
-	if vigil.RoleAllows(user.Role, vigil.PermRead) {
-		teams, err := ownerOfServiceID(ctx, a.store, inc.ServiceID)
-		if err != nil {
-			return err
-		}
-		ok, err := auth.TeamsGrant(ctx, a.store, user.ID, vigil.PermRespond, teams)
-		if err != nil || ok {
-			return err
-		}
-	}
-	return vigil.Errorf(vigil.CodeForbidden, "user %d may not respond on incident %d", user.ID, incidentID)
+	// Otherwise the rule of the incident's respond routes, for the person
+	// as if signed in.
+	p := auth.Principal{UserID: user.ID, Role: user.Role}
+	return auth.Authorize(auth.WithPrincipal(ctx, p), a.store, vigil.PermRespond, func() ([]int64, error) {
+		return ownerOfServiceID(ctx, a.store, inc.ServiceID)
+	})
 }
 
 // userByAddress finds the person a reply came from: the oldest enabled
