@@ -25,11 +25,12 @@ func TestParseMaps(t *testing.T) {
 			t.Errorf("ParseRoleMap(%q) accepted", bad)
 		}
 	}
-	teams, err := ParseTeamMap("sre=ops,sre-leads=ops:manager,sec=Security Team:member")
+	teams, err := ParseTeamMap("sre=ops,sre-leads=ops:manager,sec=Security Team:member,oncall=ops:responder")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantTeams := []TeamRule{{"sre", "ops", "member"}, {"sre-leads", "ops", "manager"}, {"sec", "Security Team", "member"}}
+	wantTeams := []TeamRule{{"sre", "ops", "member"}, {"sre-leads", "ops", "manager"}, {"sec", "Security Team", "member"},
+		{"oncall", "ops", "responder"}}
 	if !reflect.DeepEqual(teams, wantTeams) {
 		t.Errorf("teams = %+v, want %+v", teams, wantTeams)
 	}
